@@ -1,0 +1,1 @@
+"""stattools.conformal (see the family's spec)."""

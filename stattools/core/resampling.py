@@ -1,0 +1,179 @@
+"""Randomness, parallel execution and progress bars shared by every family.
+
+* ``rng`` (None, int, Generator or SeedSequence) is normalised once to a
+  :class:`numpy.random.SeedSequence`; children are spawned per fixed work unit (one
+  replicate, or one fixed-size chunk of draws), never per worker, so results are identical
+  for any ``n_jobs``, backend or scheduling.
+* :func:`parallel_map` runs tasks through joblib (``n_jobs=1`` by default: loky workers take
+  seconds to start), or on a user's dask cluster with ``backend="dask"``.
+* :func:`progress_bar` wraps tqdm: ``progress=None`` shows a bar only on a terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .exceptions import DataError
+from .lazy import lazy_import
+
+__all__ = [
+    "as_seed_sequence",
+    "spawn_generators",
+    "draw_chunks",
+    "parallel_map",
+    "progress_bar",
+]
+
+RngLike = None | int | np.random.Generator | np.random.SeedSequence
+
+
+def as_seed_sequence(rng: RngLike) -> np.random.SeedSequence:
+    """Normalise ``rng`` to a SeedSequence.
+
+    A Generator is consumed once (128 bits drawn) so that repeated calls differ, as they
+    would when drawing from the generator directly.
+
+    Examples
+    --------
+    >>> as_seed_sequence(1).entropy
+    1
+    """
+    if rng is None:
+        return np.random.SeedSequence()
+    if isinstance(rng, np.random.SeedSequence):
+        return rng
+    if isinstance(rng, np.random.Generator):
+        return np.random.SeedSequence(rng.integers(0, 2**63, size=2).tolist())
+    if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
+        if rng < 0:
+            raise DataError(f"rng must be a non-negative integer seed, got {rng}.")
+        return np.random.SeedSequence(int(rng))
+    raise DataError(
+        f"rng must be None, an int, a numpy Generator or a SeedSequence; got {type(rng).__name__}."
+    )
+
+
+def spawn_generators(rng: RngLike, n: int) -> list[np.random.Generator]:
+    """``n`` independent Generators, one per work unit (reproducible for any ``n_jobs``)."""
+    return [np.random.default_rng(s) for s in as_seed_sequence(rng).spawn(n)]
+
+
+def draw_chunks(
+    rng: RngLike, n_draws: int, chunk: int = 256
+) -> list[tuple[int, np.random.SeedSequence]]:
+    """Split ``n_draws`` into fixed-size chunks, each with its own child seed.
+
+    Returns
+    -------
+    list of (size, SeedSequence)
+
+    Examples
+    --------
+    >>> [size for size, _ in draw_chunks(0, 600, chunk=256)]
+    [256, 256, 88]
+    """
+    if n_draws < 1:
+        raise DataError(f"n_resamples must be a positive integer, got {n_draws}.")
+    sizes = [chunk] * (n_draws // chunk) + ([n_draws % chunk] if n_draws % chunk else [])
+    seeds = as_seed_sequence(rng).spawn(len(sizes))
+    return list(zip(sizes, seeds))
+
+
+def progress_bar(
+    iterable: Iterable | None = None,
+    *,
+    total: int | None = None,
+    progress: bool | None = None,
+    desc: str | None = None,
+):
+    """A tqdm bar: ``progress=None`` shows it only on a terminal, True always, False never."""
+    tqdm = lazy_import("tqdm.auto").tqdm
+    disable = None if progress is None else not progress
+    return tqdm(iterable, total=total, disable=disable, desc=desc, leave=False)
+
+
+def _call(i: int, func: Callable, task: Any) -> tuple[int, Any]:
+    return i, func(task)
+
+
+def parallel_map(
+    func: Callable[[Any], Any],
+    tasks: Sequence[Any],
+    *,
+    n_jobs: int = 1,
+    backend: str | None = None,
+    progress: bool | None = None,
+    desc: str | None = None,
+) -> list[Any]:
+    """Apply ``func`` to every task, in order, serially or in parallel.
+
+    Parameters
+    ----------
+    func : callable
+        Must be picklable for ``n_jobs != 1`` (a module-level function or a
+        ``functools.partial`` of one).
+    tasks : sequence
+        One argument per call. Seeds belong inside the tasks (see :func:`spawn_generators`).
+    n_jobs : int, default 1
+        joblib's ``n_jobs``; 1 runs in-process without joblib.
+    backend : {None, "loky", "dask"}
+        ``"dask"`` runs on the current ``distributed.Client`` (create one first); ``None``
+        uses joblib's active configuration (so ``joblib.parallel_config`` works too).
+    progress : bool or None
+        Progress bar (None: only on a terminal).
+    desc : str, optional
+        Label of the progress bar.
+
+    Returns
+    -------
+    list
+        ``[func(t) for t in tasks]``, in task order, whatever the backend.
+
+    Examples
+    --------
+    >>> parallel_map(abs, [-1, 2, -3])
+    [1, 2, 3]
+    """
+    tasks = list(tasks)
+    if backend not in (None, "loky", "dask", "threading", "multiprocessing"):
+        raise DataError(f"backend must be None, 'loky' or 'dask'; got {backend!r}.")
+    bar = progress_bar(total=len(tasks), progress=progress, desc=desc)
+    try:
+        if n_jobs == 1 and backend is None:
+            out = []
+            for t in tasks:
+                out.append(func(t))
+                bar.update(1)
+            return out
+        joblib = lazy_import("joblib")
+        if backend == "dask":
+            lazy_import("dask")
+            distributed = lazy_import("distributed")
+            try:
+                distributed.get_client()
+            except ValueError:
+                raise RuntimeError(
+                    "backend='dask' needs a running dask cluster: create "
+                    "`distributed.Client(...)` first."
+                ) from None
+        results: list[Any] = [None] * len(tasks)
+        cfg = joblib.parallel_config(backend=backend) if backend else _null_context()
+        with cfg:
+            par = joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+            for i, r in par(joblib.delayed(_call)(i, func, t) for i, t in enumerate(tasks)):
+                results[i] = r
+                bar.update(1)
+        return results
+    finally:
+        bar.close()
+
+
+class _null_context:  # noqa: N801
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False

@@ -1,0 +1,1 @@
+"""stattools.duration (see the family's spec)."""

@@ -1,0 +1,1 @@
+"""stattools.frechet (see the family's spec)."""

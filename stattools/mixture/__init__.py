@@ -1,0 +1,1 @@
+"""stattools.mixture (see the family's spec)."""

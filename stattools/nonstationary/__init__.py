@@ -1,0 +1,1 @@
+"""stattools.nonstationary (see the family's spec)."""
