@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .core.inference import coefficient_table, normal_conf_int
+from .core.inference import coefficient_table
 from .core.results import TIDY_COLUMNS, ResultBase, TestResult
 from .core.summary import Summary
 from .core.validation import check_level
@@ -202,7 +202,7 @@ def glance(result: Any) -> pd.DataFrame:
         except Exception:  # statsmodels raises for undefined statistics
             continue
         if np.isscalar(v):
-            row[a] = float(v)
+            row[a] = int(v) if a.startswith("df_") and float(v).is_integer() else float(v)
     return pd.DataFrame([row])
 
 
@@ -234,7 +234,8 @@ def summary(result: Any, level: float = 0.95) -> Summary:
         raise _not_supported("summary", result)
     g = glance(result).iloc[0]
     header = [(k, v) for k, v in g.items()]
-    table = coefficient_table(_params(result), _bse(result), level)
+    stat_name = "t" if getattr(result, "use_t", False) else "z"
+    table = coefficient_table(_params(result), _bse(result), level, stat_name=stat_name)
     if hasattr(result, "conf_int"):
         ci = _sm_conf_int(result, level)
         table.iloc[:, -2], table.iloc[:, -1] = ci["lower"].to_numpy(), ci["upper"].to_numpy()
@@ -274,7 +275,7 @@ def residuals(result: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- compare
-def compare(*results: Any, names: list[str] | None = None, level: float = 0.95) -> Summary:
+def compare(*results: Any, names: list[str] | None = None) -> Summary:
     """Side-by-side comparison of several results (estimates, standard errors, glance).
 
     Parameters
@@ -298,10 +299,8 @@ def compare(*results: Any, names: list[str] | None = None, level: float = 0.95) 
         keys=names,
     )
     stats = pd.concat([glance(r).iloc[0] for r in results], axis=1, keys=names)
-    lo, hi = normal_conf_int(0.0, 1.0, level)
     return Summary(
         "Model comparison",
         [("Models", len(results))],
         {"Estimates": est, "Standard errors": se, "Fit statistics": stats},
-        [f"Wald intervals use z = {hi:.3f} at level {level:g}."],
     )

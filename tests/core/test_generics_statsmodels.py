@@ -39,6 +39,6 @@ def test_other_generics(rng):
     np.testing.assert_allclose(st.residuals(fit), fit.resid)
     s = st.summary(fit)
     assert "Intercept" in s.as_latex() and "Intercept" in s.as_markdown()
-    np.testing.assert_allclose(s.tables["Coefficients"]["P>|z|"], fit.pvalues)
+    np.testing.assert_allclose(s.tables["Coefficients"]["P>|t|"], fit.pvalues)
     cmp = st.compare(fit, fit, names=["a", "b"])
     assert cmp.tables["Estimates"].shape == (3, 2)
