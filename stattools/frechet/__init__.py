@@ -1,1 +1,39 @@
-"""stattools.frechet (see the family's spec)."""
+"""Fréchet regression on metric spaces, k-sample Fréchet ANOVA and tests for jumps at a cutoff.
+
+Public functions: :func:`frechet_jump` (Van Dijcke 2025), :func:`frechet_regression`
+(Petersen and Müller 2019, local and global) and :func:`frechet_anova` (Dubey and Müller
+2019). Metric spaces share one small protocol (:class:`MetricSpace`): :class:`Euclidean`,
+:class:`Wasserstein` (1-D distributions), :class:`SPD` (covariance matrices under five
+metrics), :class:`Correlation`, :class:`Sphere` (and compositions via the square-root map)
+and :class:`Laplacian` (networks).
+"""
+
+from ._pav import weighted_pav
+from .anova import frechet_anova
+from .bandwidth import cv_bandwidth
+from .jump import frechet_jump
+from .matrices import SPD, Correlation, Laplacian, nearest_correlation, psd_project
+from .regression import frechet_regression
+from .results import FrechetJumpResult, FrechetRegressionResult
+from .simulate import simulate_jump_design
+from .spaces import Euclidean, MetricSpace, Sphere, Wasserstein
+
+__all__ = [
+    "frechet_jump",
+    "frechet_regression",
+    "frechet_anova",
+    "cv_bandwidth",
+    "MetricSpace",
+    "Euclidean",
+    "Wasserstein",
+    "SPD",
+    "Correlation",
+    "Sphere",
+    "Laplacian",
+    "psd_project",
+    "nearest_correlation",
+    "weighted_pav",
+    "simulate_jump_design",
+    "FrechetJumpResult",
+    "FrechetRegressionResult",
+]

@@ -1,0 +1,362 @@
+"""Sequential (online) evaluation of CRC and non-exchangeable CRC: :func:`conformal_sequential`.
+
+Walks forward through time. At step ``t`` the past points are split into training points
+and calibration points (every ``calibrate_every``-th point calibrates, the rest train, as
+in the experiments of Farinhas et al. 2024); the model is refitted on the training points
+every ``refit_every`` steps; both CRC (unit weights) and non-X CRC (the given weights,
+measured relative to ``t``) are calibrated on the past calibration points and evaluated on
+point ``t``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..core.exceptions import DataError, InfeasibleRiskWarning
+from ..core.formula import Design
+from ..core.plotting import figure_axes
+from ..core.resampling import progress_bar
+from ..core.results import ResultBase
+from ..core.validation import as_float_array, check_finite, check_option
+from . import losses as _losses
+from . import solver
+from .weights import WeightScheme, check_weights, decay, effective_sample_size, uniform
+from .wrappers import _model_name, fit_model, predict_model
+
+__all__ = ["SequentialCRCResult", "conformal_sequential"]
+
+
+@dataclass(frozen=True, repr=False)
+class SequentialCRCResult(ResultBase):
+    """Step-by-step record of online CRC runs (one row per step and method).
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Columns ``step, method, lambda_hat, loss, size, feasible, n_w, ess`` (``size`` is
+        the interval width or the set size).
+    """
+
+    frame: pd.DataFrame
+    task: str
+    target_risk: float
+    bound: float
+    model_name: str
+    weights_name: str
+    warmup: int
+    calibrate_every: int
+    refit_every: int
+    nobs: int = 0
+    method: str = "sequential conformal risk control"
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def methods(self) -> list[str]:
+        """Names of the compared methods."""
+        return list(dict.fromkeys(self.frame["method"]))
+
+    @property
+    def params(self) -> pd.Series:
+        """Mean realised risk of each method (``risk[<method>]``)."""
+        g = self.frame.groupby("method", sort=False)["loss"].mean()
+        return pd.Series(g.to_numpy(float), index=[f"risk[{m}]" for m in g.index])
+
+    def table(self) -> pd.DataFrame:
+        """Per method: mean realised risk, mean size, median lambda, infeasible share, N_w."""
+        g = self.frame.groupby("method", sort=False)
+        return pd.DataFrame(
+            {
+                "mean risk": g["loss"].mean(),
+                "mean size": g["size"].apply(lambda s: float(np.mean(s[np.isfinite(s)]))
+                                              if np.isfinite(s).any() else math.inf),
+                "median lambda": g["lambda_hat"].median(),
+                "infeasible share": 1.0 - g["feasible"].mean(),
+                "mean N_w": g["n_w"].mean(),
+                "steps": g.size(),
+            }
+        )
+
+    def rolling_risk(self, window: int = 100) -> pd.DataFrame:
+        """Rolling mean of the realised loss, one column per method, indexed by step."""
+        wide = self.frame.pivot(index="step", columns="method", values="loss")
+        return wide[self.methods].rolling(int(window), min_periods=int(window)).mean()
+
+    def _title(self) -> str:
+        return f"Sequential CRC vs non-X CRC ({self.task})"
+
+    def _summary_header(self) -> list[tuple[str, Any]]:
+        return [
+            ("Task", self.task),
+            ("Model", self.model_name),
+            ("Weights (non-X)", self.weights_name),
+            ("Target risk", self.target_risk),
+            ("Bound B", self.bound),
+            ("Warm-up", self.warmup),
+            ("Calibrate every", self.calibrate_every),
+            ("Refit every", self.refit_every),
+            ("Steps", int(self.frame["step"].nunique())),
+        ]
+
+    def _summary_tables(self, level: float) -> dict[str, pd.DataFrame]:
+        return {"Realised risk and size": self.table()}
+
+    def _summary_notes(self) -> list[str]:
+        return [
+            "Each step calibrates on past calibration points only; the realised loss is "
+            "that of the next point. CRC uses unit weights, non-X CRC the given weights."
+        ]
+
+    def _glance_stats(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"target_risk": self.target_risk, "steps": self.frame["step"].nunique()}
+        for m, v in self.params.items():
+            out[str(m)] = float(v)
+        return out
+
+    def _plot(self, kind: str | None, ax, window: int | None = None, **kwargs):
+        kind = check_option(kind or "risk", "kind", ("risk", "lambda", "size"))
+        fig, ax = figure_axes(ax)
+        steps = self.frame["step"].nunique()
+        win = int(window) if window else max(1, min(100, steps // 10))
+        if kind == "risk":
+            wide = self.rolling_risk(win)
+            ax.axhline(self.target_risk, color="k", ls="--", lw=1, label="target risk")
+            ylab = f"rolling realised risk (window {win})"
+        else:
+            col = "lambda_hat" if kind == "lambda" else "size"
+            wide = self.frame.pivot(index="step", columns="method", values=col)[self.methods]
+            wide = wide.replace([np.inf, -np.inf], np.nan).rolling(win, min_periods=1).mean()
+            ylab = f"rolling mean {'lambda_hat' if kind == 'lambda' else 'interval width / set size'}"
+        for m in wide.columns:
+            ax.plot(wide.index, wide[m], label=str(m), **kwargs)
+        ax.set_xlabel("step")
+        ax.set_ylabel(ylab)
+        ax.legend()
+        return fig
+
+
+# ----------------------------------------------------------------------------- helpers
+def _proba(fitted: Any, X: np.ndarray, k: int) -> np.ndarray:
+    out = fitted.predict_proba(X)
+    if isinstance(out, list | tuple):
+        p = np.column_stack([np.asarray(a)[:, -1] for a in out])
+    else:
+        p = np.asarray(out, dtype=float)
+        p = p[..., -1] if p.ndim == 3 else p
+    if p.shape != (X.shape[0], k):
+        raise DataError(f"predict_proba must give {k} label probabilities per row, got {p.shape}.")
+    return np.clip(p, 0.0, 1.0)
+
+
+def _step_weights(scheme: WeightScheme, cal: np.ndarray, t: int) -> tuple[np.ndarray, float]:
+    w, wt = scheme.weights(cal.size, time=cal.astype(float), test_time=float(t))
+    return check_weights(w, cal.size, bounded=scheme.bounded), float(wt)
+
+
+def conformal_sequential(
+    formula: str | None = None,
+    data: pd.DataFrame | None = None,
+    *,
+    X: Any = None,
+    labels: Any = None,
+    model: Any = "ols",
+    loss: str = "hinge",
+    target_risk: float = 0.1,
+    bound: float | None = None,
+    y_range: tuple[float, float] | None = None,
+    weights: Any = None,
+    warmup: int = 100,
+    calibrate_every: int = 2,
+    refit_every: int = 1,
+    compare: bool = True,
+    stop: int | None = None,
+    progress: bool | None = None,
+) -> SequentialCRCResult:
+    """Walk forward through time comparing CRC with non-exchangeable CRC.
+
+    Two tasks are supported:
+
+    * regression intervals (``formula`` and ``data``): the model (``"ols"`` or an
+      estimator) predicts ``yhat_t``; the interval is ``yhat_t ± lambda_hat`` with the
+      hinge (``loss="hinge"``, needs ``bound``/``y_range``) or miscoverage loss;
+    * multilabel sets (``X`` and ``labels``): ``model`` has ``fit``/``predict_proba``; the
+      set is ``{k : f_k >= 1 - lambda_hat}`` with the false-negative-rate loss.
+
+    Parameters
+    ----------
+    formula, data : optional
+        Regression task, rows in time order.
+    X, labels : array_like, optional
+        Multilabel task: features ``(T, p)`` and 0/1 labels ``(T, K)`` in time order.
+    model : "ols" or estimator
+    loss : {"hinge", "miscoverage", "fnr"}
+    target_risk : float
+    bound, y_range : optional
+        Hinge-loss bound ``B`` or the response range (predictions are clipped to it).
+    weights : WeightScheme, optional
+        Non-X weights, evaluated with calibration times = row indices and test time ``t``;
+        default ``st.weights.decay(0.99)``.
+    warmup : int, default 100
+        First step evaluated (the model and calibration use rows ``< t``).
+    calibrate_every : int, default 2
+        Every ``calibrate_every``-th past row calibrates (indices ``i % k == k - 1``), the
+        others train (as the paper: train on odd, calibrate on even steps).
+    refit_every : int, default 1
+        Refit the model every this many steps.
+    compare : bool, default True
+        Also run CRC with unit weights.
+    stop : int, optional
+        Last step (exclusive); default all rows.
+    progress : bool, optional
+
+    Returns
+    -------
+    SequentialCRCResult
+
+    Warns
+    -----
+    InfeasibleRiskWarning
+        Once, with the number of infeasible steps, if any.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import stattools as st
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"x": rng.normal(size=160)})
+    >>> df["y"] = 0.5 * df["x"] + 0.1 * rng.normal(size=160)
+    >>> run = st.conformal_sequential("y ~ x", data=df, loss="hinge", bound=1.0,
+    ...                               target_risk=0.05, warmup=100, refit_every=20)
+    >>> run.methods
+    ['CRC', 'non-X CRC']
+    """
+    loss = check_option(loss, "loss", ("hinge", "miscoverage", "fnr"))
+    scheme = decay(0.99) if weights is None else weights
+    if not isinstance(scheme, WeightScheme):
+        raise DataError("weights must be a weight scheme such as st.weights.decay(0.99).")
+    calibrate_every, refit_every, warmup = int(calibrate_every), int(refit_every), int(warmup)
+    if calibrate_every < 2:
+        raise DataError("calibrate_every must be >= 2 (the other rows train the model).")
+    if refit_every < 1:
+        raise DataError("refit_every must be >= 1.")
+    if formula is not None:
+        if data is None:
+            raise DataError("a formula needs data=.")
+        if loss == "fnr":
+            raise DataError("loss='fnr' needs X= and labels= (multilabel task).")
+        design = Design.from_formula(formula, data)
+        Xm = design.X.to_numpy(dtype=float)
+        y = design.y[design.response[0]].to_numpy(dtype=float)
+        task = "regression intervals"
+    else:
+        if X is None or labels is None:
+            raise DataError("give formula= and data= (regression) or X= and labels= (multilabel).")
+        Xm = check_finite(as_float_array(X, "X", ndim=2), "X")
+        y = _losses._labels(labels, (Xm.shape[0], np.shape(labels)[1])).astype(float)
+        if loss != "fnr":
+            loss = "fnr"
+        task = "multilabel sets"
+        if isinstance(model, str):
+            raise DataError("the multilabel task needs an estimator with fit and predict_proba.")
+    T = Xm.shape[0]
+    stop = T if stop is None else min(int(stop), T)
+    if not 2 * calibrate_every <= warmup < stop:
+        raise DataError(f"warmup must satisfy {2 * calibrate_every} <= warmup < {stop}.")
+    if y_range is not None:
+        lo, hi = (float(v) for v in y_range)
+        bound = hi - lo if bound is None else bound
+    if loss == "hinge" and bound is None:
+        raise DataError("loss='hinge' needs bound= or y_range=.")
+    B = 1.0 if loss in ("miscoverage", "fnr") else float(bound)  # type: ignore[arg-type]
+    if not 0.0 < float(target_risk) < B:
+        raise DataError(f"target_risk must lie strictly between 0 and bound={B:g}.")
+    alpha = float(target_risk)
+    methods = [("non-X CRC", scheme)]
+    if compare:
+        methods.insert(0, ("CRC", uniform()))
+
+    idx = np.arange(T)
+    is_cal = idx % calibrate_every == calibrate_every - 1
+    rows: dict[str, list] = {k: [] for k in ("step", "method", "lambda_hat", "loss", "size",
+                                               "feasible", "n_w", "ess")}
+    pred = None
+    n_infeasible = 0
+    bar = progress_bar(total=stop - warmup, progress=progress, desc="sequential CRC")
+    try:
+        for t in range(warmup, stop):
+            if pred is None or (t - warmup) % refit_every == 0:
+                train = idx[:t][~is_cal[:t]]
+                if task == "multilabel sets":
+                    fitted = fit_model(model, Xm[train], y[train], need="predict_proba")
+                    pred = _proba(fitted, Xm, y.shape[1])
+                else:
+                    fitted = fit_model(model, Xm[train], y[train])
+                    pred = predict_model(fitted, Xm)
+                    if y_range is not None:
+                        pred = np.clip(pred, lo, hi)
+            cal = idx[:t][is_cal[:t]]
+            if task == "multilabel sets":
+                lobj: _losses.Loss = _losses.fnr(pred[cal], y[cal])
+            else:
+                r = np.abs(y[cal] - pred[cal])
+                lobj = (
+                    _losses.interval_hinge(r, bound=B)
+                    if loss == "hinge"
+                    else _losses.miscoverage(r)
+                )
+            for name, sch in methods:
+                w, wt = _step_weights(sch, cal, t)
+                sol = solver.solve(lobj, w, np.array([wt]), alpha, unit=name == "CRC")
+                lam = float(sol.lambda_hat[0])
+                if task == "multilabel sets":
+                    in_set = pred[t] >= (1.0 - lam) - 1e-12
+                    card = y[t].sum()
+                    realised = 1.0 - (in_set & (y[t] > 0)).sum() / card if card > 0 else 0.0
+                    size = float(in_set.sum())
+                else:
+                    dist = max(abs(y[t] - pred[t]) - lam, 0.0)
+                    realised = min(B, dist) if loss == "hinge" else float(dist > 0)
+                    size = 2.0 * lam
+                feas = bool(sol.feasible[0])
+                n_infeasible += not feas
+                rows["step"].append(t)
+                rows["method"].append(name)
+                rows["lambda_hat"].append(lam)
+                rows["loss"].append(float(realised))
+                rows["size"].append(size)
+                rows["feasible"].append(feas)
+                rows["n_w"].append(float(sol.n_w[0]))
+                rows["ess"].append(float(effective_sample_size(w)))
+            bar.update(1)
+    finally:
+        bar.close()
+    msgs: list[str] = []
+    if n_infeasible:
+        msg = (
+            f"the target was infeasible at {n_infeasible} step-method pair(s) (lambda_max "
+            f"used); with L(lambda_max) = 0 it needs N_w >= B/alpha - 1 = {B / alpha - 1:.4g}. "
+            "Use a slower decay, a longer warm-up or a larger target_risk."
+        )
+        warnings.warn(msg, InfeasibleRiskWarning, stacklevel=2)
+        msgs.append(msg)
+    frame = pd.DataFrame(rows)
+    for c in ("lambda_hat", "loss", "size", "n_w", "ess"):
+        frame[c] = frame[c].astype(float)
+    return SequentialCRCResult(
+        frame=frame,
+        task=task,
+        target_risk=alpha,
+        bound=B,
+        model_name=_model_name(model),
+        weights_name=scheme.name,
+        warmup=warmup,
+        calibrate_every=calibrate_every,
+        refit_every=refit_every,
+        nobs=stop - warmup,
+        warnings=tuple(msgs),
+    )

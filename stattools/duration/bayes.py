@@ -1,0 +1,254 @@
+r"""Bayesian ACD: PyMC posterior of the recursion (alpha + beta not capped at 1).
+
+The likelihood enters PyMC as a black-box pytensor ``Op`` that calls the same filter and
+adjoint gradient as the maximum-likelihood fit, so NUTS needs no symbolic scan.
+
+Priors (on the data divided by their mean ``xbar``; ``omega`` is reported times ``xbar``):
+
+* ``omega ~ HalfNormal(1)``;
+* ``alpha[j] ~ HalfNormal(0.5)`` (linear ACD) or ``Normal(0, 0.5)`` (log-ACD);
+* ``beta[j] ~ Uniform(0, 1)`` (log-ACD: ``Uniform(-1, 1)``), so ``alpha + beta`` ranges
+  freely over ``(0, inf)`` -- in particular above 1;
+* regressor coefficients ``~ Normal(0, 1)``; shape parameters ``~ LogNormal(0, 1)``.
+
+The likelihood is the full likelihood of the chosen innovation law (for
+``dist="exponential"`` the exponential likelihood, not a quasi-likelihood).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..core.lazy import lazy_import
+from ..core.resampling import as_seed_sequence
+from ..core.results import ResultBase
+from ..core.validation import check_level
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import ACD
+
+__all__ = ["ACDBayesResult", "fit_bayes"]
+
+
+def _make_ops(x: np.ndarray, Z, spec, dist, b: float):
+    """A pytensor Op for the log-likelihood and one for its gradient."""
+    pt = lazy_import("pytensor.tensor")
+    Op = lazy_import("pytensor.graph.op").Op
+    Apply = lazy_import("pytensor.graph.basic").Apply
+    from .recursion import negloglik
+
+    n = x.shape[0]
+
+    def llf_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        f, g = negloglik(theta[: spec.k], tuple(theta[spec.k :]), x, spec, dist, b, Z)
+        if not np.isfinite(f):
+            return -np.inf, np.zeros_like(theta)
+        return -n * f, -n * g
+
+    class _Grad(Op):
+        __props__ = ()
+
+        def make_node(self, theta):
+            theta = pt.as_tensor_variable(theta)
+            return Apply(self, [theta], [theta.type()])
+
+        def perform(self, node, inputs, outputs):
+            outputs[0][0] = np.asarray(llf_grad(np.asarray(inputs[0], dtype=float))[1])
+
+    class _LogLik(Op):
+        __props__ = ()
+
+        def make_node(self, theta):
+            theta = pt.as_tensor_variable(theta)
+            return Apply(self, [theta], [pt.dscalar()])
+
+        def perform(self, node, inputs, outputs):
+            outputs[0][0] = np.asarray(llf_grad(np.asarray(inputs[0], dtype=float))[0])
+
+        def pullback(self, inputs, outputs, cotangents):
+            return [cotangents[0] * _Grad()(inputs[0])]
+
+    return _LogLik()
+
+
+def fit_bayes(
+    model: ACD,
+    *,
+    draws: int = 1000,
+    tune: int = 1000,
+    chains: int = 2,
+    rng: Any = None,
+    progress: bool | None = None,
+    level: float = 0.95,
+) -> ACDBayesResult:
+    """Sample the posterior with PyMC's NUTS (``cores=1``); returns :class:`ACDBayesResult`.
+
+    Examples
+    --------
+    See ``vignettes/duration_infinite_mean.py`` (PyMC compilation takes too long for a doctest).
+    """
+    pm = lazy_import("pymc")
+    pt = lazy_import("pytensor.tensor")
+    spec, dist = model.spec, model.dist
+    xbar = float(model.x.mean())
+    op = _make_ops(model.x / xbar, model.Z, spec, dist, model.b / xbar)
+    seed = int(as_seed_sequence(rng).generate_state(1)[0])
+    with pm.Model():
+        parts = [pm.HalfNormal("omega_s", 1.0, shape=(1,)) if not spec.log else pm.Normal("omega_s", 0.0, 1.0, shape=(1,))]
+        if spec.log:
+            parts.append(pm.Normal("alpha", 0.0, 0.5, shape=(spec.p,)))
+            if spec.q:
+                parts.append(pm.Uniform("beta", -1.0, 1.0, shape=(spec.q,)))
+        else:
+            parts.append(pm.HalfNormal("alpha", 0.5, shape=(spec.p,)))
+            if spec.q:
+                parts.append(pm.Uniform("beta", 0.0, 1.0, shape=(spec.q,)))
+        if spec.exog:
+            parts.append(pm.Normal("xi_s", 0.0, 1.0, shape=(len(spec.exog),)))
+        if dist.names:
+            parts.append(pm.LogNormal("shape", 0.0, 1.0, shape=(len(dist.names),)))
+        theta = pt.concatenate(parts)
+        pm.Potential("loglik", op(theta))
+        with warnings.catch_warnings():
+            # pytensor: our black-box likelihood Op runs its Python ``perform`` in numba
+            # object mode by design (it calls scipy's lfilter); the notice is expected.
+            warnings.filterwarnings("ignore", message="Numba will use object mode")
+            idata = pm.sample(
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                cores=1,
+                random_seed=seed,
+                progressbar=bool(progress),
+                compute_convergence_checks=False,
+            )
+    post = idata.posterior.to_dataset()
+    cols: dict[str, np.ndarray] = {}
+    if spec.log:
+        beta_sum = post["beta"].sum("beta_dim_0").values if spec.q else 0.0
+        cols["omega"] = post["omega_s"].values[..., 0] + math.log(xbar) * (1 - beta_sum)
+    else:
+        cols["omega"] = post["omega_s"].values[..., 0] * xbar
+    for j in range(spec.p):
+        cols[f"alpha[{j + 1}]"] = post["alpha"].values[..., j]
+    for j in range(spec.q):
+        cols[f"beta[{j + 1}]"] = post["beta"].values[..., j]
+    for j, nm in enumerate(spec.exog):
+        cols[nm] = post["xi_s"].values[..., j] * (1.0 if spec.log else xbar)
+    for j, nm in enumerate(dist.names):
+        cols[nm] = post["shape"].values[..., j]
+    first = 1 + spec.p if spec.log else 1
+    names = list(cols)
+    cols["persistence"] = sum(cols[nm] for nm in names[first : 1 + spec.p + spec.q])
+    az = lazy_import("arviz")
+    tree = az.from_dict({"posterior": cols})
+    return ACDBayesResult.from_tree(tree, names, model.x.shape[0], model.name, draws, chains, level)
+
+
+@dataclass(frozen=True, repr=False)
+class ACDBayesResult(ResultBase):
+    """Posterior of a Bayesian ACD fit, held as an ArviZ ``DataTree``.
+
+    ``params``/``bse`` are posterior means and standard deviations, ``conf_int(level)``
+    equal-tailed credible intervals; ``prob_infinite_mean`` is ``P(alpha + beta >= 1 |
+    data)``. ``plot()`` draws trace and posterior plots through ArviZ (a
+    ``PlotCollection``); ``plot(kind="persistence")`` the posterior of ``alpha + beta``.
+    """
+
+    idata: Any
+    names: tuple[str, ...]
+    model_name: str
+    draws: int
+    chains: int
+    nobs: int
+    method: str = "Bayesian ACD (PyMC NUTS)"
+    _conf_int_kind: str = "ETI"
+
+    @classmethod
+    def from_tree(cls, tree, names, nobs, model_name, draws, chains, level=0.95) -> ACDBayesResult:
+        """Wrap a DataTree whose posterior holds ``names`` and ``persistence``."""
+        check_level(level)
+        return cls(tree, tuple(names), str(model_name), int(draws), int(chains), int(nobs))
+
+    def _draws(self, name: str) -> np.ndarray:
+        return np.asarray(self.idata.posterior[name].values, dtype=float).ravel()
+
+    @property
+    def params(self) -> pd.Series:  # type: ignore[override]
+        return pd.Series([self._draws(n).mean() for n in self.names], index=list(self.names))
+
+    @property
+    def bse(self) -> pd.Series:  # type: ignore[override]
+        return pd.Series([self._draws(n).std(ddof=1) for n in self.names], index=list(self.names))
+
+    @property
+    def converged(self) -> bool | None:  # type: ignore[override]
+        return None
+
+    @property
+    def persistence(self) -> pd.Series:
+        """Posterior draws of ``alpha + beta``."""
+        return pd.Series(self._draws("persistence"), name="persistence")
+
+    @property
+    def prob_infinite_mean(self) -> float:
+        """``P(alpha + beta >= 1 | data)``."""
+        return float(np.mean(self._draws("persistence") >= 1.0))
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Equal-tailed credible intervals."""
+        level = check_level(level)
+        q = [(1 - level) / 2, (1 + level) / 2]
+        lo, hi = zip(*[np.quantile(self._draws(n), q) for n in self.names])
+        df = pd.DataFrame({"lower": lo, "upper": hi}, index=list(self.names))
+        df.attrs["level"] = level
+        df.attrs["kind"] = "ETI"
+        return df
+
+    def _summary_header(self) -> list[tuple[str, Any]]:
+        return [
+            ("Method", self.method),
+            ("Dep. variable", self.model_name),
+            ("No. observations", self.nobs),
+            ("Chains x draws", f"{self.chains} x {self.draws}"),
+            ("P(alpha + beta >= 1 | data)", self.prob_infinite_mean),
+        ]
+
+    def _summary_tables(self, level: float) -> dict[str, pd.DataFrame]:
+        ci = self.conf_int(level)
+        tab = pd.DataFrame(
+            {"mean": self.params, "sd": self.bse, f"[{100 * level:g}% ETI": ci["lower"], f"{100 * level:g}%]": ci["upper"]}
+        )
+        d = self._draws("persistence")
+        lo, hi = np.quantile(d, [(1 - level) / 2, (1 + level) / 2])
+        pers = pd.DataFrame(
+            {"mean": [d.mean()], "sd": [d.std(ddof=1)], f"[{100 * level:g}% ETI": [lo], f"{100 * level:g}%]": [hi]},
+            index=["alpha + beta"],
+        )
+        return {"Posterior": tab, "Persistence": pers}
+
+    def _summary_notes(self) -> list[str]:
+        return [
+            "Priors: omega/xbar ~ HalfNormal(1), alpha ~ HalfNormal(0.5), beta ~ U(0, 1) "
+            "(alpha + beta not capped at 1); intervals are equal-tailed (ETI).",
+            f"Posterior probability of an infinite mean, P(alpha + beta >= 1) = {self.prob_infinite_mean:.3f}.",
+        ]
+
+    def _glance_stats(self) -> dict[str, Any]:
+        return {"prob_infinite_mean": self.prob_infinite_mean, "draws": self.draws, "chains": self.chains}
+
+    def _plot(self, kind: str | None, ax, **kwargs):
+        az = lazy_import("arviz")
+        kind = kind or "trace"
+        if kind == "trace":
+            return az.plot_trace_dist(self.idata, var_names=[*self.names, "persistence"], **kwargs)
+        if kind == "persistence":
+            pc = az.plot_dist(self.idata, var_names=["persistence"], **kwargs)
+            return pc
+        raise ValueError(f"kind must be 'trace' or 'persistence'; got {kind!r}.")

@@ -1,0 +1,345 @@
+"""Result of an ACD fit (maximum likelihood / QMLE)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..core.inference import coefficient_table
+from ..core.plotting import figure_axes
+from ..core.resampling import as_seed_sequence
+from ..core.results import Estimate, ResultBase, TestResult, readonly
+from ..core.validation import check_option
+from .distributions import Innovation
+from .inference import infinite_mean_test, ljung_box, tail_index
+from .recursion import filter_state
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import ACD, FitOutput
+
+__all__ = ["ACDResult"]
+
+
+@dataclass(frozen=True, repr=False)
+class ACDResult(ResultBase):
+    """Fitted ACD(p, q) / log-ACD model.
+
+    Attributes
+    ----------
+    params, bse : Series
+        ``omega``, ``alpha[j]``, ``beta[j]``, regressors, then shape parameters.
+    llf, aic, bic : float
+    resid : Series
+        Standardised residuals ``eps_hat = x / psi_hat``.
+    fittedvalues : Series
+        ``psi_hat``.
+    persistence : Estimate
+        ``sum(alpha) + sum(beta)`` (log-ACD: ``sum(beta)``) with its standard error.
+    window : float
+        Observation window ``T`` (``N(T) = nobs`` events).
+    """
+
+    params: pd.Series
+    cov: pd.DataFrame
+    llf: float
+    cov_type: str
+    dist: Innovation
+    window: float
+    x: np.ndarray
+    psi: np.ndarray
+    _model: ACD
+    nobs: int
+    converged: bool
+    warnings: tuple[str, ...]
+    n_iter: int = 0
+    method: str = "ACD QMLE"
+
+    @classmethod
+    def build(cls, model: ACD, params, cov, out: FitOutput, cov_type, mats, msgs) -> ACDResult:
+        spec = model.spec
+        shape = tuple(params.iloc[spec.k :].to_numpy(dtype=float))
+        dist = model.dist.with_params(shape) if shape else model.dist
+        s = filter_state(params.iloc[: spec.k].to_numpy(dtype=float), model.x, spec, model.b, model.Z)
+        psi = np.exp(s) if spec.log else s
+        qmle = type(dist).__name__ == "Exponential"
+        kind = "log-ACD" if spec.log else "ACD"
+        meth = f"{kind}({spec.p},{spec.q}) " + ("QMLE" if qmle else f"MLE, {dist.name} errors")
+        return cls(
+            params=readonly(params),
+            cov=readonly(cov),
+            nobs=int(model.x.shape[0]),
+            llf=float(out.llf),
+            converged=bool(out.converged),
+            warnings=tuple(msgs),
+            cov_type=cov_type,
+            dist=dist,
+            window=model.window,
+            x=readonly(model.x),
+            psi=readonly(psi),
+            _model=model,
+            n_iter=out.n_iter,
+            method=meth,
+        )
+
+    # ------------------------------------------------------------------ members
+    @property
+    def qmle(self) -> bool:
+        """Whether this is the exponential QMLE."""
+        return type(self.dist).__name__ == "Exponential"
+
+    @property
+    def bse(self) -> pd.Series:  # type: ignore[override]
+        return pd.Series(np.sqrt(np.diag(self.cov.to_numpy())), index=self.params.index)
+
+    def cov_params(self) -> pd.DataFrame:
+        """Covariance of the estimates (``cov_type`` of the fit)."""
+        return self.cov.copy()
+
+    @property
+    def resid(self) -> pd.Series:
+        """Standardised residuals ``eps_hat_i = x_i / psi_hat_i``."""
+        return pd.Series(self.x / self.psi, index=self._index, name="resid")
+
+    @property
+    def fittedvalues(self) -> pd.Series:
+        """Conditional expected durations ``psi_hat_i``."""
+        return pd.Series(np.asarray(self.psi), index=self._index, name="psi")
+
+    @property
+    def _index(self) -> pd.Index:
+        idx = self._model.index
+        return idx if idx is not None else pd.RangeIndex(self.nobs)
+
+    @property
+    def nparams(self) -> int:
+        """Number of estimated parameters."""
+        return int(self.params.size)
+
+    @property
+    def aic(self) -> float:
+        """Akaike information criterion ``-2 llf + 2 k``."""
+        return -2 * self.llf + 2 * self.nparams
+
+    @property
+    def bic(self) -> float:
+        """Bayesian information criterion ``-2 llf + k log N``."""
+        return -2 * self.llf + self.nparams * math.log(self.nobs)
+
+    @property
+    def persistence(self) -> Estimate:
+        """``pi = sum(alpha) + sum(beta)`` (log-ACD: ``sum(beta)``) with its standard error."""
+        spec = self._model.spec
+        g = np.zeros(self.params.size)
+        g[(1 + spec.p if spec.log else 1) : 1 + spec.p + spec.q] = 1.0
+        val = float(g @ self.params.to_numpy())
+        var = float(g @ self.cov.to_numpy() @ g)
+        return Estimate(val, math.sqrt(var) if var >= 0 else math.nan, name="persistence")
+
+    @property
+    def gamma(self) -> float:
+        """``mean log(alpha eps_hat + beta)`` for the ACD(1,1) (< 0: strictly stationary)."""
+        spec = self._model.spec
+        if spec.log or spec.p != 1 or spec.q != 1:
+            return math.nan
+        A = self.params["alpha[1]"] * self.x / self.psi + self.params["beta[1]"]
+        with np.errstate(divide="ignore"):
+            return float(np.mean(np.log(A)))
+
+    # ------------------------------------------------------------------ tests
+    def test_infinite_mean(
+        self, alternative: str = "two-sided", method: str = "wald", level: float = 0.95
+    ) -> TestResult:
+        """Test ``H0: alpha + beta = 1`` (see :func:`~stattools.duration.infinite_mean_test`)."""
+        return infinite_mean_test(self, alternative=alternative, method=method, level=level)
+
+    def tail_index(self, method: str = "empirical", level: float = 0.95) -> TestResult:
+        """Tail index ``kappa`` (see :func:`~stattools.duration.inference.tail_index`)."""
+        return tail_index(self, method=method, level=level)
+
+    def ljung_box(self, lags: int = 10, squared: bool = False) -> TestResult:
+        """Ljung-Box test on the residuals (or squared residuals)."""
+        e = self.resid.to_numpy()
+        return ljung_box(e**2 if squared else e, lags, name="squared residuals" if squared else "residuals")
+
+    # ------------------------------------------------------------------ prediction
+    def forecast(self, horizon: int = 10, *, n_paths: int = 2000, rng: Any = 0) -> pd.Series:
+        """Expected durations ``E[x_{N+h} | F_N]``, ``h = 1..horizon``.
+
+        Linear ACD: exact recursion with ``E x = psi`` for future values. Log-ACD: the
+        first step is exact, later steps are Monte Carlo means over ``n_paths`` simulated
+        paths (seeded by ``rng``). Regressors are held at their last observed value.
+        """
+        horizon = int(horizon)
+        if horizon < 1:
+            raise ValueError(f"horizon must be >= 1, got {horizon}.")
+        spec = self._model.spec
+        th = self.params.iloc[: spec.k].to_numpy(dtype=float)
+        omega, alpha, beta, xi = spec.split(th)
+        zlast = float(self._model.Z[-1] @ xi) if self._model.Z is not None else 0.0
+        x, s = self.x, (np.log(self.psi) if spec.log else np.asarray(self.psi))
+        if not spec.log:
+            xs = list(x[::-1][: spec.p])
+            ss = list(s[::-1][: spec.q])
+            out = []
+            for _ in range(horizon):
+                v = omega + zlast + float(np.dot(alpha, xs[: spec.p])) + float(np.dot(beta, ss[: spec.q]))
+                out.append(v)
+                xs.insert(0, v)
+                ss.insert(0, v)
+            return pd.Series(out, index=pd.RangeIndex(1, horizon + 1), name="forecast")
+        gen = np.random.default_rng(as_seed_sequence(rng))
+        r = max(spec.p, spec.q)
+        le = np.tile(np.log(x[::-1][:r]) - s[::-1][:r], (n_paths, 1))
+        sh = np.tile(s[::-1][:r], (n_paths, 1))
+        means = []
+        for _ in range(horizon):
+            snew = omega + zlast + le[:, : spec.p] @ alpha + sh[:, : spec.q] @ beta
+            means.append(float(np.mean(np.exp(snew))))
+            e = self.dist.rvs(n_paths, gen)
+            le = np.column_stack([np.log(e), le[:, :-1]])
+            sh = np.column_stack([snew, sh[:, :-1]])
+        return pd.Series(means, index=pd.RangeIndex(1, horizon + 1), name="forecast")
+
+    def predict(self, horizon: int = 10) -> pd.Series:
+        """Alias of :meth:`forecast`."""
+        return self.forecast(horizon)
+
+    def simulate(self, nobs: int | None = None, *, window: float | None = None, rng: Any = None, burn: int = 500) -> pd.DataFrame:
+        """Simulate from the fitted model (``window`` defaults to the data's ``T``)."""
+        from .simulate import simulate_acd
+
+        spec = self._model.spec
+        if spec.exog:
+            raise NotImplementedError("simulation of ACD models with regressors is not supported.")
+        if nobs is None and window is None:
+            window = self.window
+        omega, alpha, beta, _ = spec.split(self.params.iloc[: spec.k].to_numpy(dtype=float))
+        return simulate_acd(
+            nobs, omega=omega, alpha=alpha, beta=beta, window=window, dist=self.dist,
+            model="log" if spec.log else "acd", burn=burn, rng=rng,
+        )
+
+    # ------------------------------------------------------------------ summary hooks
+    def _title(self) -> str:
+        return f"{self.method}: {self._model.name}"
+
+    def _summary_header(self) -> list[tuple[str, Any]]:
+        spec = self._model.spec
+        return [
+            ("Dep. variable", self._model.name),
+            ("Model", f"{'log-ACD' if spec.log else 'ACD'}({spec.p},{spec.q})"),
+            ("Distribution", self.dist.name + (" (QMLE)" if self.qmle else "")),
+            ("No. observations N(T)", self.nobs),
+            ("Window T", self.window),
+            ("Log-likelihood", self.llf),
+            ("AIC", self.aic),
+            ("BIC", self.bic),
+            ("Covariance", self.cov_type),
+            ("Backcast", f"{self._model.backcast} ({self._model.b:.4g})"),
+            ("Converged", self.converged),
+        ]
+
+    def _summary_tables(self, level: float) -> dict[str, pd.DataFrame]:
+        k = self._model.spec.k
+        tab = coefficient_table(self.params, self.bse, level)
+        out = {"Recursion": tab.iloc[:k]}
+        if self.params.size > k:
+            out["Distribution"] = tab.iloc[k:]
+        p = self.persistence
+        lo, hi = p.conf_int(level)
+        out["Persistence"] = pd.DataFrame(
+            {"estimate": [p.value], "std err": [p.se], f"[{100 * level:g}%": [lo], f"{100 * level:g}%]": [hi]},
+            index=["alpha + beta" if not self._model.spec.log else "sum beta"],
+        )
+        return out
+
+    def _summary_notes(self) -> list[str]:
+        spec = self._model.spec
+        notes = [
+            f"Standard errors: {self.cov_type}"
+            + (" sandwich H^-1 I H^-1 / N." if self.cov_type == "robust" else ".")
+        ]
+        if spec.log:
+            notes.append("Log-ACD: psi > 0 for any parameters; stationary if |sum beta| < 1.")
+            return notes
+        p = self.persistence
+        g = self.gamma
+        if math.isfinite(g):
+            notes.append(
+                f"Strictly stationary: {'yes' if g < 0 else 'no'} "
+                f"(mean log(alpha eps + beta) = {g:.4f})."
+            )
+        if p.value < 1:
+            notes.append(f"alpha + beta = {p.value:.4f} < 1: estimated mean duration is finite.")
+        else:
+            notes.append(f"alpha + beta = {p.value:.4f} >= 1: estimated mean duration is infinite.")
+        if math.isfinite(p.se) and abs(p.value - 1) < 2 * p.se:
+            notes.append(
+                "alpha + beta is within 2 SE of 1: Wald and QLR tests of alpha + beta = 1 can "
+                "disagree sharply here (non-quadratic profile likelihood); report both "
+                "(test_infinite_mean(method='wald' / 'qlr'))."
+            )
+        return notes
+
+    def _glance_stats(self) -> dict[str, Any]:
+        p = self.persistence
+        return {
+            "window": self.window,
+            "llf": self.llf,
+            "aic": self.aic,
+            "bic": self.bic,
+            "persistence": p.value,
+            "persistence_se": p.se,
+            "converged": self.converged,
+        }
+
+    # ------------------------------------------------------------------ plots
+    def _plot(self, kind: str | None, ax, **kwargs):
+        kind = check_option(kind or "diagnostics", "kind", ("diagnostics", "qq", "acf", "hazard", "psi"))
+        if kind == "diagnostics":
+            fig, axes = figure_axes(ax, nrows=2, ncols=2, figsize=(10, 7))
+            axes = np.asarray(axes).ravel()
+            for a, k in zip(axes, ("psi", "qq", "acf", "hazard")):
+                self._plot(k, a)
+            fig.tight_layout()
+            return fig
+        fig, ax = figure_axes(ax)
+        e = np.sort(self.resid.to_numpy())
+        if kind == "psi":
+            ax.plot(np.arange(self.nobs), self.psi, lw=0.6)
+            ax.set(xlabel="event", ylabel="psi_hat", title="Conditional expected duration")
+        elif kind == "qq":
+            pp = (np.arange(1, e.size + 1) - 0.5) / e.size
+            q = self.dist.ppf(pp)
+            ax.plot(q, e, ".", ms=2)
+            m = max(q.max(), e.max())
+            ax.plot([0, m], [0, m], color="C3", lw=0.8)
+            ax.set(xlabel=f"{self.dist.name} quantiles", ylabel="residual quantiles", title="QQ plot of residuals")
+        elif kind == "acf":
+            lags = int(kwargs.get("lags", 20))
+            lb = self.ljung_box(lags)
+            ax.bar(np.arange(1, lags + 1), lb.extra["acf"], width=0.4)
+            band = 1.96 / math.sqrt(self.nobs)
+            ax.axhline(band, color="grey", ls="--", lw=0.8)
+            ax.axhline(-band, color="grey", ls="--", lw=0.8)
+            ax.set(xlabel="lag", ylabel="ACF", title=f"Residual ACF (Ljung-Box Q({lags}) p = {lb.pvalue:.3g})")
+        else:
+            n = e.size
+            qs = np.quantile(e, np.linspace(0, 0.98, 30))
+            mids, haz = [], []
+            for lo, hi in zip(qs[:-1], qs[1:]):
+                at_risk = np.sum(e >= lo)
+                events = np.sum((e >= lo) & (e < hi))
+                if hi > lo and at_risk > 0:
+                    mids.append(0.5 * (lo + hi))
+                    haz.append(events / (at_risk * (hi - lo)))
+            ax.plot(mids, haz, "o", ms=3, label="empirical")
+            grid = np.linspace(max(qs[0], 1e-3), qs[-1], 200)
+            ax.plot(grid, self.dist.hazard(grid), label=f"fitted {self.dist.name}")
+            ax.set(xlabel="eps", ylabel="hazard", title=f"Hazard of residuals (n = {n})")
+            ax.legend()
+        return fig

@@ -1,0 +1,433 @@
+"""Result of ``st.dpmm``: posterior draws of the mixing measure plus an ArviZ DataTree."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..core.exceptions import DataError
+from ..core.lazy import lazy_import
+from ..core.plotting import figure_axes
+from ..core.results import ResultBase, readonly
+from ..core.validation import check_level
+from .gibbs import mixture_density_1d
+from .distances import orlicz_wasserstein, wasserstein
+from .measures import MixingMeasure, merge_truncate_merge
+
+__all__ = ["DPMMResult"]
+
+def _mixture_density(x: np.ndarray, w: np.ndarray, mu: np.ndarray, var: np.ndarray) -> np.ndarray:
+    """sum_k w_k N(x | mu_k, var_k) for draws (S, K) on points x (G,) -> (S, G).
+
+    Components contributing less than 1e-14 anywhere are skipped (numba kernel).
+    """
+    f = np.ascontiguousarray
+    return mixture_density_1d(f(x, dtype=float), f(w, dtype=float), f(mu, dtype=float), f(var, dtype=float), 1e-14)
+
+
+def _mvn_density(x: np.ndarray, w: np.ndarray, mu: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """Mixture density at points x (G, d) for draws w (S, K), mu (S, K, d), cov (S, K, d, d)."""
+    S, K, d = mu.shape
+    out = np.zeros((S, x.shape[0]))
+    L = np.linalg.cholesky(cov)
+    logdet = 2 * np.log(np.diagonal(L, axis1=-2, axis2=-1)).sum(-1)
+    for s in range(S):
+        diff = x[None, :, :] - mu[s][:, None, :]  # (K, G, d)
+        v = np.linalg.solve(L[s], diff.transpose(0, 2, 1))  # (K, d, G)
+        lp = -0.5 * (v * v).sum(1) - 0.5 * (d * math.log(2 * math.pi) + logdet[s][:, None])
+        out[s] = w[s] @ np.exp(lp)
+    return out
+
+
+def _default_grid(y: np.ndarray, size: int = 200) -> np.ndarray:
+    lo, hi = float(y.min()), float(y.max())
+    pad = 0.1 * (hi - lo)
+    return np.linspace(lo - pad, hi + pad, size)
+
+
+@dataclass(frozen=True, repr=False)
+class DPMMResult(ResultBase):
+    """Posterior of a Dirichlet-process Gaussian mixture (from :func:`stattools.dpmm`).
+
+    Attributes
+    ----------
+    idata : xarray.DataTree
+        ``posterior``: label-invariant draws (``alpha``, ``n_clusters``, ``log_lik``,
+        ``w_last``, ``density`` on ``x``); ``mixing_measure``: ``weight``, ``loc``, ``scale``
+        (sd in 1-D, covariance otherwise) by component; ``observed_data``: the outcome.
+    labels : ndarray or None
+        Cluster labels per (chain, draw, observation) when kept.
+    y : ndarray, shape (n, d)
+        The outcome used.
+    """
+
+    idata: Any
+    y: np.ndarray
+    labels: np.ndarray | None
+    formula: str
+    response: tuple[str, ...]
+    sampler: str
+    truncation: int
+    method: str
+    alpha_fixed: float | None = None
+    warnings: tuple[str, ...] = ()
+    converged: bool | None = None
+    _conf_int_kind = "ETI"
+
+    # ------------------------------------------------------------------ build
+    @classmethod
+    def from_draws(cls, raw: dict, *, y, center, sd, grid, formula, response, sampler,
+                   truncation, method, alpha_fixed) -> DPMMResult:  # fmt: skip
+        """Assemble the result from standardised-scale draws with a leading chain axis."""
+        xr = lazy_import("xarray")
+        n, d = y.shape
+        C, S, K = raw["w"].shape
+        w = raw["w"]
+        coords = {"chain": np.arange(C), "draw": np.arange(S), "component": np.arange(K)}
+        post_vars: dict[str, Any] = {
+            "alpha": (("chain", "draw"), raw["alpha"]),
+            "n_clusters": (("chain", "draw"), raw["nocc"].astype(float)),
+            "log_lik": (("chain", "draw"), raw["ll"] - n * float(np.log(sd).sum())),
+            "w_last": (("chain", "draw"), w[..., -1]),
+        }
+        if d == 1:
+            mu = center[0] + sd[0] * raw["mu"]
+            var = sd[0] ** 2 * raw["var"]
+            x = _default_grid(y[:, 0]) if grid is None else np.asarray(grid, dtype=float).ravel()
+            if x.size == 0 or not np.all(np.isfinite(x)):
+                raise DataError("grid must be a non-empty array of finite values.")
+            dens = _mixture_density(x, w.reshape(C * S, K), mu.reshape(C * S, K), var.reshape(C * S, K))
+            post_vars["density"] = (("chain", "draw", "x"), dens.reshape(C, S, -1))
+            coords["x"] = x
+            mm = {
+                "weight": (("chain", "draw", "component"), w),
+                "loc": (("chain", "draw", "component"), mu),
+                "scale": (("chain", "draw", "component"), np.sqrt(var)),
+            }
+        else:
+            mu = center + sd * raw["mu"]
+            cov = raw["var"] * sd[:, None] * sd[None, :]
+            grids = np.stack([_default_grid(y[:, j], 100) for j in range(d)])
+            wf = w.reshape(C * S, K)
+            dens = np.stack(
+                [
+                    _mixture_density(
+                        grids[j], wf, mu[..., j].reshape(C * S, K), cov[..., j, j].reshape(C * S, K)
+                    ).reshape(C, S, -1)
+                    for j in range(d)
+                ],
+                axis=2,
+            )
+            post_vars["density"] = (("chain", "draw", "dim", "x_index"), dens)
+            coords.update(dim=list(response), x_index=np.arange(grids.shape[1]), dim2=list(response))
+            mm = {
+                "weight": (("chain", "draw", "component"), w),
+                "loc": (("chain", "draw", "component", "dim"), mu),
+                "scale": (("chain", "draw", "component", "dim", "dim2"), cov),
+            }
+        post = xr.Dataset(post_vars, coords={k: v for k, v in coords.items() if k != "component" and k != "dim2"})
+        if d > 1:
+            post = post.assign_coords(x=(("dim", "x_index"), grids))
+        mmds = xr.Dataset(mm, coords=coords)
+        obs = xr.Dataset({"y": (("obs", "dim_y"), y)}, coords={"dim_y": list(response)})
+        tree = xr.DataTree.from_dict({"posterior": post, "mixing_measure": mmds, "observed_data": obs})
+        labels = raw.get("labels")
+        labels = None if labels is None or labels.shape[-1] == 0 else readonly(labels)
+        return cls(
+            idata=tree, y=readonly(y), labels=labels, formula=formula, response=response,
+            sampler=sampler, truncation=truncation, method=method, alpha_fixed=alpha_fixed,
+        )  # fmt: skip
+
+    def with_status(self, warnings: tuple[str, ...], converged: bool) -> DPMMResult:
+        """A copy carrying the warnings and convergence flag of the checks."""
+        return replace(self, warnings=tuple(warnings), converged=converged)
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def nobs(self) -> int:  # type: ignore[override]
+        """Number of observations."""
+        return int(self.y.shape[0])
+
+    @property
+    def dim(self) -> int:
+        """Dimension of the outcome."""
+        return int(self.y.shape[1])
+
+    @property
+    def chains(self) -> int:
+        """Number of chains."""
+        return int(self.idata["posterior"].sizes["chain"])
+
+    @property
+    def draws(self) -> int:
+        """Kept draws per chain."""
+        return int(self.idata["posterior"].sizes["draw"])
+
+    def _invariant(self, name: str) -> np.ndarray:
+        return np.asarray(self.idata["posterior"][name].values, dtype=float)
+
+    @property
+    def params(self) -> pd.Series:
+        """Posterior means of alpha and of the number of occupied clusters."""
+        return pd.Series(
+            [self._invariant("alpha").mean(), self._invariant("n_clusters").mean()],
+            index=["alpha", "n_clusters"],
+        )
+
+    @property
+    def bse(self) -> pd.Series:
+        """Posterior standard deviations."""
+        return pd.Series(
+            [self._invariant("alpha").std(ddof=1), self._invariant("n_clusters").std(ddof=1)],
+            index=["alpha", "n_clusters"],
+        )
+
+    @property
+    def tvalues(self) -> pd.Series:
+        """Not applicable to posterior summaries (NaN)."""
+        return pd.Series(np.nan, index=self.params.index)
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """Not applicable to posterior summaries (NaN)."""
+        return pd.Series(np.nan, index=self.params.index)
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Equal-tailed credible intervals (``attrs['kind'] == 'ETI'``)."""
+        level = check_level(level)
+        q = [(1 - level) / 2, (1 + level) / 2]
+        rows = [np.quantile(self._invariant(k), q) for k in ("alpha", "n_clusters")]
+        df = pd.DataFrame(rows, index=["alpha", "n_clusters"], columns=["lower", "upper"])
+        df.attrs["level"] = level
+        df.attrs["kind"] = "ETI"
+        return df
+
+    # ------------------------------------------------------------------ draws
+    def _flat(self, name: str) -> np.ndarray:
+        v = np.asarray(self.idata["mixing_measure"][name].values)
+        return v.reshape(-1, *v.shape[2:])
+
+    def mixing_measures(self) -> list[MixingMeasure]:
+        """Every draw of G as a location-scale :class:`MixingMeasure` (chains concatenated)."""
+        w, mu, sc = self._flat("weight"), self._flat("loc"), self._flat("scale")
+        out = []
+        for s in range(w.shape[0]):
+            keep = w[s] > 0
+            ws = w[s][keep] / w[s][keep].sum()
+            out.append(MixingMeasure(ws, mu[s][keep], sc[s][keep]))
+        return out
+
+    def distance_to(
+        self, G0: MixingMeasure, metric: str = "w1", phi: Any = "exp", ground: str = "location"
+    ) -> np.ndarray:
+        """Distance from every draw of G to ``G0``: ``"w1"``, ``"w2"`` or ``"orlicz"``.
+
+        Returns an array of shape (chains, draws). Locations are compared by default.
+        """
+        if metric not in ("w1", "w2", "orlicz"):
+            raise DataError(f"metric must be 'w1', 'w2' or 'orlicz'; got {metric!r}.")
+        vals = []
+        for G in self.mixing_measures():
+            Gl = G if ground != "location" else MixingMeasure(G.weights, G.atoms)
+            Hl = G0 if ground != "location" else MixingMeasure(G0.weights, G0.atoms)
+            if metric == "orlicz":
+                vals.append(orlicz_wasserstein(Gl, Hl, phi=phi, ground=ground))
+            else:
+                vals.append(wasserstein(Gl, Hl, p=1 if metric == "w1" else 2, ground=ground))
+        return np.asarray(vals).reshape(self.chains, self.draws)
+
+    def predictive_density(self, grid: Any = None, level: float = 0.95) -> pd.DataFrame:
+        """Posterior mean density with pointwise equal-tailed ``level`` bands.
+
+        ``grid``: points (m,) in 1-D or (m, d); default the stored grid (1-D).
+        Returns columns ``x`` (or the response names), ``mean``, ``lower``, ``upper``.
+        """
+        level = check_level(level)
+        w = self._flat("weight")
+        if self.dim == 1:
+            x = (
+                np.asarray(self.idata["posterior"]["x"].values)
+                if grid is None
+                else np.asarray(grid, dtype=float).ravel()
+            )
+            dens = _mixture_density(x, w, self._flat("loc"), self._flat("scale") ** 2)
+            out = pd.DataFrame({"x": x})
+        else:
+            if grid is None:
+                raise DataError("grid (an (m, d) array of points) is required for d > 1.")
+            x = np.atleast_2d(np.asarray(grid, dtype=float))
+            if x.shape[1] != self.dim:
+                raise DataError(f"grid must have {self.dim} columns; got shape {x.shape}.")
+            dens = _mvn_density(x, w, self._flat("loc"), self._flat("scale"))
+            out = pd.DataFrame(x, columns=list(self.response))
+        if not np.all(np.isfinite(x)):
+            raise DataError("grid must contain finite values only.")
+        q = np.quantile(dens, [(1 - level) / 2, (1 + level) / 2], axis=0)
+        out["mean"] = dens.mean(0)
+        out["lower"], out["upper"] = q[0], q[1]
+        out.attrs["level"] = level
+        return out
+
+    def n_clusters(
+        self, kind: str = "occupied", omega: float | None = None, c: float = 1.0, r: float = 2.0
+    ) -> pd.Series:
+        """Posterior pmf of the number of clusters: ``"occupied"`` or ``"mtm"`` atoms.
+
+        MTM (merge-truncate-merge) is applied to every draw with locations rescaled to unit
+        overall sd (seeded, reproducible); its default ``omega`` uses n.
+        """
+        if kind == "occupied":
+            k = self._invariant("n_clusters").ravel().astype(int)
+        elif kind == "mtm":
+            sd = self.y.std(0)
+            k = np.array(
+                [
+                    merge_truncate_merge(
+                        MixingMeasure(G.weights, G.atoms / sd), omega=omega, n=self.nobs, c=c, r=r, rng=i
+                    ).n_atoms
+                    for i, G in enumerate(self.mixing_measures())
+                ]
+            )
+        else:
+            raise DataError(f"kind must be 'occupied' or 'mtm'; got {kind!r}.")
+        pmf = pd.Series(np.bincount(k) / k.size).rename_axis("k").rename("probability")
+        return pmf[pmf > 0]
+
+    def coclustering(self) -> np.ndarray:
+        """Posterior co-clustering probabilities P(z_i = z_j | y), shape (n, n)."""
+        if self.labels is None:
+            raise DataError("labels were not kept: refit with keep_labels=True.")
+        z = self.labels.reshape(-1, self.nobs)
+        C = np.zeros((self.nobs, self.nobs))
+        for s in range(z.shape[0]):
+            C += z[s][:, None] == z[s][None, :]
+        return C / z.shape[0]
+
+    def diagnostics(self) -> pd.DataFrame:
+        """R-hat and bulk/tail ESS of the label-invariant quantities (ArviZ)."""
+        az = lazy_import("arviz")
+        names = ["alpha", "n_clusters", "log_lik"] if self.alpha_fixed is None else ["n_clusters", "log_lik"]
+        post = self.idata["posterior"].to_dataset()[names]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rhat = az.rhat(post) if self.chains > 1 else None
+            eb = az.ess(post, method="bulk")
+            et = az.ess(post, method="tail")
+        rows = {}
+        for k in names:
+            rows[k] = {
+                "r_hat": float(rhat[k]) if rhat is not None else np.nan,
+                "ess_bulk": float(eb[k]),
+                "ess_tail": float(et[k]),
+            }
+        return pd.DataFrame(rows).T
+
+    # ------------------------------------------------------------------ protocol hooks
+    def _title(self) -> str:
+        return self.method
+
+    def _summary_header(self) -> list[tuple[str, Any]]:
+        return [
+            ("Model", self.formula),
+            ("Sampler", self.sampler),
+            ("Truncation K", self.truncation),
+            ("Chains x draws", f"{self.chains} x {self.draws}"),
+            ("No. observations", self.nobs),
+            ("Concentration", "Gamma prior" if self.alpha_fixed is None else f"fixed {self.alpha_fixed:g}"),
+            ("Converged (mixing checks)", self.converged),
+        ]
+
+    def _summary_tables(self, level: float) -> dict[str, pd.DataFrame]:
+        az = lazy_import("arviz")
+        names = ["alpha", "n_clusters", "log_lik", "w_last"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            tab = az.summary(
+                self.idata, var_names=names, ci_prob=level, ci_kind="eti", round_to="none"
+            )
+        tab = pd.DataFrame(tab).astype(float)
+        pmf = self.n_clusters().to_frame()
+        pmf.index = pmf.index.astype(int)
+        return {f"Posterior (ArviZ; {100 * level:g}% ETI)": tab, "Occupied clusters": pmf}
+
+    def _summary_notes(self) -> list[str]:
+        return [
+            "Credible intervals are equal-tailed (ETI). Component parameters switch labels "
+            "and are kept in idata['mixing_measure'], not summarised.",
+        ]
+
+    def _glance_stats(self) -> dict[str, Any]:
+        diag = self.diagnostics()
+        return {
+            "sampler": self.sampler,
+            "truncation": self.truncation,
+            "chains": self.chains,
+            "draws": self.draws,
+            "alpha": float(self.params["alpha"]),
+            "n_clusters": float(self.params["n_clusters"]),
+            "w_last": float(self._invariant("w_last").mean()),
+            "max_r_hat": float(np.nanmax(diag["r_hat"])) if self.chains > 1 else np.nan,
+            "min_ess_bulk": float(np.nanmin(diag["ess_bulk"])),
+        }
+
+    def _plot(self, kind: str | None, ax, **kwargs):
+        kind = kind or "density"
+        az = lazy_import("arviz")
+        names = ["alpha", "n_clusters", "log_lik"] if self.alpha_fixed is None else ["n_clusters", "log_lik"]
+        if kind == "trace":
+            return az.plot_trace_dist(self.idata, var_names=names, backend="matplotlib", **kwargs)
+        if kind == "forest":
+            return az.plot_forest(
+                self.idata, var_names=names[:2], backend="matplotlib", ci_kind="eti", **kwargs
+            )
+        if kind == "density":
+            return self._plot_density(ax, kwargs.get("level", 0.95))
+        if kind == "clusters":
+            fig, ax = figure_axes(ax)
+            pmf = self.n_clusters()
+            ax.bar(pmf.index, pmf.to_numpy(), color="C0", alpha=0.8)
+            ax.set_xlabel("number of occupied clusters")
+            ax.set_ylabel("posterior probability")
+            return fig
+        if kind == "coclustering":
+            fig, ax = figure_axes(ax)
+            order = np.argsort(self.y[:, 0], kind="stable")
+            C = self.coclustering()[np.ix_(order, order)]
+            im = ax.imshow(C, vmin=0, vmax=1, cmap="viridis", interpolation="nearest")
+            fig.colorbar(im, ax=ax, label="P(same cluster)")
+            ax.set_title(f"co-clustering (sorted by {self.response[0]})")
+            return fig
+        raise DataError(
+            "kind must be 'density', 'trace', 'forest', 'clusters' or 'coclustering'; "
+            f"got {kind!r}."
+        )
+
+    def _plot_density(self, ax, level: float):
+        fig, ax = figure_axes(ax)
+        if self.dim == 1:
+            pdn = self.predictive_density(level=level)
+            ax.hist(self.y[:, 0], bins="auto", density=True, color="0.8", label="data")
+            ax.fill_between(pdn["x"], pdn["lower"], pdn["upper"], alpha=0.3, color="C0",
+                            label=f"{100 * level:g}% pointwise band")  # fmt: skip
+            ax.plot(pdn["x"], pdn["mean"], color="C0", label="posterior mean density")
+            ax.set_xlabel(self.response[0])
+            ax.set_ylabel("density")
+            ax.legend()
+            return fig
+        a, b = self.y[:, 0], self.y[:, 1]
+        ga, gb = _default_grid(a, 60), _default_grid(b, 60)
+        A, B = np.meshgrid(ga, gb)
+        pts = np.column_stack([A.ravel(), B.ravel()])
+        if self.dim > 2:
+            pts = np.column_stack([pts, np.tile(self.y[:, 2:].mean(0), (pts.shape[0], 1))])
+        w = self._flat("weight")
+        idx = np.linspace(0, w.shape[0] - 1, min(w.shape[0], 200)).astype(int)
+        dens = _mvn_density(pts, w[idx], self._flat("loc")[idx][..., :], self._flat("scale")[idx])
+        ax.scatter(a, b, s=8, color="0.4", label="data")
+        ax.contour(A, B, dens.mean(0).reshape(A.shape), levels=10, cmap="viridis")
+        ax.set_xlabel(self.response[0])
+        ax.set_ylabel(self.response[1])
+        ax.set_title("posterior mean density" + (" (other dims at their mean)" if self.dim > 2 else ""))
+        return fig

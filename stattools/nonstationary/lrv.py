@@ -1,0 +1,326 @@
+"""Long-run variances: global HAC, local (time-varying) LRV and data-driven tuning.
+
+* :func:`hac` - kernel (HAC) long-run covariance of score vectors, autocovariances by one
+  zero-padded FFT; equals statsmodels' ``S_hac_simple`` / ``nobs`` and arch's
+  ``long_run`` covariance on the same bandwidth and kernel.
+* :func:`auto_lags` - the Newey-West (1994) automatic bandwidth, as arch computes it.
+* :func:`local_lrv` - the difference-based local long-run variance ``sigma^2(u)``
+  (Wu and Zhao 2007), which needs no trend estimate.
+* :func:`politis_white` - Politis-White (2004; Patton et al. 2009) block length, as arch's
+  ``optimal_block_length``; :func:`select_block` applies it to locally centred data with a
+  conservative floor.
+
+Not confirmed from the source
+-----------------------------
+Palm and Nagler (2025) was not available in full; the local LRV and the tuning rules are
+reconstructions from Wu and Zhao (2007), Zhou (2013) and Buecher and Kojadinovic (2016).
+The defaults ``m = ceil(2 n^{1/3})``, ``tau = min(0.5, n^{-1/5})`` and the block floor
+``1.5 n^{1/3}`` are our choices (they err on the conservative side).
+
+References
+----------
+Wu, W. B. and Zhao, Z. (2007). Inference of trends in time series. *JRSSB* 69, 391-410.
+Politis, D. N. and White, H. (2004). Automatic block-length selection for the dependent
+bootstrap. *Econometric Reviews* 23, 53-70.
+Newey, W. K. and West, K. D. (1994). Automatic lag selection in covariance matrix
+estimation. *Review of Economic Studies* 61, 631-653.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import fft as sfft
+
+from ..core.exceptions import DataError
+from .kernels import Epanechnikov, LagKernel, get_lag_kernel
+
+__all__ = [
+    "autocovariances",
+    "hac",
+    "auto_lags",
+    "local_lrv",
+    "local_center",
+    "politis_white",
+    "select_block",
+    "default_m",
+    "default_tau",
+]
+
+
+def autocovariances(x: np.ndarray, maxlag: int) -> np.ndarray:
+    """``Gamma_k = sum_i x_i x_{i+k}'`` for ``k = 0..maxlag`` (not divided by n), via FFT.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n,) or (n, p)
+    maxlag : int
+
+    Returns
+    -------
+    ndarray, shape (maxlag + 1, p, p)
+        ``out[k, a, b] = sum_i x[i + k, a] * x[i, b]``.
+
+    Examples
+    --------
+    >>> autocovariances(np.array([1.0, 2.0, 3.0]), 2)[:, 0, 0].tolist()
+    [14.0, 8.0, 3.0]
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        x = x[:, None]
+    n, p = x.shape
+    maxlag = min(int(maxlag), n - 1)
+    if maxlag <= 64:  # direct products are cheaper for a few lags
+        out = np.empty((maxlag + 1, p, p))
+        for k in range(maxlag + 1):
+            out[k] = x[k:].T @ x[: n - k]
+        return out
+    m = sfft.next_fast_len(2 * n)
+    f = sfft.rfft(x, n=m, axis=0)
+    cross = f[:, :, None] * np.conj(f[:, None, :])
+    g = sfft.irfft(cross, n=m, axis=0)[: maxlag + 1]
+    return np.ascontiguousarray(g)
+
+
+def hac(
+    scores: np.ndarray,
+    lags: float,
+    kernel: str | LagKernel = "bartlett",
+) -> np.ndarray:
+    """Kernel long-run covariance ``Omega / n`` of score rows ``x_i e_i`` (not centred).
+
+    ``Omega = Gamma_0 + sum_{k>=1} kappa_k (Gamma_k + Gamma_k')``; truncated kernels use
+    ``kappa_k = kappa(k / (lags + 1))`` (statsmodels ``maxlags`` = arch ``bandwidth``).
+
+    Examples
+    --------
+    >>> e = np.random.default_rng(0).normal(size=200)
+    >>> bool(np.isclose(hac(e, 0)[0, 0], np.mean(e**2)))
+    True
+    """
+    x = np.asarray(scores, dtype=float)
+    if x.ndim == 1:
+        x = x[:, None]
+    n = x.shape[0]
+    w = get_lag_kernel(kernel).lag_weights(float(lags), n)
+    maxlag = w.size - 1
+    g = autocovariances(x, maxlag)
+    omega = w[0] * g[0]
+    for k in range(1, g.shape[0]):
+        omega = omega + w[k] * (g[k] + g[k].T)
+    return omega / n
+
+
+def auto_lags(
+    scores: np.ndarray, kernel: str | LagKernel = "bartlett", *, integer: bool = True
+) -> float:
+    """Newey-West (1994) automatic bandwidth, computed as arch does.
+
+    With ``v_i`` the row sums of the (centred) scores, ``n0 = ceil(4 (n/100)^rate)``,
+    ``sigma_j = sum_i v_i v_{i+j} / n`` and ``alpha = (s_q / s_0)^2`` with
+    ``s_q = sum_{j=-n0}^{n0} |j|^q sigma_j``, the bandwidth is
+    ``c_k (alpha n)^{1/(2q+1)}``, capped at ``n - 1``; ``integer=True`` rounds it up
+    (arch's ``force_int=True``), the form used as statsmodels' ``maxlags``.
+
+    Examples
+    --------
+    >>> e = np.random.default_rng(1).normal(size=500)
+    >>> auto_lags(e) >= 1
+    True
+    """
+    k = get_lag_kernel(kernel)
+    x = np.asarray(scores, dtype=float)
+    if x.ndim == 1:
+        x = x[:, None]
+    x = x - x.mean(0)
+    v = x.sum(axis=1)
+    n = v.size
+    n0 = int(np.ceil(4 * (n / 100) ** k.rate))
+    n0 = min(n0, n - 1)
+    sig = np.array([v[j:] @ v[: n - j] / n for j in range(n0 + 1)])
+    j = np.arange(n0 + 1, dtype=float)
+    scale = np.where(j == 0, 1.0, 2.0)
+    f0 = np.sum(scale * sig)
+    fq = np.sum(scale * j**k.q * sig)
+    if f0 <= 0 or not np.isfinite(f0):
+        return 0.0
+    alpha = (fq / f0) ** 2
+    bw = k.constant * (alpha * n) ** (1 / (2 * k.q + 1))
+    if integer:
+        bw = math.ceil(bw)
+    return float(min(bw, n - 1.0))
+
+
+def default_m(n: int) -> int:
+    """Default window of the local LRV, ``m = ceil(2 n^{1/3})`` (conservative)."""
+    return int(math.ceil(2 * n ** (1 / 3)))
+
+
+def default_tau(n: int) -> float:
+    """Default smoothing fraction of the local LRV, ``tau = min(0.5, n^{-1/5})``."""
+    return float(min(0.5, n ** (-1 / 5)))
+
+
+def local_lrv(
+    y: np.ndarray,
+    u: np.ndarray | None = None,
+    *,
+    m: int | None = None,
+    tau: float | None = None,
+    at: np.ndarray | None = None,
+) -> np.ndarray:
+    """Difference-based local long-run variance ``sigma^2(u)`` (Wu and Zhao 2007).
+
+    ``Q_j = sum_{i=j-m+1}^{j} y_i - sum_{i=j+1}^{j+m} y_i`` cancels a smooth trend to first
+    order; ``sigma^2(u) = sum_j K_tau(u_j - u) Q_j^2 / (2 m sum_j K_tau(u_j - u))`` with the
+    Epanechnikov kernel.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n,)
+    u : ndarray, optional
+        Rescaled times in [0, 1] (default: equally spaced).
+    m : int, optional
+        Window (index units); default :func:`default_m`.
+    tau : float, optional
+        Smoothing fraction of the time span; default :func:`default_tau`.
+    at : ndarray, optional
+        Where to evaluate (default: at ``u``).
+
+    Returns
+    -------
+    ndarray
+        ``sigma^2`` at ``at``.
+
+    Examples
+    --------
+    >>> y = np.random.default_rng(0).normal(size=2000)
+    >>> s2 = local_lrv(y)
+    >>> bool(0.8 < s2.mean() < 1.2)
+    True
+    """
+    y = np.asarray(y, dtype=float)
+    n = y.size
+    m = default_m(n) if m is None else int(m)
+    tau = default_tau(n) if tau is None else float(tau)
+    if m < 1 or 2 * m >= n:
+        raise DataError(f"m must be an integer in [1, n/2); got m={m} with n={n}.")
+    if u is None:
+        u = np.linspace(0.0, 1.0, n)
+    at = u if at is None else np.asarray(at, dtype=float)
+    cs = np.concatenate([[0.0], np.cumsum(y - y.mean())])
+    j = np.arange(m, n - m + 1)  # Q_j uses y[j-m:j] and y[j:j+m] (0-based)
+    q = (cs[j] - cs[j - m]) - (cs[j + m] - cs[j])
+    uj = 0.5 * (u[j - 1] + u[np.minimum(j, n - 1)])
+    q2 = q**2 / (2.0 * m)
+    return _kernel_smooth(uj, q2, at, tau)
+
+
+def _kernel_smooth(x: np.ndarray, v: np.ndarray, at: np.ndarray, h: float) -> np.ndarray:
+    """Nadaraya-Watson average of ``v`` at ``at`` with an Epanechnikov window ``h``.
+
+    Exact windowed sums (sorted ``x``), in blocks of evaluation points to bound memory.
+    """
+    kern = Epanechnikov()
+    out = np.empty(at.size)
+    lo = np.searchsorted(x, at - h, side="left")
+    hi = np.searchsorted(x, at + h, side="right")
+    for start in range(0, at.size, 256):
+        stop = min(start + 256, at.size)
+        a, b = int(lo[start:stop].min()), int(hi[start:stop].max())
+        w = kern((x[None, a:b] - at[start:stop, None]) / h)
+        num = w @ v[a:b]
+        den = w.sum(axis=1)
+        out[start:stop] = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    if np.isnan(out).any():  # no difference inside the window: nearest available value
+        good = ~np.isnan(out)
+        idx = np.searchsorted(at[good], at[~good]).clip(0, good.sum() - 1)
+        out[~good] = out[good][idx]
+    return out
+
+
+def local_center(y: np.ndarray, window: int | None = None) -> np.ndarray:
+    """Residuals from a centred moving average (window ``2w+1``, truncated at the ends).
+
+    The default half-width ``w = ceil(sqrt(n) / 2)`` removes smooth trends and mean
+    shifts (up to a band of ``w`` points) before block-length selection.
+
+    Examples
+    --------
+    >>> local_center(np.arange(10.0), 1)[1:-1].tolist()
+    [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    """
+    y = np.asarray(y, dtype=float)
+    n = y.size
+    w = int(math.ceil(math.sqrt(n) / 2)) if window is None else int(window)
+    cs = np.concatenate([[0.0], np.cumsum(y)])
+    i = np.arange(n)
+    lo = np.maximum(i - w, 0)
+    hi = np.minimum(i + w + 1, n)
+    return y - (cs[hi] - cs[lo]) / (hi - lo)
+
+
+def politis_white(x: np.ndarray) -> tuple[float, float]:
+    """Politis-White block lengths ``(stationary, circular)``, as arch computes them.
+
+    Examples
+    --------
+    >>> e = np.random.default_rng(0).normal(size=400)
+    >>> [round(b, 3) >= 0 for b in politis_white(e)]
+    [True, True]
+    """
+    x = np.asarray(x, dtype=float)
+    n = x.size
+    eps = x - x.mean()
+    b_max = math.ceil(min(3 * math.sqrt(n), n / 3))
+    kn = max(5, int(np.log10(n)))
+    m_max = int(math.ceil(math.sqrt(n))) + kn
+    cv = 2 * math.sqrt(np.log10(n) / n)
+    acv = np.zeros(m_max + 1)
+    acorr = np.zeros(m_max + 1)
+    opt_m = None
+    for i in range(m_max + 1):
+        v1 = eps[i + 1 :] @ eps[i + 1 :]
+        v2 = eps[: -(i + 1)] @ eps[: -(i + 1)]
+        cp = eps[i:] @ eps[: n - i]
+        acv[i] = cp / n
+        acorr[i] = abs(cp) / math.sqrt(v1 * v2)
+        if i >= kn and opt_m is None and np.all(acorr[i - kn : i] < cv):
+            opt_m = i - kn
+    mm = 2 * max(opt_m, 1) if opt_m is not None else m_max
+    mm = min(mm, m_max)
+    k = np.arange(1, mm + 1)
+    lam = np.where(k / mm <= 0.5, 1.0, 2 * (1 - k / mm))
+    g = np.sum(2 * lam * k * acv[1 : mm + 1])
+    lr = acv[0] + np.sum(2 * lam * acv[1 : mm + 1])
+    b_sb = (2 * g**2 / (2 * lr**2)) ** (1 / 3) * n ** (1 / 3)
+    b_cb = (2 * g**2 / (4 / 3 * lr**2)) ** (1 / 3) * n ** (1 / 3)
+    return float(min(b_sb, b_max)), float(min(b_cb, b_max))
+
+
+def select_block(y: np.ndarray, *, centred: bool = False) -> dict[str, float]:
+    """Data-driven block length for the multipliers (conservative default).
+
+    ``block = max(b_PW, 1.5 n^{1/3})``, with ``b_PW`` the Politis-White circular-block
+    length of the locally centred series (:func:`local_center`), capped at ``n / 4``.
+
+    Returns
+    -------
+    dict
+        ``block`` (the value used), ``plugin`` (Politis-White) and ``floor``.
+
+    Examples
+    --------
+    >>> e = np.random.default_rng(0).normal(size=1000)
+    >>> select_block(e)["block"] == 1.5 * 1000 ** (1 / 3)
+    True
+    """
+    y = np.asarray(y, dtype=float)
+    n = y.size
+    e = y if centred else local_center(y)
+    plugin = politis_white(e)[1] if n >= 10 else 1.0
+    floor = 1.5 * n ** (1 / 3)
+    block = min(max(plugin, floor), n / 4)
+    return {"block": float(block), "plugin": float(plugin), "floor": float(floor)}

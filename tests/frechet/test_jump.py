@@ -1,0 +1,244 @@
+"""The Fréchet jump test: rdrobust reference in R, identities, invalid cases and bad input."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hst
+
+from stattools.core.exceptions import DataError, SmallSampleWarning
+from stattools.core.results import InvalidTestResult
+from stattools.frechet import SPD, FrechetJumpResult, Laplacian, Sphere, Wasserstein, frechet_jump
+from stattools.frechet._common import kernel_constant, kde_at, local_linear_weights
+
+TOL = {"rdrobust": dict(rtol=1e-9, atol=1e-12), "identity": dict(rtol=1e-12, atol=1e-14)}
+
+
+def _scalar_data(n=500, seed=0, jump=1.0):
+    gen = np.random.default_rng(seed)
+    x = gen.uniform(-1, 1, n)
+    y = 0.5 * x + jump * (x >= 0) + gen.normal(0, 0.3, n)
+    return x, y
+
+
+def _rdrobust(y, x, h, kernel):
+    from rdrobust import rdrobust
+
+    with warnings.catch_warnings():
+        # rdrobust/pandas emit FutureWarnings unrelated to the estimates compared here
+        warnings.simplefilter("ignore")
+        return rdrobust(y, x, c=0.0, h=h, b=h, p=1, kernel=kernel, masspoints="off")
+
+
+@pytest.mark.parametrize(("kernel", "rdk"), [("epanechnikov", "epa"), ("triangular", "tri")])
+def test_scalar_case_equals_rdrobust(kernel, rdk):
+    pytest.importorskip("rdrobust")
+    x, y = _scalar_data()
+    res = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.4, kernel=kernel)
+    hV = res.h_V
+    r = _rdrobust(y, x, hV, rdk)
+    np.testing.assert_allclose(res.mean_left, r.beta_p_l[0, 0], **TOL["rdrobust"])
+    np.testing.assert_allclose(res.mean_right, r.beta_p_r[0, 0], **TOL["rdrobust"])
+    np.testing.assert_allclose(res.mean_right - res.mean_left, r.coef.iloc[0, 0],
+                               **TOL["rdrobust"])
+    rl = _rdrobust((y - res.mean_left) ** 2, x, hV, rdk)
+    rr = _rdrobust((y - res.mean_right) ** 2, x, hV, rdk)
+    np.testing.assert_allclose(res.var_left, rl.beta_p_l[0, 0], **TOL["rdrobust"])
+    np.testing.assert_allclose(res.var_right, rr.beta_p_r[0, 0], **TOL["rdrobust"])
+
+
+def test_identity_F_equals_tau_squared_over_4():
+    x, y = _scalar_data(seed=3)
+    res = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.5)
+    tau = res.mean_right - res.mean_left
+    np.testing.assert_allclose(res.F_n, tau**2 / 4, **TOL["identity"])
+    np.testing.assert_allclose(res.mean_pooled, (res.mean_left + res.mean_right) / 2,
+                               **TOL["identity"])
+    np.testing.assert_allclose(res.statistic, res.var_part + res.mean_part, rtol=1e-12)
+
+
+def test_hilbert_identity_wasserstein():
+    gen = np.random.default_rng(5)
+    x = gen.uniform(-1, 1, 300)
+    Q = np.sort(gen.normal(size=(300, 25)), axis=1) * (1 + 0.3 * (x >= 0))[:, None]
+    sp = Wasserstein(n_grid=25)
+    res = frechet_jump(y=Q, x=x, cutoff=0.0, space=sp, bandwidth=0.6)
+    assert not res.projection_active
+    d2 = sp.dist2(res.mean_left[None], res.mean_right)[0]
+    np.testing.assert_allclose(res.F_n, d2 / 4, **TOL["identity"])
+
+
+def test_statistic_is_linear_in_density():
+    x, y = _scalar_data(seed=1)
+    a = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.5, density_at_cutoff=0.5)
+    b = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.5, density_at_cutoff=1.5)
+    np.testing.assert_allclose(b.statistic, 3 * a.statistic, rtol=1e-12)
+    c = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.5)
+    np.testing.assert_allclose(c.f_hat, kde_at(x, 0.0))
+
+
+def test_kde_matches_scipy_with_nrd0(rng):
+    from scipy.stats import gaussian_kde
+
+    x = rng.normal(size=300)
+    bw = 0.9 * min(x.std(ddof=1), np.subtract(*np.percentile(x, [75, 25])) / 1.34) * 300**-0.2
+    ref = gaussian_kde(x, bw_method=bw / x.std(ddof=1))(0.2)[0]
+    np.testing.assert_allclose(kde_at(x, 0.2), ref, rtol=1e-10)
+
+
+def test_kernel_constants():
+    assert abs(kernel_constant("epanechnikov") - 4.498) < 5e-4
+    np.testing.assert_allclose(kernel_constant("triangular"), 4.8, rtol=1e-8)
+    np.testing.assert_allclose(kernel_constant("uniform"), 4.0, rtol=1e-8)
+
+
+@settings(deadline=None, max_examples=30)
+@given(hst.integers(0, 2**31 - 1), hst.floats(-3, 3), hst.floats(-3, 3))
+def test_local_linear_weights_reproduce_lines(seed, a, b):
+    u = np.random.default_rng(seed).uniform(0, 1, 30)
+    s, det, _ = local_linear_weights(u, 0.8, "epanechnikov")
+    assert det > 0
+    np.testing.assert_allclose(s.sum(), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(s @ (a + b * u), a, atol=1e-10)
+
+
+def test_formula_with_object_column_and_result_members():
+    gen = np.random.default_rng(2)
+    x = gen.uniform(-1, 1, 200)
+    rows = [np.sort(gen.normal(0.8 * (xi >= 0), 1, 10)) for xi in x]
+    df = pd.DataFrame({"x": x, "Y": pd.Series(rows, dtype=object)})
+    res = frechet_jump("Y ~ x", data=df, cutoff=0.0, space=Wasserstein(n_grid=10),
+                       bandwidth=0.7)
+    assert isinstance(res, FrechetJumpResult) and res.df == 1
+    assert res.mean_left.shape == (10,) and not res.mean_left.flags.writeable
+    assert res.pvalue < 0.01
+    for key in ("h_F", "h_V", "f_hat", "n_left", "n_eff_right", "U_n", "F_n", "S_K"):
+        assert key in res.estimates.index
+    assert "h_V" in res.summary().as_text()
+    arr = frechet_jump(y=np.stack(rows), x=x, cutoff=0.0, space=Wasserstein(n_grid=10),
+                       bandwidth=0.7)
+    assert arr.statistic == res.statistic
+
+
+def test_multi_column_composition_response():
+    gen = np.random.default_rng(4)
+    x = gen.uniform(-1, 1, 300)
+    C = gen.dirichlet([5, 3, 2], 300)
+    C[x >= 0] = gen.dirichlet([2, 3, 5], int((x >= 0).sum()))
+    df = pd.DataFrame({"x": x, "a": C[:, 0], "b": C[:, 1], "c": C[:, 2]})
+    res = frechet_jump("a + b + c ~ x", data=df, cutoff=0.0, space="compositions",
+                       bandwidth=0.6)
+    assert res.pvalue < 1e-3
+    assert np.all(res.mean_left > 0)
+    shares = Sphere.to_compositions(res.mean_left, 0.01)
+    assert shares[0] > shares[2]
+    fig = res.plot()
+    assert len(fig.axes) == 1
+
+
+def test_plots_for_matrices():
+    gen = np.random.default_rng(6)
+    x = gen.uniform(-1, 1, 150)
+    W = gen.uniform(0, 1, (150, 3, 3))
+    W = (W + W.transpose(0, 2, 1)) / 2 * (1 + (x >= 0))[:, None, None]
+    W[:, np.arange(3), np.arange(3)] = 0
+    L = np.einsum("nij->ni", W)[:, :, None] * np.eye(3) - W
+    res = frechet_jump(y=L, x=x, cutoff=0.0, space=Laplacian(), bandwidth=0.8)
+    assert res.pvalue < 0.01
+    fig = res.plot()
+    assert len(fig.axes) >= 2
+    assert res.plot(kind="null") is not None
+
+
+def test_cv_bandwidth_reproducible_and_cutoff_rule():
+    x, y = _scalar_data(n=300, seed=7)
+    a = frechet_jump(y=y, x=x, cutoff=0.0, rng=1)
+    b = frechet_jump(y=y, x=x, cutoff=0.0, rng=1)
+    assert a.h_F == b.h_F and a.bandwidth_rule == "cv"
+    np.testing.assert_allclose(a.h_V, 0.9 * a.h_F)
+    c = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth="cv_cutoff", rng=1)
+    assert c.bandwidth_rule == "cv_cutoff" and c.h_F > 0
+
+
+def test_cv_bandwidth_n_jobs_invariant():
+    from stattools.frechet import cv_bandwidth
+
+    x, y = _scalar_data(n=200, seed=8)
+    Z = y[:, None]
+    h1, info1 = cv_bandwidth(x, Z, __import__("stattools").frechet.Euclidean(), cutoff=0.0, rng=3)
+    h2, info2 = cv_bandwidth(x, Z, __import__("stattools").frechet.Euclidean(), cutoff=0.0, rng=3,
+                             n_jobs=2)
+    assert h1 == h2
+    np.testing.assert_array_equal(info1["scores"], info2["scores"])
+
+
+# ------------------------------------------------------------------ invalid / bad input
+def test_too_few_points_on_one_side_is_invalid():
+    x, y = _scalar_data(n=200)
+    x = np.where(x >= 0, x, x - 0.9)  # left side far from the cutoff
+    x[:3] = -0.05
+    res = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.3)
+    assert isinstance(res, InvalidTestResult)
+    assert "left" in res.reason and "need 5" in res.reason
+
+
+def test_degenerate_design_is_invalid():
+    x = np.r_[np.full(10, -0.5), np.linspace(0, 1, 30)]
+    y = np.random.default_rng(0).normal(size=40)
+    res = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.8)
+    assert not res.is_valid and "degenerate" in res.reason
+
+
+def test_small_sample_and_mass_point_warnings():
+    gen = np.random.default_rng(9)
+    x = np.r_[np.repeat([-0.4, -0.3, -0.2, -0.1], 5), gen.uniform(0, 1, 60)]
+    y = gen.normal(size=x.size)
+    with pytest.warns(SmallSampleWarning) as rec:
+        res = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.6)
+    msgs = " ".join(str(w.message) for w in rec)
+    assert "distinct x values" in msgs
+    assert res.warnings and any("distinct" in w for w in res.warnings)
+
+
+def test_bad_inputs():
+    x, y = _scalar_data(n=100)
+    with pytest.raises(DataError, match="cutoff"):
+        frechet_jump(y=y, x=x, cutoff=5.0, bandwidth=0.5)
+    with pytest.raises(DataError, match="x contains NaN"):
+        frechet_jump(y=y, x=np.r_[np.nan, x[1:]], cutoff=0.0, bandwidth=0.5)
+    with pytest.raises(DataError, match="NaN"):
+        frechet_jump(y=np.r_[np.nan, y[1:]], x=x, cutoff=0.0, bandwidth=0.5)
+    with pytest.raises(DataError, match="alternative"):
+        frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.5, alternative="less")
+    with pytest.raises(DataError, match="bandwidth"):
+        frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=-1.0)
+    with pytest.raises(DataError, match="kernel"):
+        frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.5, kernel="gauss")
+    with pytest.raises(DataError, match="space"):
+        frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.5, space="hyperbolic")
+    with pytest.raises(DataError, match="observations"):
+        frechet_jump(y=y[:50], x=x, cutoff=0.0, bandwidth=0.5)
+    Q = np.sort(np.random.default_rng(0).normal(size=(100, 5)), axis=1)
+    Q[7] = Q[7][::-1]
+    with pytest.raises(DataError, match="decrease in rows 1"):
+        frechet_jump(y=Q, x=x, cutoff=0.0, space=Wasserstein(n_grid=5), bandwidth=0.5)
+    with pytest.raises(DataError, match="5 values"):
+        frechet_jump(y=Q[:, :4], x=x, cutoff=0.0, space=Wasserstein(n_grid=5), bandwidth=0.5)
+    S = np.tile(np.eye(2), (100, 1, 1))
+    S[3] = [[1.0, 2.0], [2.0, 1.0]]
+    with pytest.raises(DataError, match="not PSD"):
+        frechet_jump(y=S, x=x, cutoff=0.0, space=SPD(), bandwidth=0.5)
+    C = np.full((100, 3), 1 / 3)
+    C[0] = [1.2, -0.1, -0.1]
+    with pytest.raises(DataError, match="negative"):
+        frechet_jump(y=C, x=x, cutoff=0.0, space="compositions", bandwidth=0.5)
+    df = pd.DataFrame({"x": x, "y": y})
+    df.loc[4, "y"] = np.nan
+    with pytest.raises(DataError, match="'y'"):
+        frechet_jump("y ~ x", data=df, cutoff=0.0, bandwidth=0.5)
+    with pytest.raises(KeyError, match="zz"):
+        frechet_jump("y ~ zz", data=df, cutoff=0.0, bandwidth=0.5)

@@ -1,0 +1,118 @@
+"""Fréchet regression (local/global) and Fréchet ANOVA against brute force and closed forms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stattools.core.exceptions import DataError
+from stattools.core.results import InvalidTestResult
+from stattools.frechet import SPD, Sphere, Wasserstein, frechet_anova, frechet_regression
+from stattools.frechet._common import kernel_values
+
+TOL = {"fit": dict(rtol=1e-9, atol=1e-10)}
+
+
+def test_local_regression_equals_weighted_least_squares(rng):
+    x = np.sort(rng.uniform(0, 1, 120))
+    y = np.sin(4 * x) + rng.normal(0, 0.2, 120)
+    h = 0.25
+    fit = frechet_regression(y=y, x=x, bandwidth=h)
+    for x0 in (0.0, 0.37, 1.0):
+        w = kernel_values((x - x0) / h, "epanechnikov")
+        A = np.c_[np.ones_like(x), x - x0] * np.sqrt(w)[:, None]
+        beta = np.linalg.lstsq(A, y * np.sqrt(w), rcond=None)[0]
+        np.testing.assert_allclose(fit.predict([x0])[0], beta[0], **TOL["fit"])
+
+
+def test_global_regression_equals_ols_and_r2():
+    import statsmodels.api as sm
+
+    gen = np.random.default_rng(0)
+    df = pd.DataFrame({"x1": gen.normal(size=80), "x2": gen.normal(size=80)})
+    df["y"] = 1 + df.x1 - 0.5 * df.x2 + gen.normal(0, 0.5, 80)
+    fit = frechet_regression("y ~ x1 + x2", data=df, method="global")
+    ols = sm.OLS(df.y, sm.add_constant(df[["x1", "x2"]])).fit()
+    np.testing.assert_allclose(fit.fittedvalues, ols.fittedvalues, **TOL["fit"])
+    np.testing.assert_allclose(fit.r2, ols.rsquared, **TOL["fit"])
+    new = pd.DataFrame({"x1": [0.3], "x2": [-1.0]})
+    np.testing.assert_allclose(fit.predict(new)[0], ols.predict(sm.add_constant(new, has_constant="add"))[0],
+                               **TOL["fit"])
+    np.testing.assert_allclose(fit.resid, np.abs(ols.resid), **TOL["fit"])
+
+
+def test_global_wasserstein_is_pav_of_ols(rng):
+    sp = Wasserstein(n_grid=12)
+    x = rng.uniform(0, 1, 50)
+    Q = np.sort(rng.normal(size=(50, 12)), axis=1) * (0.2 + x)[:, None] + 3 * x[:, None]
+    fit = frechet_regression(y=Q, x=x, space=sp, method="global")
+    X = np.c_[np.ones(50), x]
+    B = np.linalg.lstsq(X, Q, rcond=None)[0]
+    ref = sp.project_rows(np.array([[1, -0.4]]) @ B)
+    np.testing.assert_allclose(fit.predict([-0.4]), ref, **TOL["fit"])
+    assert 0 < fit.r2 < 1
+
+
+def test_local_spd_regression_with_formula_and_cv():
+    gen = np.random.default_rng(1)
+    x = gen.uniform(0, 1, 80)
+    S = np.array([np.diag([np.exp(xi), np.exp(1 - xi)]) for xi in x])  # linear in the chart
+    df = pd.DataFrame({"x": x, "S": pd.Series(list(S), dtype=object)})
+    fit = frechet_regression("S ~ x", data=df, space=SPD(metric="log_cholesky"), rng=0)
+    assert fit.bandwidth_rule == "cv"
+    np.testing.assert_allclose(fit.predict(pd.DataFrame({"x": [0.5]}))[0],
+                               np.exp(0.5) * np.eye(2), atol=1e-10)
+    np.testing.assert_allclose(fit.r2, 1.0, atol=1e-12)
+    assert len(fit.plot().axes) >= 3
+
+
+def test_regression_bad_input(rng):
+    x = rng.uniform(0, 1, 30)
+    with pytest.raises(DataError, match="one predictor"):
+        frechet_regression(y=x, x=np.c_[x, x**2], method="local", bandwidth=0.3)
+    with pytest.raises(DataError, match="too small"):
+        frechet_regression(y=x, x=x, bandwidth=1e-4)
+    with pytest.raises(DataError, match="method"):
+        frechet_regression(y=x, x=x, method="spline")
+
+
+def test_anova_two_group_closed_form():
+    gen = np.random.default_rng(2)
+    y = np.r_[gen.normal(0, 1, 60), gen.normal(0.5, 1.3, 40)]
+    g = np.repeat(["a", "b"], [60, 40])
+    res = frechet_anova(y=y, groups=g)
+    l1, l2 = 0.6, 0.4
+    np.testing.assert_allclose(res.F_n, l1 * l2 * (y[:60].mean() - y[60:].mean()) ** 2, rtol=1e-12)
+    v = [y[:60].var(), y[60:].var()]
+    s2 = [np.var((y[:60] - y[:60].mean()) ** 2), np.var((y[60:] - y[60:].mean()) ** 2)]
+    U = l1 * l2 * (v[0] - v[1]) ** 2 / (s2[0] * s2[1])
+    T = 100 * U / (l1 / s2[0] + l2 / s2[1]) + 100 * res.F_n**2 / (l1**2 * s2[0] + l2**2 * s2[1])
+    np.testing.assert_allclose(res.statistic, T, rtol=1e-12)
+    assert res.df == 1
+
+
+def test_anova_permutation_reproducible_and_formula():
+    gen = np.random.default_rng(3)
+    sp = Wasserstein(n_grid=10)
+    Q = np.sort(gen.normal(size=(45, 10)), axis=1)
+    Q[30:] *= 2.0
+    df = pd.DataFrame({"Q": pd.Series(list(Q), dtype=object), "g": np.repeat(list("abc"), 15)})
+    a = frechet_anova("Q ~ g", data=df, space=sp, method="permutation", n_resamples=99, rng=5)
+    b = frechet_anova("Q ~ g", data=df, space=sp, method="permutation", n_resamples=99, rng=5,
+                      n_jobs=2)
+    assert a.pvalue == b.pvalue and a.df == 2
+    np.testing.assert_array_equal(a.null_distribution, b.null_distribution)
+    assert a.pvalue == pytest.approx(0.01)
+    assert "V[c]" in a.extra
+
+
+def test_anova_invalid_and_bad_input():
+    res = frechet_anova(y=np.r_[np.ones(5), np.arange(5.0)], groups=np.repeat([0, 1], 5))
+    assert isinstance(res, InvalidTestResult) and "zero" in res.reason
+    with pytest.raises(DataError, match="at least 2 groups"):
+        frechet_anova(y=np.arange(5.0), groups=np.zeros(5))
+    with pytest.raises(DataError, match="at least 2 observations"):
+        frechet_anova(y=np.arange(5.0), groups=[0, 0, 0, 0, 1])
+    with pytest.raises(DataError, match="unit norm"):
+        frechet_anova(y=np.ones((6, 2)), groups=[0, 0, 0, 1, 1, 1], space=Sphere())

@@ -1,0 +1,234 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Conformal risk control under drift
+#
+# A deployed model should come with prediction sets whose *expected loss* stays below a
+# target: a false-negative rate for multilabel sets, a distance-to-interval for regression.
+# Conformal risk control (CRC; Angelopoulos et al. 2024) guarantees this when calibration
+# and test data are exchangeable. When the data drift, non-exchangeable CRC (non-X CRC;
+# Farinhas et al. 2024) down-weights old calibration points, `w_i = rho^(t - i)`, and keeps
+# the risk near the target up to a total-variation slack.
+#
+# This vignette reproduces the paper's two experiments with `stattools` and adds an
+# exchangeable multilabel example:
+#
+# 1. the synthetic multilabel experiment (i.i.d., change points, drift);
+# 2. prediction intervals for the ELEC2 electricity stream;
+# 3. false-negative-rate control on the Yeast gene-function data.
+#
+# Every method runs through one rule, `st.crc`, solved exactly (no lambda grid).
+
+# %%
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.multioutput import MultiOutputClassifier
+
+import stattools as st
+
+FAST = os.environ.get("STATTOOLS_FAST") == "1"
+OUT = Path(os.environ.get("STATTOOLS_OUTPUT", "../build/tables/conformal_risk_control"))
+OUT.mkdir(parents=True, exist_ok=True)
+
+# %% [markdown]
+# ## The single rule
+# With calibration losses `L_i(lambda)`, weights `w_i` and test weight 1, CRC picks the
+# smallest `lambda` with `(sum_i w_i L_i(lambda) + B) / (N_w + 1) <= alpha`. With unit
+# weights and the miscoverage loss this is split conformal prediction: the
+# `ceil((n+1)(1-alpha))`-th smallest score.
+
+# %%
+rng = np.random.default_rng(0)
+scores = rng.exponential(size=199)
+res = st.split_conformal(scores, level=0.9)
+print(res.lambda_hat, np.sort(scores)[int(np.ceil(200 * 0.9)) - 1])
+print(res.summary())
+
+# %% [markdown]
+# A decaying weight scheme shrinks the total weight `N_w`. If `L(lambda_max) = 0`, a
+# finite answer needs `N_w >= B/alpha - 1`; otherwise CRC returns the largest set and says
+# so.
+
+# %%
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    tight = st.crc(scores=scores, target_risk=0.05, weights=st.weights.decay(0.9))
+print(tight.lambda_hat, round(tight.n_w, 2), "needed:", tight.needed_n_w)
+print(caught[0].category.__name__, ":", str(caught[0].message)[:160], "...")
+
+# %% [markdown]
+# ## 1. Synthetic multilabel experiment (three settings)
+# The generator follows the authors' notebook (itself based on Barber et al. 2023): 10
+# labels, `X ~ N(0, I)`, `Y = 1{X beta_t' - 0.5 + noise > 0}` with `beta` fixed (i.i.d.),
+# switching at two change points, or drifting linearly. At each step a per-label logistic
+# regression is trained on the past odd steps and CRC/non-X CRC (`rho = 0.99`) calibrate
+# the false-negative rate on the past even steps, at `alpha = 0.2`.
+#
+# Differences from the paper, on purpose: we refit every `refit_every` steps (the notebook
+# refits at every step) and run one trial per setting; the notebook's noise is `0.1 N(0,1)`
+# in setting 1 and `N(0,1)` in settings 2-3, and we keep that.
+
+# %%
+N, P = (600, 10) if FAST else (2000, 10)
+REFIT = 100 if FAST else 25
+rng = np.random.default_rng(12345)
+X = rng.normal(size=(N, P))
+noise = rng.normal(size=(N, P))
+beta1 = np.eye(P)
+betas = [beta1]
+for _ in range(2):
+    b = np.zeros_like(beta1)
+    b[:, 1:] = betas[-1][:, :-1]
+    b[:, 0] = betas[-1][:, -1]
+    betas.append(b)
+cps = [N // 4, 3 * N // 4]
+Y_iid = X @ beta1.T - 0.5 + 0.1 * noise
+Y_cp = np.empty_like(Y_iid)
+for i, (lo, hi) in enumerate(zip([0, *cps], [*cps, N], strict=True)):
+    Y_cp[lo:hi] = X[lo:hi] @ betas[i].T - 0.5 + noise[lo:hi]
+frac = (np.arange(N) / (N - 1))[:, None, None]
+beta_t = beta1[None] + frac * (betas[-1] - beta1)[None]
+Y_drift = np.einsum("tp,tkp->tk", X, beta_t) - 0.5 + noise
+settings = {
+    "i.i.d.": (Y_iid > 0).astype(int),
+    "change points": (Y_cp > 0).astype(int),
+    "drift": (Y_drift > 0).astype(int),
+}
+
+runs = {}
+for name, labels in settings.items():
+    runs[name] = st.conformal_sequential(
+        X=X,
+        labels=labels,
+        model=MultiOutputClassifier(LogisticRegression()),
+        target_risk=0.2,
+        weights=st.weights.decay(0.99),
+        warmup=200,
+        calibrate_every=2,
+        refit_every=REFIT,
+    )
+
+synthetic = pd.concat({k: r.table()[["mean risk", "mean size", "median lambda"]] for k, r in runs.items()})
+synthetic
+
+# %% [markdown]
+# The paper reports mean FNR (10 trials) CRC 0.191 / 0.246 / 0.225 against non-X CRC
+# 0.181 / 0.196 / 0.182 for the three settings: under change points and drift CRC
+# overshoots the target 0.2 while non-X CRC stays near it. The rolling risk shows where.
+
+# %%
+import matplotlib.pyplot as plt
+
+fig, axes = plt.subplots(1, 3, figsize=(13, 3.5), sharey=True)
+for ax, (name, run) in zip(axes, runs.items(), strict=True):
+    run.plot(kind="risk", ax=ax, window=30 if FAST else 100)
+    ax.set_title(name)
+fig.tight_layout()
+
+# %%
+runs["change points"].summary().save(OUT / "synthetic_change_points.md")
+synthetic.to_csv(OUT / "synthetic_fnr.csv")
+
+# %% [markdown]
+# ## 2. ELEC2 prediction intervals
+# ELEC2 records the NSW/Victoria electricity market every half hour. Following Barber et
+# al. (2023) we keep 09:00-12:00 and drop the first 363 days, where the Victorian columns
+# are constant fill values; the response `transfer` lies in [0, 1], so predictions are
+# clipped to that range and the hinge loss `min(1, (|y - yhat| - lambda)_+)` has `B = 1`
+# (the authors' model neither clips nor caps, so their losses can exceed `B`).
+
+# %%
+elec = st.datasets.load_dataset("elec2")
+print(st.datasets.describe("elec2")["licence"][:120], "...")
+periods = np.round(elec["period"] * 47).astype(int)  # 0 = 00:00-00:30
+keep = (np.arange(len(elec)) >= 17_424) & periods.between(18, 23)
+elec9 = elec[keep].reset_index(drop=True)
+print(len(elec9), "half-hours between 09:00 and 12:00")
+if FAST:
+    elec9 = elec9.iloc[:900]
+
+# %%
+formula = "transfer ~ nswprice + vicprice + nswdemand + vicdemand"
+common = dict(model="ols", loss="hinge", y_range=(0.0, 1.0), target_risk=0.05, warmup=100,
+              calibrate_every=2, refit_every=1 if not FAST else 5)
+elec_run = st.conformal_sequential(formula, data=elec9, weights=st.weights.decay(0.99), **common)
+print(elec_run.summary())
+
+# %% [markdown]
+# The same data in random order are exchangeable: both methods are then valid and close.
+
+# %%
+shuffled = elec9.sample(frac=1.0, random_state=1).reset_index(drop=True)
+elec_perm = st.conformal_sequential(formula, data=shuffled, weights=st.weights.decay(0.99), **common)
+elec_table = pd.concat({"original order": elec_run.table(), "permuted": elec_perm.table()})
+elec_table
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(12, 3.5))
+elec_run.plot(kind="risk", ax=axes[0], window=100 if FAST else 300)
+elec_run.plot(kind="size", ax=axes[1], window=100 if FAST else 300)
+axes[0].set_title("ELEC2: rolling realised hinge risk")
+axes[1].set_title("ELEC2: interval width")
+fig.tight_layout()
+
+# %%
+elec_run.summary().save(OUT / "elec2_sequential.tex")
+elec_run.summary().save(OUT / "elec2_sequential.html")
+elec_table.to_csv(OUT / "elec2_risk.csv")
+
+# %% [markdown]
+# ## 3. False-negative-rate control on Yeast
+# Yeast has 14 functional classes per gene. A per-label logistic regression gives
+# probabilities; CRC chooses the threshold `1 - lambda_hat` so that the expected share of
+# missed true classes is at most the target.
+
+# %%
+yeast = st.datasets.load_dataset("yeast")
+feats = [c for c in yeast.columns if c.startswith("f")]
+labs = [c for c in yeast.columns if c.startswith("y")]
+perm = np.random.default_rng(7).permutation(len(yeast))
+tr, ca, te = np.split(perm, [1000, 1700])
+clf = MultiOutputClassifier(LogisticRegression(max_iter=500 if not FAST else 200))
+clf.fit(yeast.iloc[tr][feats].to_numpy(), yeast.iloc[tr][labs].to_numpy())
+
+
+def proba(idx):
+    out = clf.predict_proba(yeast.iloc[idx][feats].to_numpy())
+    return np.column_stack([p[:, 1] for p in out])
+
+
+p_cal, y_cal = proba(ca), yeast.iloc[ca][labs].to_numpy()
+p_te, y_te = proba(te), yeast.iloc[te][labs].to_numpy()
+rows = []
+for target in (0.05, 0.1, 0.2, 0.3):
+    fit = st.conformal_multilabel(p_cal, y_cal, loss="fnr", target_risk=target)
+    ev = fit.evaluate(p_te, y_te)
+    rows.append({"target FNR": target, "lambda_hat": fit.lambda_hat, **ev.iloc[0].to_dict()})
+yeast_table = pd.DataFrame(rows).set_index("target FNR")
+yeast_table
+
+# %% [markdown]
+# Realised test FNR sits at or just below each target, and the set shrinks as the target
+# loosens. The calibration curve shows the weighted risk bound against lambda.
+
+# %%
+fit = st.conformal_multilabel(p_cal, y_cal, loss="fnr", target_risk=0.1)
+fit.plot()
+print(fit.summary())
+fit.summary().save(OUT / "yeast_fnr.md")
+yeast_table.to_csv(OUT / "yeast_fnr.csv")
