@@ -46,9 +46,15 @@ def cases() -> list[Case]:
         return "identical lambda-hat"
 
     out.append(
-        Case("exact lambda-hat, miscoverage, n = 10^6", ours_scores, mapie_scores,
-             "MAPIE 1.6 (_compute_regression_quantile)", check_scores, repeat=5,
-             note="target <= 1 s")
+        Case(
+            "exact lambda-hat, miscoverage, n = 10^6",
+            ours_scores,
+            mapie_scores,
+            "MAPIE 1.6 (_compute_regression_quantile)",
+            check_scores,
+            repeat=5,
+            note="target <= 1 s",
+        )
     )
 
     # 2. FNR CRC on MAPIE's 100-point grid, n = 10^4, K = 14
@@ -63,8 +69,11 @@ def cases() -> list[Case]:
 
     def mapie_fnr():
         ctrl = MultiLabelClassificationController(
-            predict_function=lambda Z: p[Z[:, 0].astype(int)], risk="recall", method="crc",
-            target_level=0.9 - 1e-7, predict_params=tau,
+            predict_function=lambda Z: p[Z[:, 0].astype(int)],
+            risk="recall",
+            method="crc",
+            target_level=0.9 - 1e-7,
+            predict_params=tau,
         )
         ctrl.calibrate(X, y)
         return float(ctrl.best_predict_param[0])
@@ -74,9 +83,15 @@ def cases() -> list[Case]:
         return "same grid lambda-hat (lambda = 1 - tau)"
 
     out.append(
-        Case("FNR CRC, 100-point grid, n = 10^4, K = 14", ours_fnr, mapie_fnr,
-             "MAPIE 1.6 MultiLabelClassificationController(crc)", check_fnr, repeat=1,
-             note="MAPIE loops in Python over points x grid; target >= 10x")
+        Case(
+            "FNR CRC, 100-point grid, n = 10^4, K = 14",
+            ours_fnr,
+            mapie_fnr,
+            "MAPIE 1.6 MultiLabelClassificationController(crc)",
+            check_fnr,
+            repeat=1,
+            note="MAPIE loops in Python over points x grid; target >= 10x",
+        )
     )
 
     # 3. exact FNR (grid-free), n = 10^5, K = 14 - stattools only (MAPIE has no exact path)
@@ -85,8 +100,14 @@ def cases() -> list[Case]:
     def ours_fnr_exact():
         return st.crc(st.losses.fnr(p5, y5), 0.1).lambda_hat
 
-    out.append(Case("exact FNR lambda-hat (no grid), n = 10^5, K = 14", ours_fnr_exact,
-                    repeat=3, note="target <= 1 s; no peer implements it"))
+    out.append(
+        Case(
+            "exact FNR lambda-hat (no grid), n = 10^5, K = 14",
+            ours_fnr_exact,
+            repeat=3,
+            note="target <= 1 s; no peer implements it",
+        )
+    )
 
     # 4. per-test weights: 10^4 test x 10^4 calibration, weighted split conformal
     n = m = 10_000
@@ -112,9 +133,15 @@ def cases() -> list[Case]:
         return "identical per-test lambda-hat"
 
     out.append(
-        Case("per-test weights, m = n = 10^4 (scores)", ours_matrix, loop_matrix,
-             "numpy per-point loop (conformalInference rule)", check_matrix, repeat=3,
-             note="target <= 2 s; MAPIE has no weighted CP")
+        Case(
+            "per-test weights, m = n = 10^4 (scores)",
+            ours_matrix,
+            loop_matrix,
+            "numpy per-point loop (conformalInference rule)",
+            check_matrix,
+            repeat=3,
+            note="target <= 2 s; MAPIE has no weighted CP",
+        )
     )
 
     # 5. per-test weights on a 200-point loss grid (m = n = 10^4)
@@ -134,9 +161,15 @@ def cases() -> list[Case]:
         return "identical"
 
     out.append(
-        Case("per-test weights, m = n = 10^4, G = 200 grid", ours_grid_matrix,
-             dense_grid_matrix, "numpy dense W @ L (one product)", check_grid, repeat=3,
-             note="target <= 2 s, <= 1 GB (row chunks)")
+        Case(
+            "per-test weights, m = n = 10^4, G = 200 grid",
+            ours_grid_matrix,
+            dense_grid_matrix,
+            "numpy dense W @ L (one product)",
+            check_grid,
+            repeat=3,
+            note="target <= 2 s, <= 1 GB (row chunks)",
+        )
     )
     warnings.simplefilter("ignore", DeprecationWarning)
     return out

@@ -56,6 +56,7 @@ EXPORTS: dict[str, str] = {
     "frechet_regression": "stattools.frechet",
     "frechet_jump": "stattools.frechet",
     "frechet_anova": "stattools.frechet",
+    "spaces": "stattools.frechet:",
     # ---------------------------------------------------------------- mixture
     "mixture": "stattools.mixture:",
     "dpmm": "stattools.mixture",

@@ -36,14 +36,49 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
-from sklearn.multioutput import MultiOutputClassifier
+from scipy.special import expit
 
 import stattools as st
 
 FAST = os.environ.get("STATTOOLS_FAST") == "1"
 OUT = Path(os.environ.get("STATTOOLS_OUTPUT", "../build/tables/conformal_risk_control"))
 OUT.mkdir(parents=True, exist_ok=True)
+
+# %% [markdown]
+# Any model with `fit` and `predict_proba` works in the multilabel experiments below
+# (e.g. scikit-learn's `MultiOutputClassifier(LogisticRegression())`, as in the paper). To
+# keep this vignette light we use a per-label logistic regression with a small ridge
+# penalty, fitted by Newton's method.
+
+
+# %%
+class RidgeLogit:
+    """Independent per-label logistic regressions (intercept + ridge), Newton's method."""
+
+    def __init__(self, penalty: float = 1.0, n_iter: int = 30):
+        self.penalty, self.n_iter = penalty, n_iter
+
+    def fit(self, X, Y):
+        Z = np.c_[np.ones(len(X)), X]
+        pen = self.penalty * np.eye(Z.shape[1])
+        pen[0, 0] = 0.0
+        self.coef_ = np.zeros((Z.shape[1], Y.shape[1]))
+        for k in range(Y.shape[1]):
+            b = np.zeros(Z.shape[1])
+            for _ in range(self.n_iter):
+                p = expit(Z @ b)
+                grad = Z.T @ (Y[:, k] - p) - pen @ b
+                hess = (Z * (p * (1 - p))[:, None]).T @ Z + pen
+                step = np.linalg.solve(hess, grad)
+                b += step
+                if np.abs(step).max() < 1e-8:
+                    break
+            self.coef_[:, k] = b
+        return self
+
+    def predict_proba(self, X):
+        return expit(np.c_[np.ones(len(X)), X] @ self.coef_)
+
 
 # %% [markdown]
 # ## The single rule
@@ -76,8 +111,8 @@ print(caught[0].category.__name__, ":", str(caught[0].message)[:160], "...")
 # The generator follows the authors' notebook (itself based on Barber et al. 2023): 10
 # labels, `X ~ N(0, I)`, `Y = 1{X beta_t' - 0.5 + noise > 0}` with `beta` fixed (i.i.d.),
 # switching at two change points, or drifting linearly. At each step a per-label logistic
-# regression is trained on the past odd steps and CRC/non-X CRC (`rho = 0.99`) calibrate
-# the false-negative rate on the past even steps, at `alpha = 0.2`.
+# regression is trained on the past training steps and CRC/non-X CRC (`rho = 0.99`) calibrate
+# the false-negative rate on the other past steps (every second step calibrates), at `alpha = 0.2`.
 #
 # Differences from the paper, on purpose: we refit every `refit_every` steps (the notebook
 # refits at every step) and run one trial per setting; the notebook's noise is `0.1 N(0,1)`
@@ -115,7 +150,7 @@ for name, labels in settings.items():
     runs[name] = st.conformal_sequential(
         X=X,
         labels=labels,
-        model=MultiOutputClassifier(LogisticRegression()),
+        model=RidgeLogit(),
         target_risk=0.2,
         weights=st.weights.decay(0.99),
         warmup=200,
@@ -123,7 +158,9 @@ for name, labels in settings.items():
         refit_every=REFIT,
     )
 
-synthetic = pd.concat({k: r.table()[["mean risk", "mean size", "median lambda"]] for k, r in runs.items()})
+synthetic = pd.concat(
+    {k: r.table()[["mean risk", "mean size", "median lambda"]] for k, r in runs.items()}
+)
 synthetic
 
 # %% [markdown]
@@ -147,16 +184,19 @@ synthetic.to_csv(OUT / "synthetic_fnr.csv")
 # %% [markdown]
 # ## 2. ELEC2 prediction intervals
 # ELEC2 records the NSW/Victoria electricity market every half hour. Following Barber et
-# al. (2023) we keep 09:00-12:00 and drop the first 363 days, where the Victorian columns
-# are constant fill values; the response `transfer` lies in [0, 1], so predictions are
+# al. (2023) and the authors' code we keep 09:00-12:00 and drop the first 17,760 rows
+# (the Victorian columns are constant fill values for the first 17,424), which leaves
+# 3,444 points; the response `transfer` lies in [0, 1], so predictions are
 # clipped to that range and the hinge loss `min(1, (|y - yhat| - lambda)_+)` has `B = 1`
-# (the authors' model neither clips nor caps, so their losses can exceed `B`).
+# (the authors' least-squares model has no intercept and neither clips nor caps, so their
+# losses can exceed `B`; ours has an intercept). As in the paper: `alpha = 0.05`,
+# `rho = 0.99`, a warm-up of 200 points, every second step calibrating and the others training.
 
 # %%
 elec = st.datasets.load_dataset("elec2")
 print(st.datasets.describe("elec2")["licence"][:120], "...")
 periods = np.round(elec["period"] * 47).astype(int)  # 0 = 00:00-00:30
-keep = (np.arange(len(elec)) >= 17_424) & periods.between(18, 23)
+keep = (np.arange(len(elec)) >= 17_760) & periods.between(18, 23)
 elec9 = elec[keep].reset_index(drop=True)
 print(len(elec9), "half-hours between 09:00 and 12:00")
 if FAST:
@@ -164,8 +204,15 @@ if FAST:
 
 # %%
 formula = "transfer ~ nswprice + vicprice + nswdemand + vicdemand"
-common = dict(model="ols", loss="hinge", y_range=(0.0, 1.0), target_risk=0.05, warmup=100,
-              calibrate_every=2, refit_every=1 if not FAST else 5)
+common = dict(
+    model="ols",
+    loss="hinge",
+    y_range=(0.0, 1.0),
+    target_risk=0.05,
+    warmup=200,
+    calibrate_every=2,
+    refit_every=1 if not FAST else 5,
+)
 elec_run = st.conformal_sequential(formula, data=elec9, weights=st.weights.decay(0.99), **common)
 print(elec_run.summary())
 
@@ -174,7 +221,9 @@ print(elec_run.summary())
 
 # %%
 shuffled = elec9.sample(frac=1.0, random_state=1).reset_index(drop=True)
-elec_perm = st.conformal_sequential(formula, data=shuffled, weights=st.weights.decay(0.99), **common)
+elec_perm = st.conformal_sequential(
+    formula, data=shuffled, weights=st.weights.decay(0.99), **common
+)
 elec_table = pd.concat({"original order": elec_run.table(), "permuted": elec_perm.table()})
 elec_table
 
@@ -203,13 +252,11 @@ feats = [c for c in yeast.columns if c.startswith("f")]
 labs = [c for c in yeast.columns if c.startswith("y")]
 perm = np.random.default_rng(7).permutation(len(yeast))
 tr, ca, te = np.split(perm, [1000, 1700])
-clf = MultiOutputClassifier(LogisticRegression(max_iter=500 if not FAST else 200))
-clf.fit(yeast.iloc[tr][feats].to_numpy(), yeast.iloc[tr][labs].to_numpy())
+clf = RidgeLogit(penalty=5.0).fit(yeast.iloc[tr][feats].to_numpy(), yeast.iloc[tr][labs].to_numpy())
 
 
 def proba(idx):
-    out = clf.predict_proba(yeast.iloc[idx][feats].to_numpy())
-    return np.column_stack([p[:, 1] for p in out])
+    return clf.predict_proba(yeast.iloc[idx][feats].to_numpy())
 
 
 p_cal, y_cal = proba(ca), yeast.iloc[ca][labs].to_numpy()
@@ -223,8 +270,10 @@ yeast_table = pd.DataFrame(rows).set_index("target FNR")
 yeast_table
 
 # %% [markdown]
-# Realised test FNR sits at or just below each target, and the set shrinks as the target
-# loosens. The calibration curve shows the weighted risk bound against lambda.
+# Realised test FNR sits close to each target (the guarantee holds on average over
+# calibration sets; one split varies by about one percentage point either way), and the
+# sets shrink as the target loosens. The calibration curve shows the risk bound against
+# lambda.
 
 # %%
 fit = st.conformal_multilabel(p_cal, y_cal, loss="fnr", target_risk=0.1)

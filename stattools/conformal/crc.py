@@ -222,7 +222,9 @@ def _check_target(target_risk: Any, bound: float) -> float:
     try:
         a = float(target_risk)
     except (TypeError, ValueError):
-        raise DataError(f"target_risk must be a number in (0, bound), got {target_risk!r}.") from None
+        raise DataError(
+            f"target_risk must be a number in (0, bound), got {target_risk!r}."
+        ) from None
     if not (0.0 < a < bound):
         raise DataError(
             f"target_risk must lie strictly between 0 and bound={bound:g}, got {target_risk!r}."
@@ -276,7 +278,7 @@ def _resolve_weights(weights, n, time, test_time, X, X_test, test_weights):
     else:
         w = check_weights(weights, n)
         w_test = 1.0
-        unit = bool((w == 1).all())
+        unit = bool(w.min() == 1.0 and w.max() == 1.0)
         guarantee = "exchangeable" if unit else "non-exchangeable"
         name = "uniform" if unit else ("per-test matrix" if w.ndim == 2 else "fixed vector")
     if test_weights is not None:
@@ -386,6 +388,11 @@ def crc(
     Comparisons ``S <= c`` allow a relative floating-point slack of ``1e-10`` of the total
     weight; with unit weights, integer thresholds within ``1e-9`` are snapped.
 
+    Not confirmed from the source: the guarantee for data-dependent weights (e.g.
+    :func:`st.weights.kernel <stattools.conformal.weights.kernel>`) rests on an appeal to
+    Barber et al. (2023, §4.5) without proof, so such results carry
+    ``guarantee="heuristic"``; the authors' question-answering experiment was not re-run.
+
     References
     ----------
     Angelopoulos, A. N., Bates, S., Fisch, A., Lei, L., Schuster, T. (2024). Conformal
@@ -412,7 +419,7 @@ def crc(
     w, w_test, scalar, guarantee, wname = _resolve_weights(
         weights, loss.n, time, test_time, X, X_test, test_weights
     )
-    unit = bool((w == 1).all() and (w_test == 1).all())
+    unit = bool(w.min() == 1.0 and w.max() == 1.0 and (w_test == 1).all())
     sol = solver.solve(loss, w, w_test, alpha, unit=unit)
     final = solver.final_losses(loss)
     wt = np.where(np.isfinite(w_test), w_test, 1.0)
@@ -423,9 +430,7 @@ def crc(
     if not feas.all():
         bad = ~feas
         nw = sol.n_w[bad]
-        where = (
-            "" if scalar else f" for {int(bad.sum())} of {feas.size} test points (smallest N_w "
-        )
+        where = "" if scalar else f" for {int(bad.sum())} of {feas.size} test points (smallest N_w "
         msg = (
             f"target_risk={alpha:g} is infeasible{where}"
             + (f"{nw.min():.4g})" if not scalar else f": N_w = {nw[0]:.4g}")
@@ -450,7 +455,9 @@ def crc(
     if method is None:
         method = "conformal risk control" if guarantee == "exchangeable" else "non-exchangeable CRC"
         if isinstance(loss, _losses.StepLoss) and loss.name == "miscoverage":
-            method = "split conformal" if guarantee == "exchangeable" else "weighted split conformal"
+            method = (
+                "split conformal" if guarantee == "exchangeable" else "weighted split conformal"
+            )
     return CRCResult(
         lambda_hat=_as_float_or_array(sol.lambda_hat, scalar),
         feasible=bool(feas[0]) if scalar else readonly(feas),

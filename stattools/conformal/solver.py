@@ -76,9 +76,14 @@ def _step_curve(loss: StepLoss, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     s0 = float(loss.start @ w)
     if loss.loc.size == 0:
         return np.array([loss.lambda_min]), np.array([s0])
-    order = np.argsort(loss.loc, kind="stable")
-    loc = loss.loc[order]
-    jumps = w[loss.owner[order]] * loss.jump[order]
+    if w.min() == w.max() and loss.jump.min() == loss.jump.max():
+        # equal weighted jumps (e.g. unit-weight miscoverage): sorting the locations suffices
+        loc = np.sort(loss.loc)
+        jumps = np.full(loc.size, w[0] * loss.jump[0])
+    else:
+        order = np.argsort(loss.loc)  # ties are merged below, so their order is irrelevant
+        loc = loss.loc[order]
+        jumps = w[loss.owner[order]] * loss.jump[order]
     uniq, first = _merge_sorted(loc)
     merged = np.add.reduceat(jumps, first)
     s = s0 - np.cumsum(merged)
@@ -116,23 +121,39 @@ def _first_below(s: np.ndarray, c: np.ndarray, tol: np.ndarray) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- compiled rows
 @numba.njit(cache=True)
-def _step_rows(W, s0, c, tol, owner, jump, loc, group_end, lam_min, lam_max):  # pragma: no cover
+def _step_rows(
+    W, s0, s_end, c, tol, owner, jump, loc, group_end, lam_min, lam_max
+):  # pragma: no cover
     m = W.shape[0]
     out = np.empty(m)
     feas = np.zeros(m, dtype=np.bool_)
     for j in range(m):
-        s = s0[j]
-        if s <= c[j] + tol[j]:
-            out[j] = lam_min
-            feas[j] = True
-            continue
+        cj = c[j] + tol[j]
         out[j] = lam_max
-        for k in range(owner.size):
-            s -= W[j, owner[k]] * jump[k]
-            if group_end[k] and s <= c[j] + tol[j]:
-                out[j] = loc[k]
-                feas[j] = True
-                break
+        if s_end[j] > cj:  # even lambda_max misses the target
+            continue
+        feas[j] = True
+        if s0[j] <= cj:
+            out[j] = lam_min
+            continue
+        if (c[j] - s_end[j]) < 0.5 * (s0[j] - s_end[j]):
+            # the answer lies in the upper part of the curve: walk down from lambda_max
+            s = s_end[j]
+            for k in range(owner.size - 1, -1, -1):
+                if group_end[k]:
+                    if s <= cj:
+                        out[j] = loc[k]
+                    else:
+                        break
+                s += W[j, owner[k]] * jump[k]
+        else:
+            s = s0[j]
+            out[j] = loc[owner.size - 1]  # S(lambda_max) <= c: the last knot at worst
+            for k in range(owner.size):
+                s -= W[j, owner[k]] * jump[k]
+                if group_end[k] and s <= cj:
+                    out[j] = loc[k]
+                    break
     return out, feas
 
 
@@ -197,12 +218,13 @@ def _solve_shared(loss: Loss, w: np.ndarray, c: np.ndarray, tol: np.ndarray) -> 
 
 def _solve_matrix(loss: Loss, W: np.ndarray, c: np.ndarray, tol: np.ndarray) -> tuple:
     if isinstance(loss, StepLoss):
-        order = np.argsort(loss.loc, kind="stable")
+        order = np.argsort(loss.loc)
         loc = loss.loc[order]
         group_end = np.r_[loc[1:] != loc[:-1], True] if loc.size else np.zeros(0, bool)
         return _step_rows(
             W,
             W @ loss.start,
+            W @ final_losses(loss),
             c,
             tol,
             loss.owner[order],

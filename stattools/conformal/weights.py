@@ -356,7 +356,7 @@ def effective_sample_size(w: Any) -> np.ndarray | float:
     2.0
     """
     a = np.asarray(w, dtype=float)
-    s2 = (a * a).sum(axis=-1)
+    s2 = np.einsum("...i,...i->...", a, a)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.where(s2 > 0, a.sum(axis=-1) ** 2 / np.where(s2 > 0, s2, 1.0), 0.0)
     return out
@@ -376,16 +376,17 @@ def check_weights(w: Any, n: int, *, bounded: bool = True, name: str = "weights"
             f"{name} must have {n} entries per row (one per calibration point); got shape "
             f"{a.shape}."
         )
-    if np.isnan(a).any():
+    lo, hi = float(a.min()), float(a.max())  # two passes, no temporaries; NaN propagates
+    if math.isnan(lo) or math.isnan(hi):
         raise DataError(f"{name} contain NaN values: {describe_positions(np.isnan(a))}.")
-    if (a < 0).any():
+    if lo < 0:
         raise DataError(f"{name} must be >= 0; negative values: {describe_positions(a < 0)}.")
-    if bounded and (a > 1).any():
+    if bounded and hi > 1:
         raise DataError(
             f"{name} must lie in [0, 1] for non-exchangeable CRC (the test point has weight "
             f"1); values above 1: {describe_positions(a > 1)}. Divide by their maximum, or use "
             "st.weights.likelihood_ratio for covariate-shift weights of any scale."
         )
-    if not np.isfinite(a).all():
+    if not math.isfinite(hi):
         raise DataError(f"{name} must be finite.")
     return a

@@ -188,9 +188,10 @@ class ConformalRegressionResult(ResultBase):
 
     def _summary_notes(self) -> list[str]:
         out = self.calibration._summary_notes()
-        out.append("Intervals are yhat ± lambda_hat" + (
-            f"; predictions are clipped to y_range={self.y_range}." if self.y_range else "."
-        ))
+        out.append(
+            "Intervals are yhat ± lambda_hat"
+            + (f"; predictions are clipped to y_range={self.y_range}." if self.y_range else ".")
+        )
         return out
 
     def _glance_stats(self) -> dict[str, Any]:
@@ -385,7 +386,11 @@ class ConformalMultilabelResult(ResultBase):
         hit = (sets & y).sum(1)
         fnr = np.where(card > 0, 1.0 - hit / np.maximum(card, 1), 0.0)
         return pd.DataFrame(
-            {"fnr": [float(fnr.mean())], "mean_set_size": [float(sets.sum(1).mean())], "n": [len(y)]}
+            {
+                "fnr": [float(fnr.mean())],
+                "mean_set_size": [float(sets.sum(1).mean())],
+                "n": [len(y)],
+            }
         )
 
     def _title(self) -> str:

@@ -128,7 +128,7 @@ def durations(
         dt = np.diff(t)
         if (dt < 0).any():
             i = int(np.flatnonzero(dt < 0)[0]) + 1
-            where = f" in group {g[key].iloc[0]!r}" if key else ""
+            where = f" in group {g[key].iloc[0]}" if key else ""
             raise DataError(
                 f"time column {time!r} is not sorted{where}: position {i} ({t[i - 1]} then "
                 f"{t[i]}). Sort the trades or pass sort=True."

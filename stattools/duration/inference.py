@@ -184,7 +184,11 @@ def kappa_exponential(alpha: float, beta: float) -> float:
 
 
 def _h_param(k: float, alpha: float, beta: float, law, shape) -> float:
-    f = lambda u: (alpha * u + beta) ** k * float(law.pdf(np.array([u]), shape)[0])  # noqa: E731
+    def f(u: float) -> float:
+        with np.errstate(divide="ignore"):
+            v = k * math.log(alpha * u + beta) + float(law.logpdf(np.array([u]), shape)[0])
+        return math.exp(min(v, 700.0))
+
     return integrate.quad(f, 0, np.inf, limit=200)[0]
 
 
@@ -304,7 +308,7 @@ def tail_index(
                     stacklevel=3,
                 )
             return InvalidTestResult(
-                "no root: E log(alpha eps + beta) >= 0 under the fitted law",
+                "no root: E log(alpha eps + beta) >= 0 under the fitted law (not strictly stationary)",
                 method=name,
                 null_hypothesis="kappa = 1",
                 nobs=res.nobs,

@@ -450,7 +450,8 @@ class ACD:
         if not design.has_intercept:
             raise DataError("the ACD recursion always has omega; keep the intercept in the formula.")
         y = design.y.iloc[:, 0]
-        kwargs.setdefault("window", data.attrs.get("window"))
+        if kwargs.get("window") is None:
+            kwargs["window"] = data.attrs.get("window")
         model = cls(
             y.to_numpy(dtype=float),
             X if X.shape[1] else None,

@@ -140,6 +140,11 @@ def simulate_acd(
         x, psi = np.concatenate(xs), np.concatenate(ps)
         keep = np.cumsum(x) <= T
         x, psi = x[keep], psi[keep]
+    if not (np.all(np.isfinite(x)) and x.sum() < np.finfo(float).max):
+        raise DataError(
+            "simulated durations overflow: the recursion explodes (E log(alpha eps + beta) "
+            ">= 0, not strictly stationary); simulate fewer events."
+        )
     out = pd.DataFrame({"duration": x, "psi": psi, "time": np.cumsum(x)})
     out.attrs.update(
         {

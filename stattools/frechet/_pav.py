@@ -5,7 +5,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["weighted_pav", "weighted_pav_rows"]
+__all__ = ["weighted_pav", "weighted_pav_rows", "decreasing_rows"]
 
 
 @numba.njit(cache=True)
@@ -40,6 +40,24 @@ def _pav_rows(a: np.ndarray, w: np.ndarray) -> np.ndarray:  # pragma: no cover -
     out = np.empty_like(a)
     for r in range(a.shape[0]):
         out[r] = _pav(a[r], w)
+    return out
+
+
+@numba.njit(cache=True)
+def decreasing_rows(a: np.ndarray, rel: float) -> np.ndarray:  # pragma: no cover - compiled
+    """Rows of ``a`` that decrease somewhere by more than ``rel`` times the row's range."""
+    n, m = a.shape
+    out = np.zeros(n, dtype=np.bool_)
+    for r in range(n):
+        lo = a[r, 0]
+        hi = a[r, 0]
+        worst = 0.0
+        for j in range(1, m):
+            v = a[r, j]
+            lo = min(lo, v)
+            hi = max(hi, v)
+            worst = min(worst, v - a[r, j - 1])
+        out[r] = worst < -rel * max(hi - lo, 1e-300)
     return out
 
 

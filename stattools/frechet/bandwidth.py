@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import warnings
 from typing import Any
@@ -77,14 +78,23 @@ def predict_local(
     return preds, ok
 
 
+def _single_thread_blas():
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn/scipy stacks
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def bandwidth_candidates(
     x: np.ndarray, cutoff: float | None, n_candidates: int = 10, min_points: int = 10
 ) -> np.ndarray:
     """Geometric bandwidth grid from ``max(1.5 * smallest gap, h_min)`` to ``range / 3``.
 
     ``h_min`` is the distance from the cutoff to the ``min_points``-th nearest point on
-    each side (the larger of the two), or ``min_points`` neighbours of the median point
-    without a cutoff, so that the smallest candidate can be fitted at all.
+    each side (the larger of the two); without a cutoff, the widest span of 5 consecutive
+    points (so every local fit has at least 5 points). The smallest candidate can thus
+    be fitted at all.
     """
     xs = np.sort(x)
     gaps = np.diff(xs)
@@ -96,9 +106,9 @@ def bandwidth_candidates(
         left = np.sort(cutoff - xs[xs < cutoff])
         need = [s[min(min_points, s.size) - 1] for s in (left, right) if s.size]
         hmin = max(need) if need else lo
-    else:
-        mid = xs[xs.size // 2]
-        hmin = np.sort(np.abs(xs - mid))[min(2 * min_points, xs.size) - 1]
+    else:  # every point has >= 5 neighbours within h (span of 5 consecutive points)
+        k = min(4, xs.size - 1)
+        hmin = float((xs[k:] - xs[:-k]).max()) if k > 0 else lo
     lo = max(lo, hmin)
     hi = max(rng_ / 3, lo * 1.0001)
     return np.geomspace(lo, hi, n_candidates)
@@ -164,8 +174,8 @@ def cv_bandwidth(
     scored by ``d^2(Y_j, l_hat(X_j))``. Candidates run over ``n_jobs``.
 
     Returns the chosen bandwidth and a dict with ``candidates``, ``scores`` and ``rule``.
-    Below ``2 * folds`` points on a side the rule falls back to ``bw.nrd0`` (Silverman)
-    with a :class:`TuningWarning`.
+    Below ``2 * folds`` points on a side the rule falls back to ``bw.nrd0`` (Silverman),
+    enlarged to the smallest candidate if needed, with a :class:`TuningWarning`.
     """
     x = np.asarray(x, dtype=float)
     order = np.argsort(x, kind="stable")
@@ -173,7 +183,7 @@ def cv_bandwidth(
     labels = (x >= cutoff).astype(np.int64) if cutoff is not None else np.zeros(x.size, np.int64)
     counts = np.bincount(labels, minlength=2)[: 2 if cutoff is not None else 1]
     if counts.min() < 2 * folds:
-        h = bw_nrd0(x)
+        h = max(bw_nrd0(x), float(bandwidth_candidates(x, cutoff)[0]))
         warnings.warn(
             f"too few points per side ({counts.min()}) for {folds}-fold cross-validation; "
             f"used Silverman's rule h = {h:.4g}. Pass a numeric bandwidth to override.",
@@ -205,7 +215,8 @@ def cv_bandwidth(
         space=space,
         folds=folds,
     )
-    scores = np.array(parallel_map(score, list(cands), n_jobs=n_jobs, progress=False))
+    with _single_thread_blas():  # many small matrix products: threads only add overhead
+        scores = np.array(parallel_map(score, list(cands), n_jobs=n_jobs, progress=False))
     if not np.isfinite(scores).any():
         h = float(cands[-1])
     else:

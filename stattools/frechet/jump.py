@@ -93,19 +93,24 @@ def jump_statistic(
                     SmallSampleWarning,
                 )
             )
-        neg = -s[s < 0].sum() / np.abs(s).sum()
+        # sum(s) = 1, so the negative mass is below half of sum|s| by construction; the
+        # check is on the negative mass itself (sum|s| > 2: strong extrapolation to c)
+        neg = -s[s < 0].sum()
         if neg > 0.5:
             out["warnings"].append(
                 (
-                    f"negative local-linear weights carry {neg:.0%} of the weight on the {name}: "
-                    "the boundary fit is unstable; use a larger bandwidth.",
+                    f"negative local-linear weights sum to {-neg:.2f} on the {name} (the fit "
+                    "extrapolates to the cutoff): the boundary fit is unstable; use a larger "
+                    "bandwidth.",
                     BoundaryWarning,
                 )
             )
         m, active = _mean(space, Z, s)
-        d2 = space.dist2(Z, m)
-        V = float(s @ d2)
-        a = np.abs(s)
+        on = s != 0
+        s_on = s[on]
+        d2 = space.dist2(Z[on], m)
+        V = float(s_on @ d2)
+        a = np.abs(s_on)
         sig2 = float(a @ (d2 - V) ** 2 / a.sum())
         fits[name] = dict(
             s=s,
@@ -238,7 +243,7 @@ def frechet_jump(
     SmallSampleWarning
         Fewer than 20 points, or fewer than 5 distinct x values, within the bandwidth on a side.
     BoundaryWarning
-        Negative weights carry more than half of a side's weight.
+        Negative weights on a side sum to less than -0.5 (strong extrapolation to c).
     ApproximationWarning
         The floor on the variance of squared distances is active.
 

@@ -208,7 +208,7 @@ class FrechetRegressionResult(ResultBase):
         bw = "-" if self.kind == "global" else f"{self.bandwidth:.4g} ({self.bandwidth_rule})"
         return [
             ("Method", self.kind),
-            ("Space", repr(self.space)),
+            ("Space", self.space.name),
             ("Predictors", ", ".join(self.terms)),
             ("No. observations", self.nobs),
             ("Bandwidth", bw),

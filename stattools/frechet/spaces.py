@@ -26,7 +26,7 @@ import numpy as np
 
 from ..core.exceptions import ApproximationWarning, ConvergenceWarning, DataError
 from ..core.validation import describe_positions
-from ._pav import weighted_pav, weighted_pav_rows
+from ._pav import decreasing_rows, weighted_pav, weighted_pav_rows
 
 __all__ = ["MetricSpace", "Euclidean", "Wasserstein", "Sphere", "as_rows", "check_weights"]
 
@@ -43,22 +43,30 @@ def check_weights(w: np.ndarray, n: int) -> np.ndarray:
     return w
 
 
-def as_rows(Y: Any, name: str = "Y") -> list[np.ndarray]:
-    """Per-observation float arrays from an array, a list of arrays or a Series of objects."""
+def as_rows(Y: Any, name: str = "Y") -> np.ndarray | list[np.ndarray]:
+    """Per-observation float arrays: one float ndarray (n, ...) when the input is a numeric
+    array (fast path), else a list of arrays (a list or a Series of per-row objects)."""
     if hasattr(Y, "to_numpy") and getattr(Y, "ndim", 1) == 2 and Y.shape[1] == 1:
         Y = Y.iloc[:, 0]
     if hasattr(Y, "to_numpy"):
         Y = Y.to_numpy()
     if isinstance(Y, np.ndarray) and Y.dtype != object:
-        rows = [np.asarray(r, dtype=float) for r in Y]
+        try:
+            arr = np.asarray(Y, dtype=float)
+        except (TypeError, ValueError):
+            raise DataError(f"{name} must be numeric.") from None
+        if arr.ndim == 0 or arr.shape[0] == 0:
+            raise DataError(f"{name} is empty.")
+        bad = ~np.isfinite(arr.reshape(arr.shape[0], -1)).all(axis=1)
+        rows: Any = arr
     else:
         try:
             rows = [np.asarray(r, dtype=float) for r in Y]
         except (TypeError, ValueError):
             raise DataError(f"{name} must hold numeric arrays, one per observation.") from None
-    if not rows:
-        raise DataError(f"{name} is empty.")
-    bad = np.array([not np.isfinite(r).all() for r in rows])
+        if not rows:
+            raise DataError(f"{name} is empty.")
+        bad = np.array([not np.isfinite(r).all() for r in rows])
     if bad.any():
         raise DataError(
             f"{name} contains NaN or infinite values in rows {describe_positions(bad)}."
@@ -66,7 +74,9 @@ def as_rows(Y: Any, name: str = "Y") -> list[np.ndarray]:
     return rows
 
 
-def _stack(rows: list[np.ndarray], name: str, what: str) -> np.ndarray:
+def _stack(rows: np.ndarray | list[np.ndarray], name: str, what: str) -> np.ndarray:
+    if isinstance(rows, np.ndarray):
+        return rows
     shapes = {r.shape for r in rows}
     if len(shapes) > 1:
         first = rows[0].shape
@@ -159,8 +169,9 @@ class Euclidean(MetricSpace):
     def validate(self, Y: Any) -> np.ndarray:
         """Return an (n, d) array; 1-D input is a column of scalars."""
         rows = as_rows(Y)
-        Z = _stack([np.atleast_1d(r).ravel() for r in rows], "Y", "vector")
-        return Z
+        if isinstance(rows, np.ndarray):
+            return rows.reshape(rows.shape[0], -1)
+        return _stack([np.atleast_1d(r).ravel() for r in rows], "Y", "vector")
 
     def dist2(self, Z: np.ndarray, z: np.ndarray) -> np.ndarray:
         return ((Z - z) ** 2).sum(axis=1)
@@ -303,8 +314,7 @@ class Wasserstein(MetricSpace):
         return self._check_monotone(Q)
 
     def _check_monotone(self, Q: np.ndarray) -> np.ndarray:
-        rng_ = np.ptp(Q, axis=1, keepdims=True)
-        bad = (np.diff(Q, axis=1) < -1e-10 * np.maximum(rng_, 1e-300)).any(axis=1)
+        bad = decreasing_rows(np.ascontiguousarray(Q), 1e-10)
         if bad.any():
             msg = f"quantile functions in Y decrease in rows {describe_positions(bad)}"
             if self.monotone == "error":

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.exceptions import DataError
+from ..core.exceptions import ConvergenceWarning, DataError
 from ..core.plotting import figure_axes
 from ..core.resampling import RngLike, as_seed_sequence, parallel_map
 from ..core.results import ResultBase, readonly
@@ -27,7 +27,9 @@ _EXTRA = ("outlier_mass", "n_clusters", "mtm_atoms")
 
 def _parse_metrics(metrics: Any) -> list[tuple[str, str, dict]]:
     """-> [(name, kind, options)] with kind in {"w", "orlicz"}."""
-    if isinstance(metrics, str | tuple):
+    if isinstance(metrics, str) or (
+        isinstance(metrics, tuple) and len(metrics) == 2 and isinstance(metrics[1], dict)
+    ):
         metrics = [metrics]
     out = []
     for m in metrics:
@@ -287,7 +289,9 @@ def contraction_study(
     --------
     >>> import stattools as st
     >>> G0 = st.MixingMeasure([0.6, 0.4], [-2.0, 2.0], scale=1.0)
-    >>> study = st.contraction_study(G0, [50, 200], reps=1, metrics=["w1"], fit=dict(draws=50, tune=50), rng=1)
+    >>> study = st.contraction_study(
+    ...     G0, [30, 60], reps=1, metrics=["w1"], fit=dict(truncation=10, draws=30, tune=30), rng=1
+    ... )
     >>> sorted(study.table["metric"].unique())
     ['mtm_atoms', 'n_clusters', 'outlier_mass', 'w1']
     """
@@ -329,7 +333,7 @@ def contraction_study(
     msgs: tuple[str, ...] = ()
     if len(failures):
         msgs = (f"{len(failures)} of {len(tasks)} replicates failed; see result.failures.",)
-        warnings.warn(msgs[0], RuntimeWarning, stacklevel=2)
+        warnings.warn(msgs[0], ConvergenceWarning, stacklevel=2)
     return ContractionStudyResult(
         table=readonly(table), truth=G0, sizes=sizes_t, reps=int(reps),
         metrics=tuple(s[0] for s in specs), level=level, failures=failures, warnings=msgs,

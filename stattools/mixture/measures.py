@@ -45,7 +45,7 @@ class MixingMeasure:
     Examples
     --------
     >>> G = MixingMeasure([0.5, 0.3, 0.2], [-2.0, 0.5, 3.0], scale=0.5)
-    >>> G.n_atoms, G.dim, float(G.mean()[0])
+    >>> G.n_atoms, G.dim, round(float(G.mean()[0]), 10)
     (3, 1, -0.25)
     """
 
@@ -240,7 +240,7 @@ def merge_truncate_merge(
     >>> G = MixingMeasure([0.45, 0.05, 0.49, 0.01], [0.0, 0.05, 3.0, 3.5])
     >>> H = merge_truncate_merge(G, omega=0.2, rng=0)
     >>> H.atoms.ravel().tolist(), H.weights.round(2).tolist()
-    ([3.0, 0.0], [0.5, 0.5])
+    ([0.0, 3.0], [0.5, 0.5])
     """
     if not isinstance(G, MixingMeasure):
         raise DataError("G must be a MixingMeasure.")

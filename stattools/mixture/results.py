@@ -136,7 +136,7 @@ class DPMMResult(ResultBase):
         obs = xr.Dataset({"y": (("obs", "dim_y"), y)}, coords={"dim_y": list(response)})
         tree = xr.DataTree.from_dict({"posterior": post, "mixing_measure": mmds, "observed_data": obs})
         labels = raw.get("labels")
-        labels = None if labels is None or labels.shape[-1] == 0 else readonly(labels)
+        labels = None if labels is None or labels.size == 0 else readonly(labels)
         return cls(
             idata=tree, y=readonly(y), labels=labels, formula=formula, response=response,
             sampler=sampler, truncation=truncation, method=method, alpha_fixed=alpha_fixed,

@@ -120,10 +120,19 @@ def _centring(y: np.ndarray, center: str, k_hat: int) -> tuple[np.ndarray, np.nd
     return y0, c, d
 
 
+def _split_residuals(y: np.ndarray) -> np.ndarray:
+    """Residuals after removing the segment means at the CUSUM argmax (one mean shift)."""
+    e = y - y.mean()
+    k = int(np.argmax(np.abs(np.cumsum(e)[:-1]))) + 1
+    e[:k] -= e[:k].mean()
+    e[k:] -= e[k:].mean()
+    return e
+
+
 def _block(block, y: np.ndarray, n: int, store: list[str]) -> tuple[float, float]:
     if isinstance(block, str):
         check_option(block, "block", ("auto",))
-        sel = select_block(y)
+        sel = select_block(_split_residuals(y), centred=True)
         return sel["block"], sel["plugin"]
     try:
         b = float(block)
@@ -167,7 +176,7 @@ def cusum_test(
     rng: RngLike = None,
     block: float | str = "auto",
     multiplier: str | MultiplierScheme = "bartlett",
-    center: str = "sequential",
+    center: str = "global",
     method: str = "multiplier",
     statistic: str = "sup",
     lags: int | str = "auto",
@@ -204,14 +213,19 @@ def cusum_test(
     rng : None, int, Generator or SeedSequence
     block : float or "auto"
         Multiplier block length. ``"auto"``: ``max(Politis-White, 1.5 n^{1/3})`` on the
-        locally centred series (:func:`~stattools.nonstationary.lrv.select_block`),
-        capped at ``n/4``; a user value above ``n/4`` is capped with a ``TuningWarning``.
+        residuals after removing the segment means at the CUSUM argmax
+        (:func:`~stattools.nonstationary.lrv.select_block`), capped at ``n/4``; a user
+        value above ``n/4`` is capped with a ``TuningWarning``.
     multiplier : {"bartlett", "parzen", "flat", "block", "ar"} or MultiplierScheme
-    center : {"sequential", "global", "changepoint"}
-        Residuals fed to the multipliers: ``"sequential"`` (default) centres each
-        candidate split at its own segment means (npcp's ``method="seq"``), keeping power
-        under the alternative; ``"global"`` uses ``y - ybar``; ``"changepoint"`` splits at
-        the estimated break ``k_hat``.
+    center : {"global", "sequential", "changepoint"}
+        Residuals fed to the multipliers. ``"global"`` (default) uses ``y - ybar``: its
+        size was close to nominal in our pilot (AR(1) errors, rho = 0.5, n = 200-1000,
+        constant, broken and trending variance); under a mean change it is conservative.
+        ``"sequential"`` centres each candidate split at its own segment means (npcp's
+        ``method="seq"``) and ``"changepoint"`` splits at the estimated break ``k_hat``;
+        both keep power under the alternative but were liberal in the same pilot
+        (13-21 % at n = 200, 7-13 % at n = 1000 for a 5 % test), because demeaning within
+        segments biases the multiplier variance down by about ``block / segment length``.
     method : {"multiplier", "classical"}
         ``"classical"`` uses the Kolmogorov limit (for comparison only).
     statistic : {"sup", "cvm"}

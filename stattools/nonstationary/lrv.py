@@ -170,12 +170,19 @@ def local_lrv(
     m: int | None = None,
     tau: float | None = None,
     at: np.ndarray | None = None,
+    order: int = 1,
 ) -> np.ndarray:
     """Difference-based local long-run variance ``sigma^2(u)`` (Wu and Zhao 2007).
 
-    ``Q_j = sum_{i=j-m+1}^{j} y_i - sum_{i=j+1}^{j+m} y_i`` cancels a smooth trend to first
-    order; ``sigma^2(u) = sum_j K_tau(u_j - u) Q_j^2 / (2 m sum_j K_tau(u_j - u))`` with the
-    Epanechnikov kernel.
+    With block sums ``S_j = sum_{i=j-m+1}^{j} y_i``, ``order=1`` uses
+    ``Q_j = S_j - S_{j+m}`` (Wu and Zhao), which cancels a constant mean but keeps a trend
+    bias ``m^3 mu'(u)^2 / (2 n^2)``; ``order=2`` uses the second difference
+    ``Q_j = S_{j-m} - 2 S_j + S_{j+m}``, which also cancels a linear trend (bias
+    ``O(m^5 mu''^2 / n^4)``). Then
+    ``sigma^2(u) = sum_j K_tau(u_j - u) Q_j^2 / (c m sum_j K_tau(u_j - u))`` with
+    ``c = 2`` or ``6`` and the Epanechnikov kernel (local-linear smoothing of ``Q_j^2``, so
+    that a trending variance is not biased at the ends). Under positive dependence both are
+    biased down by ``O(1/m)``.
 
     Parameters
     ----------
@@ -188,6 +195,8 @@ def local_lrv(
         Smoothing fraction of the time span; default :func:`default_tau`.
     at : ndarray, optional
         Where to evaluate (default: at ``u``).
+    order : {1, 2}
+        Order of the block difference (2 is robust to steep trends).
 
     Returns
     -------
@@ -205,23 +214,33 @@ def local_lrv(
     n = y.size
     m = default_m(n) if m is None else int(m)
     tau = default_tau(n) if tau is None else float(tau)
-    if m < 1 or 2 * m >= n:
-        raise DataError(f"m must be an integer in [1, n/2); got m={m} with n={n}.")
+    if order not in (1, 2):
+        raise DataError(f"order must be 1 or 2, got {order!r}.")
+    if m < 1 or (order + 1) * m >= n:
+        raise DataError(f"m must be an integer in [1, n/{order + 1}); got m={m} with n={n}.")
     if u is None:
         u = np.linspace(0.0, 1.0, n)
     at = u if at is None else np.asarray(at, dtype=float)
     cs = np.concatenate([[0.0], np.cumsum(y - y.mean())])
-    j = np.arange(m, n - m + 1)  # Q_j uses y[j-m:j] and y[j:j+m] (0-based)
-    q = (cs[j] - cs[j - m]) - (cs[j + m] - cs[j])
-    uj = 0.5 * (u[j - 1] + u[np.minimum(j, n - 1)])
-    q2 = q**2 / (2.0 * m)
+    if order == 1:
+        j = np.arange(m, n - m + 1)  # Q_j uses y[j-m:j] and y[j:j+m] (0-based)
+        q = (cs[j] - cs[j - m]) - (cs[j + m] - cs[j])
+        uj = 0.5 * (u[j - 1] + u[np.minimum(j, n - 1)])
+        q2 = q**2 / (2.0 * m)
+    else:
+        j = np.arange(m, n - 2 * m + 1)  # blocks y[j-m:j], y[j:j+m], y[j+m:j+2m]
+        q = (cs[j] - cs[j - m]) - 2 * (cs[j + m] - cs[j]) + (cs[j + 2 * m] - cs[j + m])
+        uj = 0.5 * (u[j] + u[j + m - 1])
+        q2 = q**2 / (6.0 * m)
     return _kernel_smooth(uj, q2, at, tau)
 
 
 def _kernel_smooth(x: np.ndarray, v: np.ndarray, at: np.ndarray, h: float) -> np.ndarray:
-    """Nadaraya-Watson average of ``v`` at ``at`` with an Epanechnikov window ``h``.
+    """Local-linear average of ``v`` at ``at`` with an Epanechnikov window ``h``.
 
-    Exact windowed sums (sorted ``x``), in blocks of evaluation points to bound memory.
+    Local-linear (not Nadaraya-Watson) so that a trending variance is not biased at the
+    ends of the sample; where the local-linear value is not positive the local average
+    is used. Exact windowed sums over sorted ``x``, in blocks of evaluation points.
     """
     kern = Epanechnikov()
     out = np.empty(at.size)
@@ -230,10 +249,16 @@ def _kernel_smooth(x: np.ndarray, v: np.ndarray, at: np.ndarray, h: float) -> np
     for start in range(0, at.size, 256):
         stop = min(start + 256, at.size)
         a, b = int(lo[start:stop].min()), int(hi[start:stop].max())
-        w = kern((x[None, a:b] - at[start:stop, None]) / h)
-        num = w @ v[a:b]
-        den = w.sum(axis=1)
-        out[start:stop] = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+        d = x[None, a:b] - at[start:stop, None]
+        w = kern(d / h)
+        s0, s1, s2 = w.sum(axis=1), (w * d).sum(axis=1), (w * d * d).sum(axis=1)
+        t0, t1 = w @ v[a:b], (w * d) @ v[a:b]
+        den = s0 * s2 - s1**2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ll = (s2 * t0 - s1 * t1) / den
+            nw = t0 / s0
+        ok = np.isfinite(ll) & (ll > 0) & (den > 1e-12 * np.maximum(s0 * s2, 1e-300))
+        out[start:stop] = np.where(ok, ll, nw)
     if np.isnan(out).any():  # no difference inside the window: nearest available value
         good = ~np.isnan(out)
         idx = np.searchsorted(at[good], at[~good]).clip(0, good.sum() - 1)

@@ -260,7 +260,7 @@ def mean_test(
     if n_resamples is not None:
         b = check_int(n_resamples, "n_resamples", 1)
         if block == "auto":
-            blk = select_block(e, centred=center == "smooth")["block"]
+            blk = select_block(e, centred=True)["block"]
         else:
             blk = float(block)
         if blk > n / 4:

@@ -252,9 +252,10 @@ def trend(
     and dependence may drift. The estimate is ``mu_tilde = 2 mu_{h/sqrt 2} - mu_h``
     (Epanechnikov local-linear fits), with weights ``w_tilde_i(u)``; its standard error is
     ``se(u)^2 = sum_i w_tilde_i(u)^2 sigma_hat^2(u_i)`` with the local long-run variance
-    ``sigma_hat^2`` (:func:`~stattools.nonstationary.lrv.local_lrv`: block differences
-    ``Q_j``, applied to the local-linear residuals so that a steep trend does not inflate
-    it - Wu and Zhao's raw-data version is biased by ``m^3 mu'(u)^2``).
+    ``sigma_hat^2`` (:func:`~stattools.nonstationary.lrv.local_lrv` with second-order
+    block differences, which cancel a locally linear trend; Wu and Zhao's first-order
+    version is inflated by ``m^3 mu'(u)^2 / (2 n^2)`` on steep trends, and residual-based
+    versions are biased down when ``m`` is comparable with ``n h``).
     Pointwise bands are ``mu_tilde +/- z se``; simultaneous bands use the ``level``
     quantile ``q`` of ``max_u |D*(u)| / se(u)`` over the grid, with Gaussian draws
     ``D*(u) = sum_i w_tilde_i(u) sigma_hat(u_i) Z_i`` (``method="gaussian"``) or
@@ -353,8 +354,8 @@ def trend(
     store: list[str] = []
     m = default_m(n) if m is None else check_int(m, "m", 1)
     tau = default_tau(n) if tau is None else float(tau)
-    if 2 * m >= n:
-        raise DataError(f"m must be below n/2 = {n / 2:g}; got {m}.")
+    if 3 * m >= n:
+        raise DataError(f"m must be below n/3 = {n / 3:g}; got {m}.")
     if not 0 < tau <= 1:
         raise DataError(f"tau must lie in (0, 1], got {tau!r}.")
     h_min = max(20, 2 * m) / n
@@ -404,7 +405,7 @@ def trend(
     w = jackknife_weights(s.u, gu, h)
     est = w @ s.y
     fitted = local_linear_fit(s.y, s.u, h)
-    s2 = local_lrv(s.y - fitted, s.u, m=m, tau=tau)
+    s2 = local_lrv(s.y, s.u, m=m, tau=tau, order=2)
     floor = 1e-8 * float(np.var(s.y))
     if np.any(s2 < floor):
         emit(

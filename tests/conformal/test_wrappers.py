@@ -39,8 +39,9 @@ def test_kernel_weights_brute_force():
     w, _ = st.weights.kernel(0.7).weights(30, X=X, X_test=Xt)
     ref = np.exp(-0.5 * ((Xt[:, None, :] - X[None, :, :]) ** 2).sum(-1) / 0.49)
     np.testing.assert_allclose(w, ref, rtol=1e-10, atol=1e-12)
-    res = st.crc(scores=rng.normal(size=30), target_risk=0.3, weights=st.weights.kernel(2.0),
-                 X=X, X_test=Xt)
+    res = st.crc(
+        scores=rng.normal(size=30), target_risk=0.3, weights=st.weights.kernel(2.0), X=X, X_test=Xt
+    )
     assert res.guarantee == "heuristic" and np.shape(res.lambda_hat) == (4,)
 
 
@@ -71,13 +72,15 @@ def test_loss_values_match_definitions():
     y[y.sum(1) == 0, 0] = 1
     lam = np.linspace(0, 1, 37)
     ref = np.array(
-        [[1 - ((p[i] >= 1 - l) & (y[i] == 1)).sum() / y[i].sum() for l in lam] for i in range(20)]
+        [[1 - ((p[i] >= 1 - t) & (y[i] == 1)).sum() / y[i].sum() for t in lam] for i in range(20)]
     )
     np.testing.assert_allclose(st.losses.fnr(p, y).values(lam), ref, atol=1e-12)
     f1 = rng.uniform(size=(20, 4))
     ref = np.array(
-        [[1 - max([f1[i, k] for k in range(4) if p[i, k] >= 1 - l], default=0.0) for l in lam]
-         for i in range(20)]
+        [
+            [1 - max([f1[i, k] for k in range(4) if p[i, k] >= 1 - t], default=0.0) for t in lam]
+            for i in range(20)
+        ]
     )
     np.testing.assert_allclose(st.losses.best_f1(p, f1).values(lam), ref, atol=1e-12)
     r = rng.normal(size=20)
@@ -129,7 +132,10 @@ def test_conformal_regression_sklearn_estimator_equals_ols():
     df = _frame(seed=1)
     a = st.conformal_regression("y ~ x1 + x2", data=df[:200], calibration=df[200:], level=0.8)
     b = st.conformal_regression(
-        "y ~ x1 + x2", data=df[:200], calibration=df[200:], level=0.8,
+        "y ~ x1 + x2",
+        data=df[:200],
+        calibration=df[200:],
+        level=0.8,
         model=lm.LinearRegression(),
     )
     np.testing.assert_allclose(a.lambda_hat, b.lambda_hat, rtol=1e-8)
@@ -139,30 +145,49 @@ def test_conformal_regression_sklearn_estimator_equals_ols():
 def test_conformal_regression_hinge_y_range_and_per_test_weights():
     df = _frame(seed=2)
     fit = st.conformal_regression(
-        "y ~ x1", data=df[:200], calibration=df[200:300], loss="hinge",
-        target_risk=0.1, y_range=(-3.0, 4.0),
+        "y ~ x1",
+        data=df[:200],
+        calibration=df[200:300],
+        loss="hinge",
+        target_risk=0.1,
+        y_range=(-3.0, 4.0),
     )
     assert fit.bound == 7.0 and fit.calibration.guarantee == "exchangeable"
     # per-test kernel weights: predict recalibrates for each row
     kfit = st.conformal_regression(
-        "y ~ x1", data=df[:200], calibration=df[200:300], level=0.8,
+        "y ~ x1",
+        data=df[:200],
+        calibration=df[200:300],
+        level=0.8,
         weights=st.weights.kernel(1.0),
     )
     new = df[300:305]
     h = kfit.half_widths(new)
     Xc = df[200:300][["x1"]].to_numpy()
-    ref = st.crc(scores=kfit.cal_residuals, target_risk=0.2, weights=st.weights.kernel(1.0),
-                 X=Xc, X_test=new[["x1"]].to_numpy()).lambda_hat
+    ref = st.crc(
+        scores=kfit.cal_residuals,
+        target_risk=0.2,
+        weights=st.weights.kernel(1.0),
+        X=Xc,
+        X_test=new[["x1"]].to_numpy(),
+    ).lambda_hat
     np.testing.assert_allclose(h, ref)
     # decay weights with a time column: one row of the weight matrix per test time
     tfit = st.conformal_regression(
-        "y ~ x1", data=df[:200], calibration=df[200:300], level=0.8,
-        weights=st.weights.decay(0.98), time="t",
+        "y ~ x1",
+        data=df[:200],
+        calibration=df[200:300],
+        level=0.8,
+        weights=st.weights.decay(0.98),
+        time="t",
     )
     h = tfit.half_widths(df[300:303])
     ref = [
-        st.crc(scores=tfit.cal_residuals, target_risk=0.2,
-               weights=0.98 ** (t - df["t"][200:300].to_numpy())).lambda_hat
+        st.crc(
+            scores=tfit.cal_residuals,
+            target_risk=0.2,
+            weights=0.98 ** (t - df["t"][200:300].to_numpy()),
+        ).lambda_hat
         for t in df["t"][300:303]
     ]
     np.testing.assert_allclose(h, ref)
@@ -173,11 +198,13 @@ def test_conformal_regression_errors():
     with pytest.raises(st.DataError, match="level="):
         st.conformal_regression("y ~ x1", data=df[:100], calibration=df[100:])
     with pytest.raises(st.DataError, match="bound"):
-        st.conformal_regression("y ~ x1", data=df[:100], calibration=df[100:], loss="hinge",
-                                target_risk=0.1)
+        st.conformal_regression(
+            "y ~ x1", data=df[:100], calibration=df[100:], loss="hinge", target_risk=0.1
+        )
     with pytest.raises(st.DataError, match="model must be"):
-        st.conformal_regression("y ~ x1", data=df[:100], calibration=df[100:], level=0.9,
-                                model=object())
+        st.conformal_regression(
+            "y ~ x1", data=df[:100], calibration=df[100:], level=0.9, model=object()
+        )
     with pytest.raises(KeyError, match="zz"):
         st.conformal_regression("y ~ zz", data=df[:100], calibration=df[100:], level=0.9)
 
@@ -202,8 +229,15 @@ def test_conformal_multilabel_sets_and_evaluate():
 def test_sequential_matches_manual_loop():
     df = _frame(140, seed=6)
     run = st.conformal_sequential(
-        "y ~ x1 + x2", data=df, loss="hinge", bound=1.0, target_risk=0.1,
-        weights=st.weights.decay(0.95), warmup=100, calibrate_every=2, refit_every=10,
+        "y ~ x1 + x2",
+        data=df,
+        loss="hinge",
+        bound=1.0,
+        target_risk=0.1,
+        weights=st.weights.decay(0.95),
+        warmup=100,
+        calibrate_every=2,
+        refit_every=10,
     )
     import statsmodels.api as sm
 
@@ -242,8 +276,9 @@ def test_sequential_multilabel_with_estimator_and_infeasible_warning():
     X = rng.normal(size=(80, 2))
     Y = (rng.uniform(size=(80, 3)) < 0.5).astype(int)
     with pytest.warns(st.InfeasibleRiskWarning, match="infeasible at"):
-        run = st.conformal_sequential(X=X, labels=Y, model=Prob(), target_risk=0.1,
-                                      weights=st.weights.decay(0.5), warmup=40)
+        run = st.conformal_sequential(
+            X=X, labels=Y, model=Prob(), target_risk=0.1, weights=st.weights.decay(0.5), warmup=40
+        )
     assert run.task == "multilabel sets"
     nx = run.frame[run.frame["method"] == "non-X CRC"]
     assert (~nx["feasible"]).all() and (nx["lambda_hat"] == 1.0).all()

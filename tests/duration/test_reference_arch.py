@@ -20,8 +20,10 @@ arch = pytest.importorskip("arch")
 
 # arch's own optimiser stops at ftol=1e-6 by default; tightened so that the comparison
 # measures the estimators, not optimiser tolerances. Robust SEs differ by arch's
-# numerical Hessian (observed ~7e-5 relative).
-TOL = {"params": dict(rtol=1e-4), "robust_se": dict(rtol=1e-4), "classic_ratio": dict(rel=1e-3), "llf": dict(rel=1e-9)}
+# numerical Hessian from function values (observed 7e-5 relative at pi = 0.9, 2e-4 at
+# pi = 0.98, where the likelihood is flatter); our Hessian is checked separately against
+# statsmodels' approx_hess3 below.
+TOL = {"params": dict(rtol=1e-4), "robust_se": dict(rtol=3e-4), "classic_ratio": dict(rel=1e-3), "llf": dict(rel=1e-9)}
 
 
 def _arch_fit(x, cov_type="robust"):
@@ -72,3 +74,17 @@ def test_ewma_backcast_matches_arch_default():
     am = arch.arch_model(np.sqrt(x), mean="Zero", vol="GARCH", p=1, q=1, rescale=False)
     ref = am.fit(disp="off", options={"ftol": 1e-14, "maxiter": 2000})
     np.testing.assert_allclose(ours.params.to_numpy(), ref.params.to_numpy(), **TOL["params"])
+
+
+def test_hessian_matches_statsmodels_numdiff(pair):
+    from statsmodels.tools.numdiff import approx_hess3
+
+    from stattools.duration.model import covariances
+    from stattools.duration.recursion import negloglik
+
+    x, _, ours, _ = pair
+    m = ours._model
+    th = ours.params.to_numpy()
+    H = covariances(th, x, None, m.spec, m.dist, m.b)["H"]
+    ref = approx_hess3(th, lambda v: negloglik(v, (), x, m.spec, m.dist, m.b, grad=False)[0])
+    np.testing.assert_allclose(H, ref, rtol=1e-4, atol=1e-6 * np.abs(ref).max())

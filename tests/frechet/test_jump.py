@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hst
 
-from stattools.core.exceptions import DataError, SmallSampleWarning
+from stattools.core.exceptions import DataError, SmallSampleWarning, StattoolsWarning
 from stattools.core.results import InvalidTestResult
 from stattools.frechet import SPD, FrechetJumpResult, Laplacian, Sphere, Wasserstein, frechet_jump
-from stattools.frechet._common import kernel_constant, kde_at, local_linear_weights
+from stattools.frechet._common import kde_at, kernel_constant, local_linear_weights
 
 TOL = {"rdrobust": dict(rtol=1e-9, atol=1e-12), "identity": dict(rtol=1e-12, atol=1e-14)}
 
@@ -43,8 +43,7 @@ def test_scalar_case_equals_rdrobust(kernel, rdk):
     r = _rdrobust(y, x, hV, rdk)
     np.testing.assert_allclose(res.mean_left, r.beta_p_l[0, 0], **TOL["rdrobust"])
     np.testing.assert_allclose(res.mean_right, r.beta_p_r[0, 0], **TOL["rdrobust"])
-    np.testing.assert_allclose(res.mean_right - res.mean_left, r.coef.iloc[0, 0],
-                               **TOL["rdrobust"])
+    np.testing.assert_allclose(res.mean_right - res.mean_left, r.coef.iloc[0, 0], **TOL["rdrobust"])
     rl = _rdrobust((y - res.mean_left) ** 2, x, hV, rdk)
     rr = _rdrobust((y - res.mean_right) ** 2, x, hV, rdk)
     np.testing.assert_allclose(res.var_left, rl.beta_p_l[0, 0], **TOL["rdrobust"])
@@ -56,8 +55,9 @@ def test_identity_F_equals_tau_squared_over_4():
     res = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.5)
     tau = res.mean_right - res.mean_left
     np.testing.assert_allclose(res.F_n, tau**2 / 4, **TOL["identity"])
-    np.testing.assert_allclose(res.mean_pooled, (res.mean_left + res.mean_right) / 2,
-                               **TOL["identity"])
+    np.testing.assert_allclose(
+        res.mean_pooled, (res.mean_left + res.mean_right) / 2, **TOL["identity"]
+    )
     np.testing.assert_allclose(res.statistic, res.var_part + res.mean_part, rtol=1e-12)
 
 
@@ -111,16 +111,16 @@ def test_formula_with_object_column_and_result_members():
     x = gen.uniform(-1, 1, 200)
     rows = [np.sort(gen.normal(0.8 * (xi >= 0), 1, 10)) for xi in x]
     df = pd.DataFrame({"x": x, "Y": pd.Series(rows, dtype=object)})
-    res = frechet_jump("Y ~ x", data=df, cutoff=0.0, space=Wasserstein(n_grid=10),
-                       bandwidth=0.7)
+    res = frechet_jump("Y ~ x", data=df, cutoff=0.0, space=Wasserstein(n_grid=10), bandwidth=0.7)
     assert isinstance(res, FrechetJumpResult) and res.df == 1
     assert res.mean_left.shape == (10,) and not res.mean_left.flags.writeable
     assert res.pvalue < 0.01
     for key in ("h_F", "h_V", "f_hat", "n_left", "n_eff_right", "U_n", "F_n", "S_K"):
         assert key in res.estimates.index
     assert "h_V" in res.summary().as_text()
-    arr = frechet_jump(y=np.stack(rows), x=x, cutoff=0.0, space=Wasserstein(n_grid=10),
-                       bandwidth=0.7)
+    arr = frechet_jump(
+        y=np.stack(rows), x=x, cutoff=0.0, space=Wasserstein(n_grid=10), bandwidth=0.7
+    )
     assert arr.statistic == res.statistic
 
 
@@ -130,8 +130,7 @@ def test_multi_column_composition_response():
     C = gen.dirichlet([5, 3, 2], 300)
     C[x >= 0] = gen.dirichlet([2, 3, 5], int((x >= 0).sum()))
     df = pd.DataFrame({"x": x, "a": C[:, 0], "b": C[:, 1], "c": C[:, 2]})
-    res = frechet_jump("a + b + c ~ x", data=df, cutoff=0.0, space="compositions",
-                       bandwidth=0.6)
+    res = frechet_jump("a + b + c ~ x", data=df, cutoff=0.0, space="compositions", bandwidth=0.6)
     assert res.pvalue < 1e-3
     assert np.all(res.mean_left > 0)
     shares = Sphere.to_compositions(res.mean_left, 0.01)
@@ -170,8 +169,9 @@ def test_cv_bandwidth_n_jobs_invariant():
     x, y = _scalar_data(n=200, seed=8)
     Z = y[:, None]
     h1, info1 = cv_bandwidth(x, Z, __import__("stattools").frechet.Euclidean(), cutoff=0.0, rng=3)
-    h2, info2 = cv_bandwidth(x, Z, __import__("stattools").frechet.Euclidean(), cutoff=0.0, rng=3,
-                             n_jobs=2)
+    h2, info2 = cv_bandwidth(
+        x, Z, __import__("stattools").frechet.Euclidean(), cutoff=0.0, rng=3, n_jobs=2
+    )
     assert h1 == h2
     np.testing.assert_array_equal(info1["scores"], info2["scores"])
 
@@ -197,8 +197,9 @@ def test_small_sample_and_mass_point_warnings():
     gen = np.random.default_rng(9)
     x = np.r_[np.repeat([-0.4, -0.3, -0.2, -0.1], 5), gen.uniform(0, 1, 60)]
     y = gen.normal(size=x.size)
-    with pytest.warns(SmallSampleWarning) as rec:
+    with pytest.warns(StattoolsWarning) as rec:  # also a BoundaryWarning (4 mass points)
         res = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.6)
+    assert any(issubclass(w.category, SmallSampleWarning) for w in rec)
     msgs = " ".join(str(w.message) for w in rec)
     assert "distinct x values" in msgs
     assert res.warnings and any("distinct" in w for w in res.warnings)
@@ -242,3 +243,20 @@ def test_bad_inputs():
         frechet_jump("y ~ x", data=df, cutoff=0.0, bandwidth=0.5)
     with pytest.raises(KeyError, match="zz"):
         frechet_jump("y ~ zz", data=df, cutoff=0.0, bandwidth=0.5)
+
+
+def test_boundary_warning_for_extrapolating_fits():
+    from stattools.core.exceptions import BoundaryWarning
+
+    gen = np.random.default_rng(11)
+    x = np.r_[gen.uniform(-1, 0, 200), gen.uniform(0.35, 0.5, 40), gen.uniform(0.6, 1, 100)]
+    y = gen.normal(size=x.size)
+    with pytest.warns(BoundaryWarning, match="extrapolates"):
+        res = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.5 / 0.9)
+    assert any("extrapolates" in w for w in res.warnings)
+
+
+def test_space_namespace():
+    import stattools as st
+
+    assert st.spaces.Wasserstein is Wasserstein

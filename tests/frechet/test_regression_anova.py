@@ -5,11 +5,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hst
 
 from stattools.core.exceptions import DataError
 from stattools.core.results import InvalidTestResult
-from stattools.frechet import SPD, Sphere, Wasserstein, frechet_anova, frechet_regression
-from stattools.frechet._common import kernel_values
+from stattools.frechet import (
+    SPD,
+    Sphere,
+    Wasserstein,
+    frechet_anova,
+    frechet_regression,
+    simulate_jump_design,
+)
+from stattools.frechet._common import kernel_values, local_linear_weights
+from stattools.frechet.bandwidth import predict_local
 
 TOL = {"fit": dict(rtol=1e-9, atol=1e-10)}
 
@@ -37,8 +47,9 @@ def test_global_regression_equals_ols_and_r2():
     np.testing.assert_allclose(fit.fittedvalues, ols.fittedvalues, **TOL["fit"])
     np.testing.assert_allclose(fit.r2, ols.rsquared, **TOL["fit"])
     new = pd.DataFrame({"x1": [0.3], "x2": [-1.0]})
-    np.testing.assert_allclose(fit.predict(new)[0], ols.predict(sm.add_constant(new, has_constant="add"))[0],
-                               **TOL["fit"])
+    np.testing.assert_allclose(
+        fit.predict(new)[0], ols.predict(sm.add_constant(new, has_constant="add"))[0], **TOL["fit"]
+    )
     np.testing.assert_allclose(fit.resid, np.abs(ols.resid), **TOL["fit"])
 
 
@@ -61,8 +72,9 @@ def test_local_spd_regression_with_formula_and_cv():
     df = pd.DataFrame({"x": x, "S": pd.Series(list(S), dtype=object)})
     fit = frechet_regression("S ~ x", data=df, space=SPD(metric="log_cholesky"), rng=0)
     assert fit.bandwidth_rule == "cv"
-    np.testing.assert_allclose(fit.predict(pd.DataFrame({"x": [0.5]}))[0],
-                               np.exp(0.5) * np.eye(2), atol=1e-10)
+    np.testing.assert_allclose(
+        fit.predict(pd.DataFrame({"x": [0.5]}))[0], np.exp(0.5) * np.eye(2), atol=1e-10
+    )
     np.testing.assert_allclose(fit.r2, 1.0, atol=1e-12)
     assert len(fit.plot().axes) >= 3
 
@@ -99,8 +111,9 @@ def test_anova_permutation_reproducible_and_formula():
     Q[30:] *= 2.0
     df = pd.DataFrame({"Q": pd.Series(list(Q), dtype=object), "g": np.repeat(list("abc"), 15)})
     a = frechet_anova("Q ~ g", data=df, space=sp, method="permutation", n_resamples=99, rng=5)
-    b = frechet_anova("Q ~ g", data=df, space=sp, method="permutation", n_resamples=99, rng=5,
-                      n_jobs=2)
+    b = frechet_anova(
+        "Q ~ g", data=df, space=sp, method="permutation", n_resamples=99, rng=5, n_jobs=2
+    )
     assert a.pvalue == b.pvalue and a.df == 2
     np.testing.assert_array_equal(a.null_distribution, b.null_distribution)
     assert a.pvalue == pytest.approx(0.01)
@@ -116,3 +129,61 @@ def test_anova_invalid_and_bad_input():
         frechet_anova(y=np.arange(5.0), groups=[0, 0, 0, 0, 1])
     with pytest.raises(DataError, match="unit norm"):
         frechet_anova(y=np.ones((6, 2)), groups=[0, 0, 0, 1, 1, 1], space=Sphere())
+
+
+@settings(deadline=None, max_examples=15)
+@given(hst.integers(0, 2**31 - 1), hst.floats(0.15, 0.6))
+def test_blocked_predictions_equal_pointwise_means(seed, h):
+    """Vectorised block predictions == one weighted Fréchet mean per point (Wasserstein)."""
+    gen = np.random.default_rng(seed)
+    sp = Wasserstein(n_grid=6)
+    x = np.sort(gen.uniform(0, 1, 40))
+    Q = np.sort(gen.normal(size=(40, 6)), axis=1) + 2 * x[:, None]
+    x0 = gen.uniform(0, 1, 7)
+    preds, ok = predict_local(x, Q, x0, h, "epanechnikov", sp, block=3)
+    for j in np.flatnonzero(ok):
+        s, det, _ = local_linear_weights(x - x0[j], h, "epanechnikov")
+        np.testing.assert_allclose(preds[j], sp.weighted_mean(Q[s != 0], s[s != 0]), atol=1e-10)
+
+
+def test_local_sphere_regression_intrinsic(rng):
+    x = np.sort(rng.uniform(0, 1, 40))
+    ang = 0.8 * x + rng.normal(0, 0.05, 40)
+    Y = np.c_[np.cos(ang), np.sin(ang), np.zeros(40)]
+    fit = frechet_regression(y=Y, x=x, space=Sphere(), bandwidth=0.3)
+    pred = fit.predict([0.5])[0]
+    np.testing.assert_allclose(np.linalg.norm(pred), 1.0)
+    np.testing.assert_allclose(np.arctan2(pred[1], pred[0]), 0.4, atol=0.05)
+
+
+def test_cv_fallback_warns_with_few_points():
+    from stattools.core.exceptions import TuningWarning
+
+    x = np.linspace(0, 1, 8)
+    with pytest.warns(TuningWarning, match="Silverman"):
+        fit = frechet_regression(y=x**2, x=x)
+    assert fit.bandwidth_rule == "cv" and fit.warnings
+
+
+def test_simulated_designs_live_in_their_spaces():
+    for design in ("density", "covariance", "network"):
+        x, Y, sp = simulate_jump_design(design, n=30, jump=0.3, rng=1)
+        assert sp.validate(Y).shape[0] == 30 and x.shape == (30,)
+    with pytest.raises(DataError, match="design"):
+        simulate_jump_design("tree")
+
+
+def test_correlation_mean_negative_weights_is_correlation(rng):
+    from stattools.frechet import Correlation
+
+    sp = Correlation()
+    Cs = []
+    for _ in range(5):
+        A = rng.normal(size=(3, 6))
+        S = np.cov(A)
+        d = np.sqrt(np.diag(S))
+        Cs.append(S / np.outer(d, d))
+    Z = sp.validate(Cs)
+    m = sp.weighted_mean(Z, np.array([3.0, -1.0, -1.0, 0.5, -0.5]))
+    np.testing.assert_allclose(np.diag(m), 1.0, atol=1e-10)
+    assert np.linalg.eigvalsh(m).min() > -1e-8

@@ -32,8 +32,9 @@ def _brute_isotonic(y, w):
     T = np.tril(np.ones((m, m)))  # q = T @ [q1, d2, ..., dm]
     sw = np.sqrt(w)
     lb = np.r_[-np.inf, np.zeros(m - 1)]
-    res = optimize.lsq_linear(sw[:, None] * T, sw * y, bounds=(lb, np.inf), tol=1e-14,
-                              method="bvls")
+    res = optimize.lsq_linear(
+        sw[:, None] * T, sw * y, bounds=(lb, np.inf), tol=1e-14, method="bvls"
+    )
     return T @ res.x
 
 
@@ -146,8 +147,13 @@ def test_psd_projection_moreau_and_bruteforce(rng):
         L[np.tril_indices(3)] = v
         return np.sum((L @ L.T - A) ** 2)
 
-    best = min((optimize.minimize(obj, rng.normal(size=6), method="BFGS", options={"gtol": 1e-12})
-                for _ in range(5)), key=lambda r: r.fun)
+    best = min(
+        (
+            optimize.minimize(obj, rng.normal(size=6), method="BFGS", options={"gtol": 1e-12})
+            for _ in range(5)
+        ),
+        key=lambda r: r.fun,
+    )
     L = np.zeros((3, 3))
     L[np.tril_indices(3)] = best.x
     np.testing.assert_allclose((L @ L.T)[iu], P[iu], atol=1e-5)
@@ -166,8 +172,11 @@ def test_spd_log_cholesky_and_log_euclidean_closed_forms():
         sp = SPD(metric=metric)
         m = sp.to_element(sp.weighted_mean(sp.validate([S1, S2]), np.array([1.0, 1.0])))
         np.testing.assert_allclose(m, np.diag([2.0, 2.0]), atol=1e-12)  # geometric mean
-        np.testing.assert_allclose(sp.distance(S1, S2), np.sqrt(2) * np.log(4) / (
-            2 if metric == "log_cholesky" else 1), rtol=1e-12)
+        np.testing.assert_allclose(
+            sp.distance(S1, S2),
+            np.sqrt(2) * np.log(4) / (2 if metric == "log_cholesky" else 1),
+            rtol=1e-12,
+        )
 
 
 def test_spd_power_and_cholesky_roundtrip(rng):
@@ -239,9 +248,13 @@ def test_laplacian_projection_vs_trust_constr(rng):
     with warnings.catch_warnings():
         # scipy's quasi-Newton Hessian update warns "delta_grad == 0" near convergence
         warnings.filterwarnings("ignore", "delta_grad", UserWarning)
-        res = optimize.minimize(lambda x: np.sum((build(x) - A) ** 2), np.ones(6),
-                                method="trust-constr", bounds=optimize.Bounds(0, np.inf),
-                                options={"gtol": 1e-12, "xtol": 1e-14, "maxiter": 5000})
+        res = optimize.minimize(
+            lambda x: np.sum((build(x) - A) ** 2),
+            np.ones(6),
+            method="trust-constr",
+            bounds=optimize.Bounds(0, np.inf),
+            options={"gtol": 1e-12, "xtol": 1e-14, "maxiter": 5000},
+        )
     np.testing.assert_allclose(P, build(res.x), atol=1e-5)
     assert np.sum((P - A) ** 2) <= res.fun + 1e-10
 

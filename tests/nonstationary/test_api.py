@@ -131,7 +131,7 @@ def test_block_and_window_longer_than_the_data():
     assert r.block == 15 and r.warnings
     with pytest.raises(DataError, match="n/2"):
         st.mean_test("y ~ 1", data=d, lags=40)
-    with pytest.raises(DataError, match="m must be below"):
+    with pytest.raises(DataError, match="m must be below n/3"):
         st.trend("y ~ t", data=d, m=40)
     with pytest.warns(TuningWarning, match="clamped"):
         fit = st.trend("y ~ t", data=_df(200), bandwidth=0.01, n_resamples=49, rng=1)

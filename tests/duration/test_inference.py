@@ -1,0 +1,171 @@
+"""Infinite-mean tests, tail index, Ljung-Box."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import warnings
+
+import numpy as np
+import pytest
+from scipy import integrate, optimize, special, stats
+
+import stattools as st
+from stattools.core.exceptions import BoundaryWarning, NonStationaryWarning
+from stattools.duration import kappa_exponential
+from stattools.duration.inference import ljung_box
+
+# the spec's table for Exp(1) errors (two decimals / three significant digits)
+KAPPA_TABLE = [((0.1, 0.8), 10.72), ((0.1, 0.9), 1.0), ((0.2, 0.805), 0.716), ((0.3, 0.71), 0.737), ((0.6, 0.42), 0.861)]
+
+
+@pytest.mark.parametrize("ab,kappa", KAPPA_TABLE)
+def test_kappa_table(ab, kappa):
+    assert kappa_exponential(*ab) == pytest.approx(kappa, abs=6e-3)
+
+
+def test_kappa_no_root_when_nonstationary():
+    gamma = integrate.quad(lambda u: math.log(0.15 * u + 0.9) * math.exp(-u), 0, np.inf)[0]
+    assert gamma == pytest.approx(0.040, abs=1e-3)
+    assert math.isnan(kappa_exponential(0.15, 0.9))
+
+
+@pytest.mark.parametrize("alpha", [0.3, 0.7, 1.5])
+def test_kappa_beta_zero_closed_form(alpha):
+    # beta = 0: E (alpha eps)^k = alpha^k Gamma(k + 1) = 1
+    ref = optimize.brentq(lambda k: k * math.log(alpha) + special.gammaln(k + 1), 1e-6 if alpha > 1 else 1.0 + 1e-9, 1.0 if alpha > 1 else 100.0)
+    assert kappa_exponential(alpha, 0.0) == pytest.approx(ref, rel=1e-8)
+
+
+@pytest.fixture(scope="module")
+def fit():
+    sim = st.simulate_acd(window=6000.0, omega=0.05, alpha=0.1, beta=0.85, rng=21)
+    return st.acd("duration ~ 1", data=sim)
+
+
+def test_wald_statistic_by_hand(fit):
+    p = fit.persistence
+    V = fit.cov_params().to_numpy()
+    g = np.array([0.0, 1.0, 1.0])
+    t_ref = (fit.params.iloc[1] + fit.params.iloc[2] - 1) / math.sqrt(g @ V @ g)
+    for alt, pv in [("two-sided", 2 * stats.norm.sf(abs(t_ref))), ("less", stats.norm.cdf(t_ref)), ("greater", stats.norm.sf(t_ref))]:
+        r = fit.test_infinite_mean(alternative=alt)
+        assert r.statistic == pytest.approx(t_ref, rel=1e-12)
+        assert r.pvalue == pytest.approx(pv, rel=1e-10)
+        assert r.estimate == pytest.approx(p.value) and r.extra["wald_chi2"] == pytest.approx(t_ref**2)
+    assert st.infinite_mean_test(fit, "less").statistic == pytest.approx(t_ref)
+
+
+def test_qlr_by_hand(fit):
+    from stattools.duration.model import fit_engine
+
+    m = fit._model
+    restr = fit_engine(m.x, None, m.spec, m.dist, m.b, restricted=True)
+    lr = 2 * (fit.llf - restr.llf)
+    s2 = np.mean((fit.resid.to_numpy() - 1) ** 2)
+    r = fit.test_infinite_mean(alternative="less", method="qlr")
+    assert r.statistic == pytest.approx(-math.sqrt(lr / s2), rel=1e-8)
+    assert r.pvalue == pytest.approx(stats.norm.cdf(r.statistic))
+    assert r.extra["lr_scaled"] == pytest.approx(r.statistic**2)
+    # the restricted fit really is the constrained maximum: brute-force 1-D profile check
+    from stattools.duration.recursion import negloglik
+
+    th = restr.theta
+    for d in (-1e-3, 1e-3):
+        alt = th + np.array([0.0, d, -d])
+        assert negloglik(alt, (), m.x, m.spec, m.dist, m.b, grad=False)[0] * m.x.size >= -restr.llf - 1e-6
+    # lr is the same number as method="lr"
+    assert fit.test_infinite_mean(method="lr").extra["lr"] == pytest.approx(lr)
+
+
+def test_wald_and_qlr_agree_asymptotically_far_from_boundary(fit):
+    w = fit.test_infinite_mean(alternative="less")
+    q = fit.test_infinite_mean(alternative="less", method="qlr")
+    assert w.pvalue < 0.05 and q.pvalue < 0.05
+    assert q.statistic == pytest.approx(w.statistic, rel=0.35)
+
+
+def test_bad_test_options(fit):
+    with pytest.raises(ValueError, match="alternative"):
+        fit.test_infinite_mean(alternative="bigger")
+    with pytest.raises(ValueError, match="method"):
+        fit.test_infinite_mean(method="score")
+
+
+def test_tail_index_delta_method_by_brute_force(fit):
+    k = fit.tail_index()
+    a, b = fit.params["alpha[1]"], fit.params["beta[1]"]
+    eps = fit.resid.to_numpy()
+    # the root
+    assert np.mean((a * eps + b) ** k.estimate) == pytest.approx(1.0, abs=1e-10)
+    # derivative of the implicit root by finite differences
+    def root(aa, bb):
+        return optimize.brentq(lambda kk: np.mean((aa * eps + bb) ** kk) - 1, 1.0 + 1e-9, 200)
+
+    h = 1e-6
+    grad = np.array([(root(a + h, b) - root(a - h, b)) / (2 * h), (root(a, b + h) - root(a, b - h)) / (2 * h)])
+    V = fit.cov_params().loc[["alpha[1]", "beta[1]"], ["alpha[1]", "beta[1]"]].to_numpy()
+    A = a * eps + b
+    Ak = A**k.estimate
+    hk = np.mean(Ak * np.log(A))
+    se = math.sqrt(grad @ V @ grad + np.var(Ak) / (fit.nobs * hk**2))
+    assert k.std_error == pytest.approx(se, rel=1e-4)
+    lo, hi = k.conf_int(0.9).iloc[0]
+    assert lo < k.estimate < hi
+
+
+def test_parametric_tail_index_equals_quadrature(fit):
+    k = fit.tail_index(method="parametric")
+    assert k.estimate == pytest.approx(kappa_exponential(fit.params["alpha[1]"], fit.params["beta[1]"]), rel=1e-10)
+
+
+def test_tail_index_invalid_when_nonstationary(fit):
+    # the same residuals with (alpha, beta) = (0.15, 0.9): E log A ~ +0.04 > 0
+    params = fit.params.copy()
+    params[["alpha[1]", "beta[1]"]] = [0.15, 0.9]
+    res = dataclasses.replace(fit, params=params)
+    assert res.gamma > 0
+    for method in ("empirical", "parametric"):
+        with pytest.warns(NonStationaryWarning):
+            k = res.tail_index(method=method)
+        assert not k.is_valid and "stationary" in k.reason
+    assert "Strictly stationary: no" in res.summary().as_text()
+    assert "mean duration is infinite" in res.summary().as_text()
+
+
+def test_tail_index_needs_acd11():
+    sim = st.simulate_acd(2000, omega=0.05, alpha=[0.1, 0.05], beta=0.8, rng=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = st.acd("duration ~ 1", data=sim, order=(2, 1))
+    with pytest.raises(NotImplementedError):
+        res.tail_index()
+    assert np.isfinite(res.test_infinite_mean().statistic)
+
+
+def test_ljung_box_matches_statsmodels(fit):
+    from statsmodels.stats.diagnostic import acorr_ljungbox
+
+    e = fit.resid.to_numpy()
+    for sq in (False, True):
+        r = fit.ljung_box(12, squared=sq)
+        ref = acorr_ljungbox(e**2 if sq else e, lags=[12])
+        assert r.statistic == pytest.approx(float(ref["lb_stat"].iloc[0]), rel=1e-10)
+        assert r.pvalue == pytest.approx(float(ref["lb_pvalue"].iloc[0]), rel=1e-8)
+    with pytest.raises(ValueError, match="lags"):
+        ljung_box(e, 0)
+
+
+def test_boundary_warning_when_wald_and_qlr_disagree():
+    sim = st.simulate_acd(window=3000.0, omega=0.05, alpha=0.1, beta=0.9, rng=5)
+    res = st.acd("duration ~ 1", data=sim)
+    p = res.persistence
+    assert abs(p.value - 1) < 2 * p.se
+    assert "can disagree sharply" in res.summary().as_text()
+    w = res.test_infinite_mean(alternative="less")
+    q = res.test_infinite_mean(alternative="less", method="qlr")
+    assert w.pvalue != q.pvalue
+    level = 1 - (w.pvalue + q.pvalue) / 2  # a level between the two p-values
+    with pytest.warns(BoundaryWarning, match="disagree"):
+        r = res.test_infinite_mean(alternative="less", level=level)
+    assert any("disagree" in m for m in r.warnings)

@@ -1,0 +1,87 @@
+"""Validity of the infinite-mean Wald test and of the tail index over a fixed window [0, T].
+
+Design (spec section 6): Exp(1) errors, omega = 0.05, fixed window T so that N(T) is
+random. Reduced repetition counts in CI (``n_reps(full, fast)``), exact binomial bands.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import stattools as st
+from stattools.core.exceptions import StattoolsWarning
+from stattools.duration import kappa_exponential
+from tests._helpers import assert_in_band, n_reps
+
+# Asymptotic test: no slack on the size band; sd(t) within 1 +/- max(0.1, 3.29 sd(sd_hat))
+TOL = {"size_slack": 0.0, "sd_t": 0.1}
+
+
+@functools.lru_cache(maxsize=None)
+def _fit(ab, T, seed):
+    sim = st.simulate_acd(window=T, omega=0.05, alpha=ab[0], beta=ab[1], rng=seed)
+    if len(sim) < 50:  # kappa < 1: a few huge durations can fill a short window
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StattoolsWarning)  # boundary notes are expected near pi = 1
+        return st.acd("duration ~ 1", data=sim)
+
+
+def _wald_t(res):
+    if res is None:  # too few events to fit: counted as no rejection
+        return math.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StattoolsWarning)
+        return res.test_infinite_mean(alternative="two-sided").statistic
+
+
+@pytest.mark.slow
+def test_wald_size_at_kappa_one_fixed_window():
+    R = n_reps(1000, 40)
+    T = 80_000.0  # N(T) ~ 5000 events at (alpha, beta) = (0.1, 0.9)
+    ts = np.array([_wald_t(_fit((0.1, 0.9), T, 1000 + r)) for r in range(R)])
+    assert np.isfinite(ts).all()
+    assert_in_band(int(np.sum(np.abs(ts) > 1.959964)), R, 0.05, slack=TOL["size_slack"])
+    sd_tol = max(TOL["sd_t"], 3.29 / math.sqrt(2 * (R - 1)))
+    assert abs(np.std(ts, ddof=1) - 1) < sd_tol
+    assert abs(np.mean(ts)) < 3.29 / math.sqrt(R) + 0.1
+
+
+# (0.3, 0.71): kappa = 0.737 < 1, alpha + beta = 1.01 (stationary, infinite mean);
+# N(T) ~ 1000 events at T = 1e4 and ~ 40000 at T = 1e6 (N grows like T^kappa)
+POWER_WINDOWS = (1e4, 1e6)
+
+
+@pytest.mark.slow
+def test_wald_power_grows_with_the_window():
+    R = n_reps(300, 20)
+    rates = []
+    for T in POWER_WINDOWS:
+        ts = np.array([_wald_t(_fit((0.3, 0.71), T, 2000 + r)) for r in range(R)])
+        rates.append(int(np.sum(np.nan_to_num(np.abs(ts)) > 1.959964)))
+    assert rates[1] > rates[0]
+    assert_in_band(rates[1], R, 0.9, side="lower")
+
+
+@pytest.mark.slow
+def test_kappa_hat_is_consistent():
+    ab = (0.3, 0.71)
+    kappa = kappa_exponential(*ab)
+    R = n_reps(300, 20)
+    err = []
+    for T in POWER_WINDOWS:  # the same fits as the power study
+        ks = []
+        for r in range(R):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", StattoolsWarning)
+                res = _fit(ab, T, 2000 + r)
+                k = res.tail_index() if res is not None else None
+            ks.append(k.estimate if k is not None and k.is_valid else np.nan)
+        err.append(np.nanmedian(np.abs(np.array(ks) - kappa)))
+    assert err[1] < err[0] / 2
+    assert err[1] < 0.1
