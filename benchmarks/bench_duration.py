@@ -36,7 +36,9 @@ def cases() -> list[Case]:
         return st.acd("duration ~ 1", data=df)
 
     def peer():
-        am = arch_model(np.sqrt(x), mean="Zero", vol="GARCH", p=1, q=1, dist="normal", rescale=False)
+        am = arch_model(
+            np.sqrt(x), mean="Zero", vol="GARCH", p=1, q=1, dist="normal", rescale=False
+        )
         return am.fit(backcast=xbar, disp="off")
 
     def check(a, b):
@@ -55,9 +57,30 @@ def cases() -> list[Case]:
         return ACD(x).fit()
 
     return [
-        Case("ACD(1,1) QMLE + robust SE, n = 10^6 (st.acd)", ours, peer, "arch (GARCH on sqrt x)", check, repeat=2,
-             note="target: at least as fast as arch, equal estimates; memory O(n)"),
-        Case("ACD(1,1) QMLE, n = 10^6 (ACD(x).fit, no formula)", model_only, peer, "arch (GARCH on sqrt x)", check, repeat=2),
-        Case("objective + adjoint gradient, n = 10^6", objective, None, "", None, repeat=5,
-             note="spec target <= 40 ms"),
+        Case(
+            "ACD(1,1) QMLE + robust SE, n = 10^6 (st.acd)",
+            ours,
+            peer,
+            "arch (GARCH on sqrt x)",
+            check,
+            repeat=2,
+            note="target: at least as fast as arch, equal estimates; memory O(n)",
+        ),
+        Case(
+            "ACD(1,1) QMLE, n = 10^6 (ACD(x).fit, no formula)",
+            model_only,
+            peer,
+            "arch (GARCH on sqrt x)",
+            check,
+            repeat=2,
+        ),
+        Case(
+            "objective + adjoint gradient, n = 10^6",
+            objective,
+            None,
+            "",
+            None,
+            repeat=5,
+            note="spec target <= 40 ms",
+        ),
     ]

@@ -148,7 +148,7 @@ def cases() -> list[Case]:
             "",
             check_cv,
             repeat=1,
-            note="target <= 10 s; <= 100 validation points per side and fold",
+            note="target <= 10 s; <= 50 validation points per side and fold",
         ),
         Case(
             "scalar jump test, n = 10^5, fixed h",

@@ -56,7 +56,11 @@ def cases() -> list[Case]:
     out.append(
         Case(
             "trend: simultaneous band, B = 2,000, n = 10^4, 400-point grid",
-            ours_trend, peer_trend, "arch MovingBlockBootstrap", check_trend, repeat=2,
+            ours_trend,
+            peer_trend,
+            "arch MovingBlockBootstrap",
+            check_trend,
+            repeat=2,
             note="peer time includes one stattools fit to share weights and se",
         )  # fmt: skip
     )
@@ -88,7 +92,11 @@ def cases() -> list[Case]:
     out.append(
         Case(
             "cusum_test: B = 999, n = 10^5 (auto block, Bartlett multipliers)",
-            ours_cusum, peer_cusum, "arch MovingBlockBootstrap", check_cusum, repeat=2,
+            ours_cusum,
+            peer_cusum,
+            "arch MovingBlockBootstrap",
+            check_cusum,
+            repeat=2,
         )  # fmt: skip
     )
 
@@ -108,6 +116,13 @@ def cases() -> list[Case]:
         return "identical HAC se (rtol 1e-8)"
 
     out.append(
-        Case("mean_test: HAC se, n = 10^6, 20 lags", ours_mean, peer_mean, "statsmodels OLS HAC", check_mean, repeat=3)
+        Case(
+            "mean_test: HAC se, n = 10^6, 20 lags",
+            ours_mean,
+            peer_mean,
+            "statsmodels OLS HAC",
+            check_mean,
+            repeat=3,
+        )
     )
     return out

@@ -107,7 +107,7 @@ sens.round(4)
 # %%
 jt.summary().save(OUT / "uk_incumbency_jump.tex")
 jt.summary().save(OUT / "uk_incumbency_jump.md")
-fig = jt.plot()
+fig = jt.plot(names=["Con", "LD", "Lab", "Other"])
 
 # %% [markdown]
 # ## 2. French age-at-death distributions, 1816-1999
@@ -190,7 +190,7 @@ print(an)
 # `undersmooth=0.8`.
 
 # %%
-reps = 20 if FAST else 200
+reps = 20 if FAST else 100
 jumps = {"density": 1.5, "covariance": 0.7, "network": 0.3}
 rows = []
 for design, jump in jumps.items():

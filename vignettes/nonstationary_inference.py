@@ -46,7 +46,9 @@ OUT.mkdir(parents=True, exist_ok=True)
 nile = st.datasets.load_dataset("nile")
 robust = st.cusum_test("volume ~ 1", data=nile, time="year", n_resamples=B, rng=1)
 classical = st.cusum_test("volume ~ 1", data=nile, time="year", method="classical")
-print(f"robust p = {robust.pvalue:.3g} (block {robust.block:.1f}); classical p = {classical.pvalue:.3g}")
+print(
+    f"robust p = {robust.pvalue:.3g} (block {robust.block:.1f}); classical p = {classical.pvalue:.3g}"
+)
 print(f"estimated break after {robust.break_time:.0f}")
 robust.summary().save(OUT / "nile_cusum.md")
 robust.summary().save(OUT / "nile_cusum.tex")

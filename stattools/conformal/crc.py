@@ -8,6 +8,7 @@ wraps the answer in a :class:`CRCResult`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import warnings
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from ..core.results import ResultBase, readonly
 from ..core.validation import check_level, check_option
 from . import losses as _losses
 from . import solver
-from .weights import WeightScheme, check_weights, effective_sample_size, uniform
+from .weights import WeightScheme, checked_weights_range, effective_sample_size, uniform
 
 __all__ = ["CRCResult", "crc", "split_conformal"]
 
@@ -87,8 +88,7 @@ class CRCResult(ResultBase):
     guarantee: str
     lambda_min: float
     lambda_max: float
-    curve_lambda: np.ndarray
-    curve_bound: np.ndarray
+    curve_source: tuple = ()
     nobs: int = 0
     n_clipped: int = 0
     method: str = "conformal risk control"
@@ -108,6 +108,25 @@ class CRCResult(ResultBase):
             lam = np.asarray(self.lambda_hat)
             return pd.Series(lam, index=[f"lambda_hat[{j}]" for j in range(lam.size)])
         return pd.Series([float(self.lambda_hat)], index=["lambda_hat"])
+
+    @functools.cached_property
+    def _curve(self) -> tuple[np.ndarray, np.ndarray]:
+        # computed on first use (sorting 10^6 breakpoints is not needed for lambda_hat)
+        if not self.curve_source:
+            return readonly(np.zeros(0)), readonly(np.zeros(0))
+        loss, w, w_test = self.curve_source
+        x, y = solver.risk_curve(loss, np.asarray(w), float(w_test))
+        return readonly(np.asarray(x, float)), readonly(np.asarray(y, float))
+
+    @property
+    def curve_lambda(self) -> np.ndarray:
+        """Knots of the weighted risk curve (first test point)."""
+        return self._curve[0]
+
+    @property
+    def curve_bound(self) -> np.ndarray:
+        """Weighted risk bound at ``curve_lambda``."""
+        return self._curve[1]
 
     @property
     def risk_curve(self) -> pd.DataFrame:
@@ -273,12 +292,12 @@ def _resolve_weights(weights, n, time, test_time, X, X_test, test_weights):
         weights = uniform()
     if isinstance(weights, WeightScheme):
         w, w_test = weights.weights(n, time=time, test_time=test_time, X=X, X_test=X_test)
-        w = check_weights(w, n, bounded=weights.bounded)
+        w, lo, hi = checked_weights_range(w, n, bounded=weights.bounded)
         guarantee, name = weights.guarantee, weights.name
     else:
-        w = check_weights(weights, n)
+        w, lo, hi = checked_weights_range(weights, n)
         w_test = 1.0
-        unit = bool(w.min() == 1.0 and w.max() == 1.0)
+        unit = lo == hi == 1.0
         guarantee = "exchangeable" if unit else "non-exchangeable"
         name = "uniform" if unit else ("per-test matrix" if w.ndim == 2 else "fixed vector")
     if test_weights is not None:
@@ -295,7 +314,9 @@ def _resolve_weights(weights, n, time, test_time, X, X_test, test_weights):
                 f"got {np.size(w_test)}."
             )
         w_test = np.array(np.broadcast_to(np.asarray(w_test, float), (m,)))
-    return w, np.atleast_1d(np.asarray(w_test, float)), scalar, guarantee, name
+    w_test = np.atleast_1d(np.asarray(w_test, float))
+    unit = lo == hi == 1.0 and bool((w_test == 1).all())
+    return w, w_test, scalar, guarantee, name, unit
 
 
 def crc(
@@ -416,10 +437,9 @@ def crc(
     monotone = check_option(monotone, "monotone", ("raise", "enforce"))
     loss, n_clip, msgs = _resolve_loss(losses, scores, lambdas, bound, clip, monotone)
     alpha = _check_target(target_risk, loss.bound)
-    w, w_test, scalar, guarantee, wname = _resolve_weights(
+    w, w_test, scalar, guarantee, wname, unit = _resolve_weights(
         weights, loss.n, time, test_time, X, X_test, test_weights
     )
-    unit = bool(w.min() == 1.0 and w.max() == 1.0 and (w_test == 1).all())
     sol = solver.solve(loss, w, w_test, alpha, unit=unit)
     final = solver.final_losses(loss)
     wt = np.where(np.isfinite(w_test), w_test, 1.0)
@@ -451,7 +471,7 @@ def crc(
         )
         warnings.warn(msg, SmallSampleWarning, stacklevel=2)
         msgs.append(msg)
-    cl, cb = sol.curve
+    w0 = readonly(w if w.ndim == 1 else np.array(w[0]))
     if method is None:
         method = "conformal risk control" if guarantee == "exchangeable" else "non-exchangeable CRC"
         if isinstance(loss, _losses.StepLoss) and loss.name == "miscoverage":
@@ -473,8 +493,7 @@ def crc(
         guarantee=guarantee,
         lambda_min=float(loss.lambda_min),
         lambda_max=float(loss.lambda_max),
-        curve_lambda=readonly(np.asarray(cl, float)),
-        curve_bound=readonly(np.asarray(cb, float)),
+        curve_source=(loss, w0, float(wt[0])),
         n_clipped=n_clip,
         method=method,
         warnings=tuple(msgs),

@@ -11,7 +11,9 @@ and ``lambda_max`` when no lambda qualifies. ``S`` is nonincreasing, so the answ
 first point of its (step, piecewise-linear or grid) curve at or below ``c``:
 
 * step losses: sort the breakpoints, merge ties, cumulative sums, ``searchsorted`` -
-  ``O(N log N)`` once, then ``O(log N)`` per test point with scalar test weights;
+  ``O(N log N)`` once, then ``O(log N)`` per test point with scalar test weights; when
+  every weighted jump is equal (unit-weight split conformal) a selection
+  (``np.partition``, ``O(N)``) finds the same breakpoint;
 * hinge losses: the same on the kinks, then a linear solve on the bracketing segment;
 * grid losses: ``S = w @ L``;
 * a per-test weight matrix ``W (m x n)``: one shared sort, then a compiled row loop
@@ -41,7 +43,6 @@ class Solution:
     feasible: np.ndarray
     n_w: np.ndarray
     threshold: np.ndarray
-    curve: tuple[np.ndarray, np.ndarray]
 
 
 def _tolerance(n_w: np.ndarray, bound: float) -> np.ndarray:
@@ -194,6 +195,39 @@ def final_losses(loss: Loss) -> np.ndarray:
     return np.asarray(loss.values())[:, -1]
 
 
+def _equal_jumps(loss: StepLoss, w: np.ndarray) -> bool:
+    """Whether every breakpoint carries the same weighted jump (e.g. unit-weight scores)."""
+    return bool(
+        loss.loc.size
+        and w.min() == w.max()
+        and loss.jump.min() == loss.jump.max()
+        and loss.jump[0] > 0
+        and w[0] > 0
+    )
+
+
+def _select_equal_jumps(loss: StepLoss, w0: float, c: np.ndarray, tol: np.ndarray) -> tuple:
+    """Rule (★) by selection when all weighted jumps equal ``J``: ``O(N)`` per threshold.
+
+    ``S`` after the ``k + 1`` smallest breakpoints is ``S0 - (k + 1) J``, so the answer is
+    the ``k``-th smallest location with ``k = ceil((S0 - c) / J) - 1`` (ties need no
+    merging: the tied group ends at or after position ``k``, with ``S <= c`` there).
+    """
+    jump = w0 * float(loss.jump[0])
+    s0 = w0 * float(loss.start.sum())
+    need = s0 - (c + tol)
+    k = np.ceil(need / jump).astype(np.int64) - 1
+    lam = np.full(c.shape, loss.lambda_max)
+    feas = k < loss.loc.size
+    lam[need <= 0] = loss.lambda_min
+    sel = (need > 0) & feas
+    if sel.any():
+        ks = np.unique(k[sel])
+        part = np.partition(loss.loc, ks)
+        lam[sel] = part[k[sel]]
+    return lam, feas
+
+
 def _solve_shared(loss: Loss, w: np.ndarray, c: np.ndarray, tol: np.ndarray) -> tuple:
     if isinstance(loss, HingeLoss):
         pts, s, slopes = _hinge_curve(loss, w)
@@ -206,14 +240,16 @@ def _solve_shared(loss: Loss, w: np.ndarray, c: np.ndarray, tol: np.ndarray) -> 
             sl = slopes[km]
             x = pts[km] + (s[km] - c[mid]) / np.where(sl < 0, -sl, 1.0)
             lam[mid] = np.clip(x, pts[km], pts[km + 1])
-        return lam, k < pts.size, (pts, s)
+        return lam, k < pts.size
     if isinstance(loss, StepLoss):
+        if c.size <= 8 and _equal_jumps(loss, w):
+            return _select_equal_jumps(loss, float(w[0]), c, tol)
         pts, s = _step_curve(loss, w)
     else:
         pts, s = loss.lambdas, np.asarray(loss.values()).T @ w
     k = _first_below(s, c, tol)
     lam = np.where(k < pts.size, pts[np.minimum(k, pts.size - 1)], loss.lambda_max)
-    return lam, k < pts.size, (pts, s)
+    return lam, k < pts.size
 
 
 def _solve_matrix(loss: Loss, W: np.ndarray, c: np.ndarray, tol: np.ndarray) -> tuple:
@@ -300,16 +336,14 @@ def solve(
     c = thresholds(n_w, w_test, target, loss.bound, unit)
     tol = _tolerance(n_w, loss.bound)
     if w.ndim == 1:
-        lam, feas, (pts, s) = _solve_shared(loss, w, c, tol)
-        curve = (pts, (s + w_test[0] * loss.bound) / (n_w[0] + w_test[0]))
+        lam, feas = _solve_shared(loss, w, c, tol)
     else:
         lam, feas = _solve_matrix(loss, np.ascontiguousarray(w), c, tol)
-        curve = risk_curve(loss, w[0], float(w_test[0]))
     # an infinite test weight (covariate shift, w(x) = inf) forces lambda_max
     if inf.any():
         lam = np.where(inf, loss.lambda_max, lam)
         feas = feas & ~inf
-    return Solution(np.asarray(lam, float), np.asarray(feas, bool), n_w, c, curve)
+    return Solution(np.asarray(lam, float), np.asarray(feas, bool), n_w, c)
 
 
 def risk_curve(loss: Loss, w: np.ndarray, w_test: float) -> tuple[np.ndarray, np.ndarray]:

@@ -42,6 +42,7 @@ __all__ = [
     "likelihood_ratio",
     "effective_sample_size",
     "check_weights",
+    "checked_weights_range",
 ]
 
 Weights = tuple[np.ndarray, float | np.ndarray]
@@ -370,6 +371,13 @@ def check_weights(w: Any, n: int, *, bounded: bool = True, name: str = "weights"
     >>> check_weights([0.5, 1.0], 2).tolist()
     [0.5, 1.0]
     """
+    return checked_weights_range(w, n, bounded=bounded, name=name)[0]
+
+
+def checked_weights_range(
+    w: Any, n: int, *, bounded: bool = True, name: str = "weights"
+) -> tuple[np.ndarray, float, float]:
+    """:func:`check_weights` that also returns the smallest and largest weight."""
     a = as_float_array(w, name, ndim=(1, 2))
     if a.shape[-1] != n:
         raise DataError(
@@ -389,4 +397,4 @@ def check_weights(w: Any, n: int, *, bounded: bool = True, name: str = "weights"
         )
     if not math.isfinite(hi):
         raise DataError(f"{name} must be finite.")
-    return a
+    return a, lo, hi

@@ -188,6 +188,11 @@ class ConformalRegressionResult(ResultBase):
 
     def _summary_notes(self) -> list[str]:
         out = self.calibration._summary_notes()
+        if self._per_test():
+            out.append(
+                "The weights depend on the test point: predict() recalibrates lambda_hat "
+                "for each new row; the table is for one representative point."
+            )
         out.append(
             "Intervals are yhat ± lambda_hat"
             + (f"; predictions are clipped to y_range={self.y_range}." if self.y_range else ".")

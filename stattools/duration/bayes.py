@@ -36,17 +36,19 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["ACDBayesResult", "fit_bayes"]
 
 
-def _make_ops(x: np.ndarray, Z, spec, dist, b: float):
+def _make_ops(x: np.ndarray, Z, spec, dist, b: float, segments=None):
     """A pytensor Op for the log-likelihood and one for its gradient."""
     pt = lazy_import("pytensor.tensor")
     Op = lazy_import("pytensor.graph.op").Op
     Apply = lazy_import("pytensor.graph.basic").Apply
-    from .recursion import negloglik
+    from .recursion import negloglik_groups
 
     n = x.shape[0]
 
     def llf_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        f, g = negloglik(theta[: spec.k], tuple(theta[spec.k :]), x, spec, dist, b, Z)
+        f, g = negloglik_groups(
+            theta[: spec.k], tuple(theta[spec.k :]), x, spec, dist, b, Z, segments
+        )
         if not np.isfinite(f):
             return -np.inf, np.zeros_like(theta)
         return -n * f, -n * g
@@ -97,10 +99,14 @@ def fit_bayes(
     pt = lazy_import("pytensor.tensor")
     spec, dist = model.spec, model.dist
     xbar = float(model.x.mean())
-    op = _make_ops(model.x / xbar, model.Z, spec, dist, model.b / xbar)
+    op = _make_ops(model.x / xbar, model.Z, spec, dist, model.b / xbar, model.segments)
     seed = int(as_seed_sequence(rng).generate_state(1)[0])
     with pm.Model():
-        parts = [pm.HalfNormal("omega_s", 1.0, shape=(1,)) if not spec.log else pm.Normal("omega_s", 0.0, 1.0, shape=(1,))]
+        parts = [
+            pm.HalfNormal("omega_s", 1.0, shape=(1,))
+            if not spec.log
+            else pm.Normal("omega_s", 0.0, 1.0, shape=(1,))
+        ]
         if spec.log:
             parts.append(pm.Normal("alpha", 0.0, 0.5, shape=(spec.p,)))
             if spec.q:
@@ -223,12 +229,22 @@ class ACDBayesResult(ResultBase):
     def _summary_tables(self, level: float) -> dict[str, pd.DataFrame]:
         ci = self.conf_int(level)
         tab = pd.DataFrame(
-            {"mean": self.params, "sd": self.bse, f"[{100 * level:g}% ETI": ci["lower"], f"{100 * level:g}%]": ci["upper"]}
+            {
+                "mean": self.params,
+                "sd": self.bse,
+                f"[{100 * level:g}% ETI": ci["lower"],
+                f"{100 * level:g}%]": ci["upper"],
+            }
         )
         d = self._draws("persistence")
         lo, hi = np.quantile(d, [(1 - level) / 2, (1 + level) / 2])
         pers = pd.DataFrame(
-            {"mean": [d.mean()], "sd": [d.std(ddof=1)], f"[{100 * level:g}% ETI": [lo], f"{100 * level:g}%]": [hi]},
+            {
+                "mean": [d.mean()],
+                "sd": [d.std(ddof=1)],
+                f"[{100 * level:g}% ETI": [lo],
+                f"{100 * level:g}%]": [hi],
+            },
             index=["alpha + beta"],
         )
         return {"Posterior": tab, "Persistence": pers}
@@ -241,7 +257,11 @@ class ACDBayesResult(ResultBase):
         ]
 
     def _glance_stats(self) -> dict[str, Any]:
-        return {"prob_infinite_mean": self.prob_infinite_mean, "draws": self.draws, "chains": self.chains}
+        return {
+            "prob_infinite_mean": self.prob_infinite_mean,
+            "draws": self.draws,
+            "chains": self.chains,
+        }
 
     def _plot(self, kind: str | None, ax, **kwargs):
         az = lazy_import("arviz")

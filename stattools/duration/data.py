@@ -31,7 +31,9 @@ def _session(session: Sequence[Any] | None) -> tuple[float, float] | None:
     for s in session:
         if isinstance(s, str):
             parts = [float(v) for v in s.split(":")]
-            out.append(sum(v * 60 ** (2 - i) for i, v in enumerate(parts + [0.0] * (3 - len(parts)))))
+            out.append(
+                sum(v * 60 ** (2 - i) for i, v in enumerate(parts + [0.0] * (3 - len(parts))))
+            )
         else:
             out.append(float(s))
     if len(out) != 2 or out[0] >= out[1]:
@@ -96,8 +98,8 @@ def durations(
     --------
     >>> trades = pd.DataFrame({"day": [1, 1, 1, 1, 2, 2], "t": [34300, 34310, 34310, 34400, 34250, 34260]})
     >>> d = durations(trades, time="t", by="day")
-    >>> d[["day", "duration", "n_merged"]].to_numpy().tolist()
-    [[1, 10, 2], [1, 90, 1], [2, 10, 1]]
+    >>> d["duration"].tolist(), d["n_merged"].tolist()
+    ([10.0, 90.0, 10.0], [2, 1, 1])
     >>> d.attrs["window"]
     110.0
     """
@@ -106,7 +108,9 @@ def durations(
     df = data.copy()
     is_dt = pd.api.types.is_datetime64_any_dtype(df[time])
     if df[time].isna().any():
-        raise DataError(f"time column {time!r} has missing values: {describe_positions(df[time].isna().to_numpy())}.")
+        raise DataError(
+            f"time column {time!r} has missing values: {describe_positions(df[time].isna().to_numpy())}."
+        )
     key = by
     if key is None and is_dt:
         df["_day"] = df[time].dt.normalize()
@@ -171,13 +175,16 @@ def durations(
         raise DataError("no group has two or more trades inside the session.")
     res = pd.concat(rows, ignore_index=True)
     res.attrs["window"] = float(sum(windows.values()))
+    res.attrs["window_column"] = "duration"
     res.attrs["windows"] = windows
     if diurnal is not None:
         res = diurnal_adjust(res, duration="duration", time="start", method=diurnal)
     return res
 
 
-def _basis(t: np.ndarray, method: str, lo: float, hi: float, n_knots: int, order: int) -> np.ndarray:
+def _basis(
+    t: np.ndarray, method: str, lo: float, hi: float, n_knots: int, order: int
+) -> np.ndarray:
     u = (t - lo) / (hi - lo)
     if method == "spline":
         inner = np.linspace(0.0, 1.0, n_knots + 2)

@@ -216,9 +216,7 @@ class GeneralizedGamma(Innovation):
         e = np.asarray(e, dtype=float)
         z = e / lam
         with np.errstate(divide="ignore"):
-            return (
-                math.log(k / lam) - special.gammaln(nu) + (k * nu - 1.0) * np.log(z) - z**k
-            )
+            return math.log(k / lam) - special.gammaln(nu) + (k * nu - 1.0) * np.log(z) - z**k
 
     def score_eps(self, e, shape=None):
         k, nu = self._shape(shape)

@@ -44,12 +44,22 @@ _ALT = {
 
 def _restricted_llf(res: ACDResult) -> tuple[float, np.ndarray, bool]:
     model = res._model
-    out = fit_engine(model.x, model.Z, model.spec, res.dist, model.b, restricted=True)
+    out = fit_engine(
+        model.x, model.Z, model.spec, res.dist, model.b, restricted=True, segments=model.segments
+    )
     return out.llf, out.theta, out.converged
 
 
 def infinite_mean_test(
-    res: ACDResult, alternative: str = "two-sided", method: str = "wald", level: float = 0.95
+    res: ACDResult,
+    alternative: str = "two-sided",
+    method: str = "wald",
+    level: float = 0.95,
+    *,
+    n_resamples: int = 199,
+    rng: Any = None,
+    n_jobs: int = 1,
+    progress: bool | None = None,
 ) -> TestResult:
     r"""Test ``H0: sum(alpha) + sum(beta) = 1`` (``kappa = 1``) in a fitted ACD.
 
@@ -61,13 +71,17 @@ def infinite_mean_test(
         ``"greater"``: ``pi > 1`` (``kappa < 1``, infinite mean); ``"less"``: ``pi < 1``
         (finite mean; also the level-a test of ``H0: pi >= 1``, the boundary being least
         favourable).
-    method : {"wald", "qlr"}
+    method : {"wald", "qlr", "bootstrap"}
         ``"wald"``: ``t = (pi_hat - 1) / se(pi_hat)`` with the result's covariance (robust
         by default). ``"qlr"``: ``r = sign(pi_hat - 1) sqrt(LR / sigma2)``, with
         ``LR = 2 (llf - llf_restricted)``; for the exponential QMLE ``sigma2 =
         mean((eps_hat - 1)^2)``, for full MLE ``sigma2 = 1``. (``"lr"`` is accepted too.)
+        ``"bootstrap"``: the Wald ``t`` with a fixed-window residual-bootstrap p-value
+        (see :mod:`stattools.duration.bootstrap`; our addition, not from the paper).
     level : float
         Level used only to flag disagreement between Wald and QLR near the boundary.
+    n_resamples, rng, n_jobs, progress
+        Bootstrap settings (``method="bootstrap"`` only).
 
     Returns
     -------
@@ -99,10 +113,14 @@ def infinite_mean_test(
     True
     """
     alternative = check_alternative(alternative)
-    method = check_option(method, "method", ("wald", "qlr", "lr"))
+    method = check_option(method, "method", ("wald", "qlr", "lr", "bootstrap"))
     method = "qlr" if method == "lr" else method
     level = check_level(level)
-    name = f"infinite-mean {method.upper()} test"
+    name = (
+        "infinite-mean "
+        + {"wald": "Wald", "qlr": "QLR", "bootstrap": "bootstrap Wald"}[method]
+        + " test"
+    )
     if res._model.spec.log:
         return InvalidTestResult(
             "alpha + beta does not determine the mean of a log-ACD; fit model='acd'.",
@@ -121,11 +139,7 @@ def infinite_mean_test(
     p_q = float(normal_pvalue(r, alternative))
     msgs = list(res.warnings)
     a = 1 - level
-    if (
-        math.isfinite(t)
-        and abs(pers.value - 1.0) < 2 * pers.se
-        and (p_w < a) != (p_q < a)
-    ):
+    if math.isfinite(t) and abs(pers.value - 1.0) < 2 * pers.se and (p_w < a) != (p_q < a):
         m = (
             f"near alpha + beta = 1 the Wald (p = {p_w:.3g}) and QLR (p = {p_q:.3g}) tests "
             f"disagree at the {a:g} level; the profile likelihood is not quadratic here: "
@@ -138,6 +152,15 @@ def infinite_mean_test(
         warnings.warn(m, BoundaryWarning, stacklevel=3)
         msgs.append(m)
     stat, p = (t, p_w) if method == "wald" else (r, p_q)
+    null = None
+    if method == "bootstrap":
+        from ..core.inference import resampling_pvalue
+        from .bootstrap import bootstrap_wald
+
+        null = bootstrap_wald(
+            res, theta_r, n_resamples=n_resamples, rng=rng, n_jobs=n_jobs, progress=progress
+        )
+        stat, p = t, resampling_pvalue(t, null, alternative)
     extra: dict[str, Any] = {
         "wald_t": t,
         "wald_chi2": t * t,
@@ -160,6 +183,8 @@ def infinite_mean_test(
         alternative=alternative,
         estimate=pers.value,
         std_error=pers.se,
+        null_distribution=null,
+        n_resamples=None if null is None else int(null.size),
         nobs=res.nobs,
         extra=extra,
         warnings=tuple(msgs),
@@ -214,9 +239,7 @@ def _kappa_parametric(alpha, beta, law, shape) -> float:
         return math.nan
 
 
-def tail_index(
-    res: ACDResult, method: str = "empirical", level: float = 0.95
-) -> TestResult:
+def tail_index(res: ACDResult, method: str = "empirical", level: float = 0.95) -> TestResult:
     r"""Tail index ``kappa`` of an ACD(1,1): solves ``E (alpha eps + beta)^kappa = 1``.
 
     Parameters
@@ -286,7 +309,9 @@ def tail_index(
                     NonStationaryWarning,
                     stacklevel=3,
                 )
-            return InvalidTestResult(reason, method=name, null_hypothesis="kappa = 1", nobs=res.nobs)
+            return InvalidTestResult(
+                reason, method=name, null_hypothesis="kappa = 1", nobs=res.nobs
+            )
         obj = lambda lk: float(np.mean(np.exp(math.exp(lk) * logA))) - 1.0  # noqa: E731
         lo, hi = (0.0, math.log(200.0)) if h1 < 1 else (math.log(1e-6), 0.0)
         try:
@@ -337,7 +362,9 @@ def tail_index(
     )
 
 
-def ljung_box(x: np.ndarray, lags: int = 10, *, df_adjust: int = 0, name: str = "residuals") -> TestResult:
+def ljung_box(
+    x: np.ndarray, lags: int = 10, *, df_adjust: int = 0, name: str = "residuals"
+) -> TestResult:
     r"""Ljung-Box portmanteau test ``Q = n (n+2) sum_k r_k^2 / (n - k)`` ~ chi2(lags - df_adjust).
 
     Examples

@@ -25,14 +25,21 @@ from ..core.exceptions import (
 )
 from ..core.validation import as_float_array, check_option, describe_positions
 from .distributions import Innovation, get_distribution
-from .recursion import Spec, negloglik, obs_scores, state_jacobian
+from .recursion import (
+    Spec,
+    negloglik_groups,
+    obs_scores_groups,
+    segments_from_labels,
+)
 
 __all__ = ["ACD", "acd", "FitOutput", "check_durations", "fit_engine"]
 
 _BIG = 1e10
 
 
-def check_durations(x: Any, name: str, dist: Innovation, log: bool) -> np.ndarray:
+def check_durations(
+    x: Any, name: str, dist: Innovation, log: bool, notes: list[str] | None = None
+) -> np.ndarray:
     """Validate durations: finite, non-negative; zeros only for the exponential ACD QMLE."""
     x = as_float_array(x, name, ndim=1)
     bad = ~np.isfinite(x)
@@ -63,6 +70,8 @@ def check_durations(x: Any, name: str, dist: Innovation, log: bool) -> np.ndarra
             "st.durations(..., zeros='aggregate')."
         )
         warnings.warn(msg, ZeroDurationWarning, stacklevel=3)
+        if notes is not None:
+            notes.append(msg)
     if np.ptp(x) == 0:
         raise DataError(f"{name} is constant; alpha and beta are not identified.")
     return x
@@ -121,7 +130,11 @@ def _bounds(spec: Spec, dist: Innovation) -> list[tuple[float | None, float | No
 
 
 def _starts(spec: Spec, dist: Innovation, restricted: bool) -> list[np.ndarray]:
-    grid = [(0.05, 0.95), (0.1, 0.9), (0.2, 0.8)] if restricted else [(0.05, 0.9), (0.1, 0.8), (0.2, 0.7)]
+    grid = (
+        [(0.05, 0.95), (0.1, 0.9), (0.2, 0.8)]
+        if restricted
+        else [(0.05, 0.9), (0.1, 0.8), (0.2, 0.7)]
+    )
     out = []
     for a, bb in grid:
         th = np.zeros(spec.k)
@@ -136,8 +149,11 @@ def _starts(spec: Spec, dist: Innovation, restricted: bool) -> list[np.ndarray]:
 class _Problem:
     """Mean negative log-likelihood on the scaled data, optionally restricted to pi = 1."""
 
-    def __init__(self, x, Z, spec: Spec, dist: Innovation, b: float, restricted: bool):
+    def __init__(
+        self, x, Z, spec: Spec, dist: Innovation, b: float, restricted: bool, segments=None
+    ):
         self.x, self.Z, self.spec, self.dist, self.b = x, Z, spec, dist, b
+        self.segments = segments
         k = spec.k + len(dist.names)
         self.k = k
         self.bounds = _bounds(spec, dist)
@@ -179,7 +195,9 @@ class _Problem:
         if not self.feasible(th):
             return _BIG, np.zeros(phi.shape[0])
         sp = self.spec
-        f, g = negloglik(th[: sp.k], tuple(th[sp.k :]), self.x, sp, self.dist, self.b, self.Z)
+        f, g = negloglik_groups(
+            th[: sp.k], tuple(th[sp.k :]), self.x, sp, self.dist, self.b, self.Z, self.segments
+        )
         if not np.isfinite(f) or not np.all(np.isfinite(g)):
             return _BIG, np.zeros(phi.shape[0])
         return f, self.A.T @ g
@@ -198,7 +216,9 @@ class _Problem:
     def opg(self, phi: np.ndarray) -> np.ndarray:
         th = self.theta(phi)
         sp = self.spec
-        S = obs_scores(th[: sp.k], tuple(th[sp.k :]), self.x, sp, self.dist, self.b, self.Z)
+        S = obs_scores_groups(
+            th[: sp.k], tuple(th[sp.k :]), self.x, sp, self.dist, self.b, self.Z, self.segments
+        )[0]
         S = S @ self.A
         return S.T @ S / S.shape[0]
 
@@ -217,13 +237,21 @@ class _Problem:
         return np.clip(phi, lo, hi)
 
 
-def _polish(prob: _Problem, phi: np.ndarray, max_iter: int = 25) -> tuple[np.ndarray, float, np.ndarray, int]:
-    """Newton steps (numerical Hessian of the analytic gradient; BHHH if not PD)."""
+def _polish(
+    prob: _Problem, phi: np.ndarray, max_iter: int = 25, gtol: float = 1e-9
+) -> tuple[np.ndarray, float, np.ndarray, int]:
+    """Newton steps (numerical Hessian of the analytic gradient; BHHH if not PD).
+
+    A step is accepted when it lowers the objective or, where the objective is flat to
+    rounding, the largest free score component; iteration stops at ``gtol``.
+    """
     f, g = prob.fg(phi)
     it = 0
-    for it in range(1, max_iter + 1):
+    while it < max_iter:
+        it += 1
         free = ~prob.at_bound(phi, g)
-        if not free.any() or np.max(np.abs(g[free])) < 1e-10:
+        gmax = float(np.max(np.abs(g[free]))) if free.any() else 0.0
+        if gmax < gtol:
             break
         H = prob.hessian(phi)[np.ix_(free, free)]
         try:
@@ -236,21 +264,21 @@ def _polish(prob: _Problem, phi: np.ndarray, max_iter: int = 25) -> tuple[np.nda
             break
         t = 1.0
         improved = False
-        while t > 1e-6:
+        for _ in range(12):
             cand = phi.copy()
             cand[free] -= t * step
             cand = prob.clip(cand)
             fc, gc = prob.fg(cand)
-            if fc <= f + 1e-14 * abs(f):
+            if fc < _BIG and (
+                fc < f - 1e-13 * abs(f)
+                or (fc <= f + 1e-13 * abs(f) and np.max(np.abs(gc[free])) < gmax)
+            ):
                 improved = True
                 break
             t /= 2
         if not improved:
             break
-        converged_step = np.max(np.abs(cand - phi)) < 1e-13
         phi, f, g = cand, fc, gc
-        if converged_step:
-            break
     return phi, f, g, it
 
 
@@ -264,6 +292,7 @@ def fit_engine(
     restricted: bool = False,
     start: np.ndarray | None = None,
     maxiter: int = 500,
+    segments=None,
 ) -> FitOutput:
     """Maximise the likelihood on ``x / mean(x)``; return parameters on the original scale.
 
@@ -274,7 +303,7 @@ def fit_engine(
     xs, bs = x / xbar, b / xbar
     n_shape = len(dist.names)
     D, c = _scale_map(spec, n_shape, xbar)
-    prob = _Problem(xs, Z, spec, dist, bs, restricted)
+    prob = _Problem(xs, Z, spec, dist, bs, restricted, segments)
     if start is not None:
         starts = [np.linalg.solve(D, np.asarray(start, dtype=float) - c)]
     else:
@@ -291,7 +320,7 @@ def fit_engine(
         jac=True,
         method="L-BFGS-B",
         bounds=prob.free_bounds,
-        options={"maxiter": maxiter, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 20},
+        options={"maxiter": maxiter, "ftol": 1e-13, "gtol": 1e-9, "maxcor": 20},
     )
     phi, f, g, n_pol = _polish(prob, res.x)
     free = ~prob.at_bound(phi, g)
@@ -308,7 +337,7 @@ def fit_engine(
 
 
 def covariances(
-    theta: np.ndarray, x: np.ndarray, Z, spec: Spec, dist: Innovation, b: float
+    theta: np.ndarray, x: np.ndarray, Z, spec: Spec, dist: Innovation, b: float, segments=None
 ) -> dict[str, Any]:
     """Observed Hessian ``H``, score outer product ``I`` and ``J`` of ``-l/N`` (original scale).
 
@@ -318,11 +347,13 @@ def covariances(
     xbar = float(x.mean())
     n_shape = len(dist.names)
     D, c = _scale_map(spec, n_shape, xbar)
-    prob = _Problem(x / xbar, Z, spec, dist, b / xbar, False)
+    prob = _Problem(x / xbar, Z, spec, dist, b / xbar, False, segments)
     th_s = np.linalg.solve(D, theta - c)
     H = prob.hessian(th_s)
-    In = prob.opg(th_s)
-    s, jac = state_jacobian(th_s[: spec.k], x / xbar, spec, b / xbar, Z)
+    S, s, jac = obs_scores_groups(
+        th_s[: spec.k], tuple(th_s[spec.k :]), x / xbar, spec, dist, b / xbar, Z, segments
+    )
+    In = S.T @ S / x.shape[0]
     d = jac if spec.log else jac / s[:, None]
     J = np.zeros_like(H)
     J[: spec.k, : spec.k] = d.T @ d / x.shape[0]
@@ -331,7 +362,9 @@ def covariances(
     return {"H": Di.T @ H @ Di, "I": Di.T @ In @ Di, "J": Di.T @ J @ Di}
 
 
-def sandwich(mats: dict[str, np.ndarray], cov_type: str, n: int, qmle: bool) -> tuple[np.ndarray, bool]:
+def sandwich(
+    mats: dict[str, np.ndarray], cov_type: str, n: int, qmle: bool
+) -> tuple[np.ndarray, bool]:
     """Covariance of the estimates; returns ``(V, hessian_ok)``."""
     H, In, J = mats["H"], mats["I"], mats["J"]
     A = J if cov_type == "expected" else H
@@ -370,9 +403,22 @@ class ACD:
     name : str
         Name of the duration variable.
 
+    Raises
+    ------
+    DataError
+        See :func:`acd`.
+
     See Also
     --------
     acd : the formula interface.
+
+    Examples
+    --------
+    >>> import stattools as st
+    >>> x = st.simulate_acd(1500, omega=0.1, alpha=0.1, beta=0.8, rng=3)["duration"]
+    >>> res = ACD(x.to_numpy(), order=(1, 1)).fit(cov_type="classic")
+    >>> res.cov_type, res.converged
+    ('classic', True)
     """
 
     def __init__(
@@ -387,6 +433,7 @@ class ACD:
         window: float | None = None,
         name: str = "duration",
         index: Any = None,
+        groups: Any = None,
     ) -> None:
         model = check_option(model, "model", ("acd", "log"))
         self.dist = get_distribution(dist)
@@ -397,7 +444,9 @@ class ACD:
             or order[0] < 1
             or order[1] < 0
         ):
-            raise DataError(f"order must be a pair (p, q) of integers with p >= 1, q >= 0; got {order!r}.")
+            raise DataError(
+                f"order must be a pair (p, q) of integers with p >= 1, q >= 0; got {order!r}."
+            )
         exog_names: tuple[str, ...] = ()
         Z = None
         if exog is not None:
@@ -408,12 +457,17 @@ class ACD:
             if not exog_names:
                 exog_names = tuple(f"x{j}" for j in range(Z.shape[1]))
             if not np.all(np.isfinite(Z)):
-                raise DataError(f"exog has NaN or infinite values: {describe_positions(~np.isfinite(Z).all(axis=1))}.")
+                raise DataError(
+                    f"exog has NaN or infinite values: {describe_positions(~np.isfinite(Z).all(axis=1))}."
+                )
         self.spec = Spec(int(order[0]), int(order[1]), model == "log", exog_names)
         self.name = name
-        self.x = check_durations(durations, name, self.dist, self.spec.log)
+        self.notes: list[str] = []  # data warnings, copied into the result
+        self.x = check_durations(durations, name, self.dist, self.spec.log, self.notes)
         if Z is not None and Z.shape[0] != self.x.shape[0]:
-            raise DataError(f"exog has {Z.shape[0]} rows but there are {self.x.shape[0]} durations.")
+            raise DataError(
+                f"exog has {Z.shape[0]} rows but there are {self.x.shape[0]} durations."
+            )
         self.Z = Z
         need = max(50, 10 * (self.spec.k + len(self.dist.names)))
         if self.x.shape[0] < need:
@@ -425,6 +479,17 @@ class ACD:
         self.b = _backcast(self.x, backcast)
         self.window = float(window) if window is not None else float(self.x.sum())
         self.index = index
+        self.segments = None
+        self.groups_name: str | None = None
+        if groups is not None:
+            gname = groups.name if isinstance(groups, pd.Series) else "groups"
+            labels = np.asarray(groups)
+            if labels.shape != self.x.shape:
+                raise DataError(
+                    f"groups has {labels.size} labels but there are {self.x.size} durations."
+                )
+            self.segments = segments_from_labels(labels, str(gname))
+            self.groups_name = str(gname)
         self.formula: str | None = None
 
     @classmethod
@@ -433,7 +498,9 @@ class ACD:
 
         Right-hand-side terms other than the intercept enter ``psi`` lagged once.
         ``data.attrs["window"]`` (set by :func:`durations` and :func:`simulate_acd`) is
-        used as ``T`` unless ``window=`` is given.
+        used as ``T`` unless ``window=`` is given or the response is not the column it
+        refers to (``attrs["window_column"]``; e.g. adjusted durations), in which case
+        ``T`` is the sum of the response.
         """
         from ..core.formula import Design
 
@@ -444,13 +511,31 @@ class ACD:
             dist = get_distribution(kwargs.get("dist", "exponential"))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ZeroDurationWarning)  # re-emitted below
-                check_durations(data[lhs].to_numpy(dtype=float, na_value=np.nan), repr(lhs), dist, kwargs.get("model", "acd") == "log")
+                check_durations(
+                    data[lhs].to_numpy(dtype=float, na_value=np.nan),
+                    repr(lhs),
+                    dist,
+                    kwargs.get("model", "acd") == "log",
+                )
         design = Design.from_formula(formula, data)
         X = design.X.drop(columns=[c for c in design.X.columns if c == "Intercept"])
         if not design.has_intercept:
-            raise DataError("the ACD recursion always has omega; keep the intercept in the formula.")
+            raise DataError(
+                "the ACD recursion always has omega; keep the intercept in the formula."
+            )
         y = design.y.iloc[:, 0]
-        if kwargs.get("window") is None:
+        groups = kwargs.pop("groups", None)
+        if isinstance(groups, str):
+            if groups not in data.columns:
+                raise KeyError(f"groups column {groups!r} is not in data.")
+            kwargs["groups"] = data.loc[design.index, groups]
+        elif groups is not None:
+            kwargs["groups"] = groups
+        if kwargs.get("window") is None and data.attrs.get("window_column", str(y.name)) == str(
+            y.name
+        ):
+            # T of st.durations / simulate_acd output is in the units of its duration
+            # column; for another column (e.g. diurnally adjusted) T = sum of that column
             kwargs["window"] = data.attrs.get("window")
         model = cls(
             y.to_numpy(dtype=float),
@@ -476,8 +561,17 @@ class ACD:
         qmle = type(self.dist).__name__ == "Exponential"
         if cov_type == "expected" and not qmle:
             raise DataError("cov_type='expected' is defined for the exponential ACD QMLE only.")
-        out = fit_engine(self.x, self.Z, self.spec, self.dist, self.b, start=start, maxiter=maxiter)
-        msgs: list[str] = []
+        out = fit_engine(
+            self.x,
+            self.Z,
+            self.spec,
+            self.dist,
+            self.b,
+            start=start,
+            maxiter=maxiter,
+            segments=self.segments,
+        )
+        msgs: list[str] = list(self.notes)
         if not out.converged:
             m = (
                 f"the optimiser did not converge (max |mean score| = {out.score_max:.2g}, "
@@ -486,7 +580,7 @@ class ACD:
             warnings.warn(m, ConvergenceWarning, stacklevel=2)
             msgs.append(m)
         names = self.spec.names + list(self.dist.names)
-        mats = covariances(out.theta, self.x, self.Z, self.spec, self.dist, self.b)
+        mats = covariances(out.theta, self.x, self.Z, self.spec, self.dist, self.b, self.segments)
         V, ok = sandwich(mats, cov_type, self.x.shape[0], qmle)
         if not ok:
             m = "the Hessian is not positive definite; standard errors are NaN."
@@ -495,9 +589,14 @@ class ACD:
         bound = [nm for nm in out.at_bound if nm.startswith(("alpha", "beta"))]
         if not self.spec.log:
             p, q = self.spec.p, self.spec.q
-            bound += [nm for nm, v in zip(names[1 : 1 + p], out.theta[1 : 1 + p]) if v == 0.0 and nm not in bound]
             bound += [
-                nm for nm, v in zip(names[1 + p : 1 + p + q], out.theta[1 + p : 1 + p + q])
+                nm
+                for nm, v in zip(names[1 : 1 + p], out.theta[1 : 1 + p])
+                if v == 0.0 and nm not in bound
+            ]
+            bound += [
+                nm
+                for nm, v in zip(names[1 + p : 1 + p + q], out.theta[1 + p : 1 + p + q])
                 if v >= 1 - 1e-8 and nm not in bound
             ]
         if bound:
@@ -522,6 +621,7 @@ def acd(
     backcast: str | float = "mean",
     cov_type: str = "robust",
     window: float | None = None,
+    groups: str | None = None,
     method: str = "mle",
     start: Sequence[float] | None = None,
     draws: int = 1000,
@@ -556,6 +656,9 @@ def acd(
         ``Var eps = 1`` for the QMLE), or the sandwich with ``J = mean(d d')`` for ``H``.
     window : float, optional
         Observation window ``T`` (default ``data.attrs["window"]`` or the sum of durations).
+    groups : str, optional
+        Column of contiguous group labels (e.g. trading days): the recursion restarts from
+        the backcast at the start of every group (``st.durations`` output has ``date``).
     method : {"mle", "bayes"}
         ``"bayes"`` samples the posterior with PyMC (see :func:`stattools.duration.bayes.fit_bayes`).
     start : sequence of float, optional
@@ -619,11 +722,18 @@ def acd(
     >>> sim = st.simulate_acd(2000, omega=0.1, alpha=0.1, beta=0.8, rng=1)
     >>> fit = st.acd("duration ~ 1", data=sim)
     >>> fit.params.round(2).tolist()
-    [0.13, 0.1, 0.76]
+    [0.09, 0.12, 0.79]
     """
     method = check_option(method, "method", ("mle", "bayes"))
     mod = ACD.from_formula(
-        formula, data, order=order, dist=dist, model=model, backcast=backcast, window=window
+        formula,
+        data,
+        order=order,
+        dist=dist,
+        model=model,
+        backcast=backcast,
+        window=window,
+        groups=groups,
     )
     if method == "bayes":
         from .bayes import fit_bayes

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
+import pandas as pd
 from scipy.signal import lfilter, lfiltic
 
 from .distributions import Innovation
@@ -259,9 +260,17 @@ def negloglik(
     """
     n = x.shape[0]
     kk = spec.k + len(shape)
-    if fused and not spec.log and not spec.exog and not shape and type(dist).__name__ == "Exponential":
+    if (
+        fused
+        and not spec.log
+        and not spec.exog
+        and not shape
+        and type(dist).__name__ == "Exponential"
+    ):
         omega, alpha, beta, _ = spec.split(np.asarray(theta, dtype=float))
-        f, g = _acd_exp_fg(omega, np.ascontiguousarray(alpha), np.ascontiguousarray(beta), x, float(b))
+        f, g = _acd_exp_fg(
+            omega, np.ascontiguousarray(alpha), np.ascontiguousarray(beta), x, float(b)
+        )
         return (float(f), g) if np.isfinite(f) else (np.inf, np.full(kk, np.nan))
     s = filter_state(theta, x, spec, b, Z)
     if not _state_ok(s, spec) or not dist.valid(shape):
@@ -285,9 +294,7 @@ def negloglik(
         up, dn = list(shape), list(shape)
         up[j] += h
         dn[j] -= h
-        out[spec.k + j] = (
-            -(dist.logpdf(eps, up).sum() - dist.logpdf(eps, dn).sum()) / (2 * h * n)
-        )
+        out[spec.k + j] = -(dist.logpdf(eps, up).sum() - dist.logpdf(eps, dn).sum()) / (2 * h * n)
     return f, out
 
 
@@ -323,8 +330,12 @@ def obs_scores(
     dist: Innovation,
     b: float,
     Z: np.ndarray | None = None,
-) -> np.ndarray:
-    """Per-observation gradients of ``-l_i`` (n x (k + n_shape))."""
+    full: bool = False,
+):
+    """Per-observation gradients of ``-l_i`` (n x (k + n_shape)).
+
+    With ``full=True`` also returns the state and its Jacobian: ``(scores, s, ds/dtheta)``.
+    """
     s, jac = state_jacobian(theta, x, spec, b, Z)
     _, eps, psi = _neg_terms(s, x, spec, dist, shape)
     g = 1.0 + dist.score_eps(eps, shape)
@@ -338,4 +349,83 @@ def obs_scores(
         up[j] += h
         dn[j] -= h
         out[:, spec.k + j] = -(dist.logpdf(eps, up) - dist.logpdf(eps, dn)) / (2 * h)
-    return out
+    return (out, s, jac) if full else out
+
+
+# ---------------------------------------------------------------------- groups
+Segments = tuple[tuple[int, int], ...] | None
+
+
+def _zpart(Z: np.ndarray | None, s: int, e: int) -> np.ndarray | None:
+    return None if Z is None else Z[s:e]
+
+
+def negloglik_groups(
+    theta,
+    shape,
+    x,
+    spec: Spec,
+    dist: Innovation,
+    b: float,
+    Z=None,
+    segments: Segments = None,
+    grad: bool = True,
+) -> tuple[float, np.ndarray]:
+    """:func:`negloglik` with the recursion restarted (from ``b``) at every segment."""
+    if segments is None:
+        return negloglik(theta, shape, x, spec, dist, b, Z, grad)
+    n = x.shape[0]
+    f, g = 0.0, 0.0
+    for s, e in segments:
+        fi, gi = negloglik(theta, shape, x[s:e], spec, dist, b, _zpart(Z, s, e), grad)
+        if not np.isfinite(fi):
+            return np.inf, np.full(spec.k + len(shape), np.nan)
+        f += fi * (e - s) / n
+        g = g + gi * (e - s) / n
+    return f, np.asarray(g)
+
+
+def filter_state_groups(
+    theta, x, spec: Spec, b: float, Z=None, segments: Segments = None
+) -> np.ndarray:
+    """:func:`filter_state` restarted at every segment."""
+    if segments is None:
+        return filter_state(theta, x, spec, b, Z)
+    return np.concatenate(
+        [filter_state(theta, x[s:e], spec, b, _zpart(Z, s, e)) for s, e in segments]
+    )
+
+
+def obs_scores_groups(
+    theta, shape, x, spec: Spec, dist: Innovation, b: float, Z=None, segments: Segments = None
+):
+    """:func:`obs_scores` (``full=True``) restarted at every segment."""
+    if segments is None:
+        return obs_scores(theta, shape, x, spec, dist, b, Z, full=True)
+    parts = [
+        obs_scores(theta, shape, x[s:e], spec, dist, b, _zpart(Z, s, e), full=True)
+        for s, e in segments
+    ]
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+
+
+def segments_from_labels(labels: np.ndarray, name: str) -> tuple[tuple[int, int], ...]:
+    """Contiguous runs of equal labels as ``(start, stop)`` pairs; a label may not recur.
+
+    Examples
+    --------
+    >>> segments_from_labels(np.array([1, 1, 2, 2, 2, 3]), "day")
+    ((0, 2), (2, 5), (5, 6))
+    """
+    from ..core.exceptions import DataError
+
+    lab = pd.Series(labels).to_numpy()
+    change = np.r_[True, lab[1:] != lab[:-1]]
+    starts = np.flatnonzero(change)
+    runs = lab[starts]
+    if len(pd.unique(runs)) != runs.size:
+        raise DataError(
+            f"groups column {name!r}: the rows of each group must be contiguous; sort by {name!r} first."
+        )
+    stops = np.r_[starts[1:], lab.size]
+    return tuple((int(s), int(e)) for s, e in zip(starts, stops))

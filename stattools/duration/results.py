@@ -16,7 +16,7 @@ from ..core.results import Estimate, ResultBase, TestResult, readonly
 from ..core.validation import check_option
 from .distributions import Innovation
 from .inference import infinite_mean_test, ljung_box, tail_index
-from .recursion import filter_state
+from .recursion import filter_state_groups
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import ACD, FitOutput
@@ -63,7 +63,14 @@ class ACDResult(ResultBase):
         spec = model.spec
         shape = tuple(params.iloc[spec.k :].to_numpy(dtype=float))
         dist = model.dist.with_params(shape) if shape else model.dist
-        s = filter_state(params.iloc[: spec.k].to_numpy(dtype=float), model.x, spec, model.b, model.Z)
+        s = filter_state_groups(
+            params.iloc[: spec.k].to_numpy(dtype=float),
+            model.x,
+            spec,
+            model.b,
+            model.Z,
+            model.segments,
+        )
         psi = np.exp(s) if spec.log else s
         qmle = type(dist).__name__ == "Exponential"
         kind = "log-ACD" if spec.log else "ACD"
@@ -151,10 +158,27 @@ class ACDResult(ResultBase):
 
     # ------------------------------------------------------------------ tests
     def test_infinite_mean(
-        self, alternative: str = "two-sided", method: str = "wald", level: float = 0.95
+        self,
+        alternative: str = "two-sided",
+        method: str = "wald",
+        level: float = 0.95,
+        *,
+        n_resamples: int = 199,
+        rng: Any = None,
+        n_jobs: int = 1,
+        progress: bool | None = None,
     ) -> TestResult:
         """Test ``H0: alpha + beta = 1`` (see :func:`~stattools.duration.infinite_mean_test`)."""
-        return infinite_mean_test(self, alternative=alternative, method=method, level=level)
+        return infinite_mean_test(
+            self,
+            alternative=alternative,
+            method=method,
+            level=level,
+            n_resamples=n_resamples,
+            rng=rng,
+            n_jobs=n_jobs,
+            progress=progress,
+        )
 
     def tail_index(self, method: str = "empirical", level: float = 0.95) -> TestResult:
         """Tail index ``kappa`` (see :func:`~stattools.duration.inference.tail_index`)."""
@@ -163,7 +187,9 @@ class ACDResult(ResultBase):
     def ljung_box(self, lags: int = 10, squared: bool = False) -> TestResult:
         """Ljung-Box test on the residuals (or squared residuals)."""
         e = self.resid.to_numpy()
-        return ljung_box(e**2 if squared else e, lags, name="squared residuals" if squared else "residuals")
+        return ljung_box(
+            e**2 if squared else e, lags, name="squared residuals" if squared else "residuals"
+        )
 
     # ------------------------------------------------------------------ prediction
     def forecast(self, horizon: int = 10, *, n_paths: int = 2000, rng: Any = 0) -> pd.Series:
@@ -186,7 +212,12 @@ class ACDResult(ResultBase):
             ss = list(s[::-1][: spec.q])
             out = []
             for _ in range(horizon):
-                v = omega + zlast + float(np.dot(alpha, xs[: spec.p])) + float(np.dot(beta, ss[: spec.q]))
+                v = (
+                    omega
+                    + zlast
+                    + float(np.dot(alpha, xs[: spec.p]))
+                    + float(np.dot(beta, ss[: spec.q]))
+                )
                 out.append(v)
                 xs.insert(0, v)
                 ss.insert(0, v)
@@ -208,7 +239,14 @@ class ACDResult(ResultBase):
         """Alias of :meth:`forecast`."""
         return self.forecast(horizon)
 
-    def simulate(self, nobs: int | None = None, *, window: float | None = None, rng: Any = None, burn: int = 500) -> pd.DataFrame:
+    def simulate(
+        self,
+        nobs: int | None = None,
+        *,
+        window: float | None = None,
+        rng: Any = None,
+        burn: int = 500,
+    ) -> pd.DataFrame:
         """Simulate from the fitted model (``window`` defaults to the data's ``T``)."""
         from .simulate import simulate_acd
 
@@ -219,8 +257,15 @@ class ACDResult(ResultBase):
             window = self.window
         omega, alpha, beta, _ = spec.split(self.params.iloc[: spec.k].to_numpy(dtype=float))
         return simulate_acd(
-            nobs, omega=omega, alpha=alpha, beta=beta, window=window, dist=self.dist,
-            model="log" if spec.log else "acd", burn=burn, rng=rng,
+            nobs,
+            omega=omega,
+            alpha=alpha,
+            beta=beta,
+            window=window,
+            dist=self.dist,
+            model="log" if spec.log else "acd",
+            burn=burn,
+            rng=rng,
         )
 
     # ------------------------------------------------------------------ summary hooks
@@ -240,6 +285,12 @@ class ACDResult(ResultBase):
             ("BIC", self.bic),
             ("Covariance", self.cov_type),
             ("Backcast", f"{self._model.backcast} ({self._model.b:.4g})"),
+            (
+                "Recursion restarts",
+                "none"
+                if self._model.segments is None
+                else f"{len(self._model.segments)} groups ({self._model.groups_name})",
+            ),
             ("Converged", self.converged),
         ]
 
@@ -252,7 +303,12 @@ class ACDResult(ResultBase):
         p = self.persistence
         lo, hi = p.conf_int(level)
         out["Persistence"] = pd.DataFrame(
-            {"estimate": [p.value], "std err": [p.se], f"[{100 * level:g}%": [lo], f"{100 * level:g}%]": [hi]},
+            {
+                "estimate": [p.value],
+                "std err": [p.se],
+                f"[{100 * level:g}%": [lo],
+                f"{100 * level:g}%]": [hi],
+            },
             index=["alpha + beta" if not self._model.spec.log else "sum beta"],
         )
         return out
@@ -299,7 +355,9 @@ class ACDResult(ResultBase):
 
     # ------------------------------------------------------------------ plots
     def _plot(self, kind: str | None, ax, **kwargs):
-        kind = check_option(kind or "diagnostics", "kind", ("diagnostics", "qq", "acf", "hazard", "psi"))
+        kind = check_option(
+            kind or "diagnostics", "kind", ("diagnostics", "qq", "acf", "hazard", "psi")
+        )
         if kind == "diagnostics":
             fig, axes = figure_axes(ax, nrows=2, ncols=2, figsize=(10, 7))
             axes = np.asarray(axes).ravel()
@@ -318,7 +376,11 @@ class ACDResult(ResultBase):
             ax.plot(q, e, ".", ms=2)
             m = max(q.max(), e.max())
             ax.plot([0, m], [0, m], color="C3", lw=0.8)
-            ax.set(xlabel=f"{self.dist.name} quantiles", ylabel="residual quantiles", title="QQ plot of residuals")
+            ax.set(
+                xlabel=f"{self.dist.name} quantiles",
+                ylabel="residual quantiles",
+                title="QQ plot of residuals",
+            )
         elif kind == "acf":
             lags = int(kwargs.get("lags", 20))
             lb = self.ljung_box(lags)
@@ -326,7 +388,11 @@ class ACDResult(ResultBase):
             band = 1.96 / math.sqrt(self.nobs)
             ax.axhline(band, color="grey", ls="--", lw=0.8)
             ax.axhline(-band, color="grey", ls="--", lw=0.8)
-            ax.set(xlabel="lag", ylabel="ACF", title=f"Residual ACF (Ljung-Box Q({lags}) p = {lb.pvalue:.3g})")
+            ax.set(
+                xlabel="lag",
+                ylabel="ACF",
+                title=f"Residual ACF (Ljung-Box Q({lags}) p = {lb.pvalue:.3g})",
+            )
         else:
             n = e.size
             qs = np.quantile(e, np.linspace(0, 0.98, 30))

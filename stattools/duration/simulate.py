@@ -149,6 +149,7 @@ def simulate_acd(
     out.attrs.update(
         {
             "window": T,
+            "window_column": "duration",
             "n_events": int(x.size),
             "omega": float(omega),
             "alpha": a.tolist(),

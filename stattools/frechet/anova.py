@@ -51,10 +51,18 @@ def anova_statistic(Z: np.ndarray, g: np.ndarray, k: int, sp: MetricSpace) -> di
     return out
 
 
-def _perm_chunk(task: tuple[int, Any], Z: np.ndarray, g: np.ndarray, k: int, sp: MetricSpace):
+def _resample_chunk(
+    task: tuple[int, Any], Z: np.ndarray, g: np.ndarray, k: int, sp: MetricSpace, boot: bool
+):
     size, seed = task
     gen = np.random.default_rng(seed)
-    return [anova_statistic(Z, gen.permutation(g), k, sp)["statistic"] for _ in range(size)]
+    out = []
+    for _ in range(size):
+        if boot:  # pooled bootstrap: draw from all units, keep the group sizes
+            out.append(anova_statistic(Z[gen.integers(0, Z.shape[0], Z.shape[0])], g, k, sp))
+        else:
+            out.append(anova_statistic(Z, gen.permutation(g), k, sp))
+    return [o["statistic"] for o in out]
 
 
 def frechet_anova(
@@ -82,9 +90,11 @@ def frechet_anova(
     y, groups : array_like, optional
         Array interface instead of a formula.
     space : str or MetricSpace, default "euclidean"
-    method : {"asymptotic", "permutation"}
-        chi-square(k - 1) p-value, or a permutation p-value
-        ``(1 + #{T* >= T}) / (n_resamples + 1)`` (group labels permuted).
+    method : {"asymptotic", "permutation", "bootstrap"}
+        chi-square(k - 1) p-value, or a resampling p-value
+        ``(1 + #{T* >= T}) / (n_resamples + 1)`` with group labels permuted (exact under
+        equal distributions) or units drawn with replacement from the pooled sample into
+        groups of the observed sizes (bootstrap under H0).
     n_resamples : int, default 999
     rng : None, int, Generator or SeedSequence
     n_jobs : int, default 1
@@ -125,7 +135,7 @@ def frechet_anova(
     >>> res.df, res.pvalue < 0.01
     (1, True)
     """
-    method = check_option(method, "method", ("asymptotic", "permutation"))
+    method = check_option(method, "method", ("asymptotic", "permutation", "bootstrap"))
     sp = resolve_space(space)
     if formula is not None:
         if data is None:
@@ -182,20 +192,20 @@ def frechet_anova(
             nobs=n,
             extra=extra,
         )
-    fn = functools.partial(_perm_chunk, Z=Z, g=g, k=k, sp=sp)
+    fn = functools.partial(_resample_chunk, Z=Z, g=g, k=k, sp=sp, boot=method == "bootstrap")
     chunks = parallel_map(
         fn,
         draw_chunks(rng, int(n_resamples), chunk=64),
         n_jobs=n_jobs,
         progress=progress,
-        desc="permutations",
+        desc=method,
     )
     null = np.concatenate([np.asarray(c, dtype=float) for c in chunks])
     p = (1 + np.sum(null >= T)) / (null.size + 1)
     return TestResult(
         statistic=T,
         pvalue=float(p),
-        method=METHOD + ", permutation",
+        method=f"{METHOD}, {method}",
         null_hypothesis=H0,
         df=k - 1,
         nobs=n,

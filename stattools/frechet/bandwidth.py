@@ -7,14 +7,59 @@ import functools
 import warnings
 from typing import Any
 
+import numba
 import numpy as np
 
 from ..core.exceptions import TuningWarning
 from ..core.resampling import as_seed_sequence, parallel_map
-from ._common import bw_nrd0, kernel_values
+from ._common import bw_nrd0
 from .spaces import MetricSpace
 
 __all__ = ["predict_local", "cv_bandwidth", "bandwidth_candidates"]
+
+
+@numba.njit(cache=True)
+def _block_weights(xw, xb, h, kid, labw, labb, usew):  # pragma: no cover - compiled
+    b, w = xb.size, xw.size
+    W = np.zeros((b, w))
+    good = np.zeros(b, dtype=np.bool_)
+    for j in range(b):
+        t0 = t1 = t2 = 0.0
+        cnt = 0
+        for i in range(w):
+            if not usew[i] or labw[i] != labb[j]:
+                continue
+            t = (xw[i] - xb[j]) / h
+            a = abs(t)
+            if a > 1.0:
+                continue
+            if kid == 0:
+                k = 0.75 * (1.0 - t * t)
+            elif kid == 1:
+                k = 1.0 - a
+            else:
+                k = 0.5
+            if k <= 0.0:
+                continue
+            W[j, i] = k
+            t0 += k
+            t1 += k * t
+            t2 += k * t * t
+            cnt += 1
+        det = t0 * t2 - t1 * t1
+        if cnt >= 3 and det > 1e-12 * t0 * t2:
+            good[j] = True
+            for i in range(w):
+                if W[j, i] != 0.0:
+                    t = (xw[i] - xb[j]) / h
+                    W[j, i] = W[j, i] * (t2 - t1 * t) / det
+        else:
+            for i in range(w):
+                W[j, i] = 0.0
+    return W, good
+
+
+_KID = {"epanechnikov": 0, "triangular": 1, "uniform": 2}
 
 
 def predict_local(
@@ -27,16 +72,18 @@ def predict_local(
     *,
     labels: np.ndarray | None = None,
     labels0: np.ndarray | None = None,
+    train: np.ndarray | None = None,
     exact: bool = True,
     block: int = 64,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Local-linear Fréchet regression predictions at the points ``x0``.
 
     Training points enter the fit at ``x0[j]`` only if their label equals ``labels0[j]``
-    (one-sided fits at a cutoff). ``x_train`` must be sorted. For Hilbert spaces the
-    prediction is the projection of the weighted average (one matrix product per block);
-    otherwise ``exact=True`` runs the space's weighted mean per point and ``exact=False``
-    projects the linear average (extrinsic approximation).
+    (one-sided fits at a cutoff) and ``train`` is True for them (cross-validation folds).
+    ``x_train`` must be sorted. For Hilbert spaces the prediction is the projection of
+    the weighted average (one matrix product per block of points); otherwise
+    ``exact=True`` runs the space's weighted mean per point and ``exact=False`` projects
+    the linear average (extrinsic approximation).
 
     Returns
     -------
@@ -48,21 +95,27 @@ def predict_local(
     ok = np.zeros(m, dtype=bool)
     if m == 0:
         return preds, ok
+    kid = _KID[kernel]
+    n = x_train.size
+    lab = np.zeros(n, np.int64) if labels is None else np.asarray(labels, np.int64)
+    lab0 = np.zeros(m, np.int64) if labels0 is None else np.asarray(labels0, np.int64)
+    use = np.ones(n, bool) if train is None else np.asarray(train, bool)
     order = np.argsort(x0, kind="stable")
     flat = Z.reshape(Z.shape[0], -1)
     for start in range(0, m, block):
         idx = order[start : start + block]
-        xb = x0[idx]
+        xb = np.ascontiguousarray(x0[idx], dtype=float)
         lo = np.searchsorted(x_train, xb.min() - h, side="left")
         hi = np.searchsorted(x_train, xb.max() + h, side="right")
-        t = (x_train[lo:hi][None, :] - xb[:, None]) / h
-        k = kernel_values(t, kernel)
-        if labels is not None:
-            k = k * (labels[lo:hi][None, :] == labels0[idx][:, None])
-        t0, t1, t2 = k.sum(1), (k * t).sum(1), (k * t * t).sum(1)
-        det = t0 * t2 - t1 * t1
-        good = (det > 1e-12 * t0 * t2) & ((k > 0).sum(1) >= 3)
-        W = k * (t2[:, None] - t1[:, None] * t) / np.where(good, det, 1.0)[:, None]
+        W, good = _block_weights(
+            np.ascontiguousarray(x_train[lo:hi], dtype=float),
+            xb,
+            float(h),
+            kid,
+            lab[lo:hi],
+            np.ascontiguousarray(lab0[idx]),
+            use[lo:hi],
+        )
         ok[idx] = good
         if not good.any():
             continue
@@ -127,19 +180,19 @@ def _cv_score(
 ) -> float:
     total, count, tried = 0.0, 0, 0
     for f in range(folds):
-        tr = fold != f
         va = np.flatnonzero(valid & (fold == f))
         if va.size == 0:
             continue
         preds, ok = predict_local(
-            x[tr],
-            Z[tr],
+            x,
+            Z,
             x[va],
             h,
             kernel,
             space,
-            labels=labels[tr],
+            labels=labels,
             labels0=labels[va],
+            train=fold != f,
             exact=False,
         )
         tried += va.size
@@ -161,7 +214,7 @@ def cv_bandwidth(
     kernel: str = "epanechnikov",
     folds: int = 5,
     n_candidates: int = 10,
-    max_validation: int = 100,
+    max_validation: int = 50,
     rng: Any = None,
     n_jobs: int = 1,
 ) -> tuple[float, dict[str, Any]]:

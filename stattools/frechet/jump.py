@@ -229,7 +229,7 @@ def frechet_jump(
     Returns
     -------
     FrechetJumpResult or InvalidTestResult
-        The invalid result (with a reason) when a side has fewer than 5 points of positive
+        ``estimate`` is the jump size ``d(l_-, l_+)`` in the space's metric. The invalid result (with a reason) when a side has fewer than 5 points of positive
         kernel weight, a degenerate design, or a non-positive variance estimate.
 
     Raises
@@ -266,7 +266,7 @@ def frechet_jump(
     the kernel constant ``S_K``, the ``lambda (1 - lambda)`` factor and the rejection on a
     variance jump alone follow the author's R code (frechesTest), as reconstructed in the
     stattools spec. Deviations: the cross-validation grid starts where both sides have at
-    least 10 points, and at most 100 validation points per side and fold are scored.
+    least 10 points, and at most 50 validation points per side and fold are scored.
 
     References
     ----------
@@ -345,6 +345,8 @@ def frechet_jump(
         },
     }
     extra["mean_pooled"] = sp.to_element(core["mean_pooled"])
+    mL, mR = np.asarray(core["mean_left"]), np.asarray(core["mean_right"])
+    jump_size = float(np.sqrt(max(sp.dist2(mL[None], mR)[0], 0.0)))
     return FrechetJumpResult(
         statistic=T,
         pvalue=float(stats.chi2.sf(T, 1)),
@@ -352,6 +354,7 @@ def frechet_jump(
         null_hypothesis=H0,
         alternative="two-sided",
         df=1,
+        estimate=jump_size,
         nobs=n,
         extra=extra,
         warnings=msgs,

@@ -21,9 +21,17 @@ def _ro(v: Any) -> Any:
 
 
 def draw_elements(
-    space: MetricSpace, elements: list[Any], labels: list[str], ax: Any = None, title: str = ""
+    space: MetricSpace,
+    elements: list[Any],
+    labels: list[str],
+    ax: Any = None,
+    title: str = "",
+    names: list[str] | None = None,
 ):
-    """Draw elements of a space: curves (quantile functions), bars (vectors) or heatmaps."""
+    """Draw elements of a space: curves (quantile functions), bars (vectors) or heatmaps.
+
+    ``names`` labels the coordinates of vectors (bar charts).
+    """
     if space.plot_kind == "matrix":
         k = len(elements)
         fig, axes = figure_axes(ax, ncols=k, figsize=(3.6 * k, 3.2), squeeze=False)
@@ -53,7 +61,8 @@ def draw_elements(
         pos = np.arange(d)
         for j, (v, lab) in enumerate(zip(vals, labels)):
             ax.bar(pos + j * width, v, width=width, label=lab)
-        ax.set_xticks(pos + width * (len(vals) - 1) / 2, [str(i) for i in range(d)])
+        ticks = list(names) if names is not None else [str(i) for i in range(d)]
+        ax.set_xticks(pos + width * (len(vals) - 1) / 2, ticks)
     ax.set_xlabel(xlab)
     ax.set_ylabel(ylab)
     ax.legend()
@@ -114,8 +123,11 @@ class FrechetJumpResult(TestResult):
             "statistic could not be confirmed from the source.",
         ]
 
-    def plot(self, kind: str | None = None, ax=None, **kwargs):
-        """The two one-sided Fréchet means (``kind="null"``: the chi-square null instead)."""
+    def plot(self, kind: str | None = None, ax=None, names: list[str] | None = None, **kwargs):
+        """The two one-sided Fréchet means (``kind="null"``: the chi-square null instead).
+
+        ``names`` labels vector coordinates (e.g. the parts of a composition).
+        """
         if kind == "null":
             return super().plot(ax=ax, **kwargs)
         title = f"{self.method}: T = {self.statistic:.3g}, p = {self.pvalue:.3g}"
@@ -125,6 +137,7 @@ class FrechetJumpResult(TestResult):
             ["left of cutoff", "right of cutoff"],
             ax=ax,
             title=title,
+            names=names,
         )
 
 

@@ -169,7 +169,9 @@ class ContractionStudyResult(ResultBase):
 
     def means(self) -> pd.DataFrame:
         """Average over replicates of the posterior mean of every metric, by n."""
-        return self.table.pivot_table(index="n", columns="metric", values="estimate", aggfunc="mean")
+        return self.table.pivot_table(
+            index="n", columns="metric", values="estimate", aggfunc="mean"
+        )
 
     def _summary_header(self) -> list[tuple[str, Any]]:
         return [
@@ -321,12 +323,20 @@ def contraction_study(
     if not outlier_radius > 0:
         raise DataError(f"outlier_radius must be positive; got {outlier_radius}.")
     seeds = as_seed_sequence(rng).spawn(len(sizes_t) * reps)
-    tasks = [(i, n, r, seeds[i]) for i, (n, r) in enumerate((n, r) for n in sizes_t for r in range(reps))]
-    func = partial(_task, G0=G0, specs=specs, fit=fit_kw, radius=outlier_radius, level=level, on_error=on_error)
-    out = parallel_map(func, tasks, n_jobs=n_jobs, backend=backend, progress=progress, desc="contraction")
+    tasks = [
+        (i, n, r, seeds[i]) for i, (n, r) in enumerate((n, r) for n in sizes_t for r in range(reps))
+    ]
+    func = partial(
+        _task, G0=G0, specs=specs, fit=fit_kw, radius=outlier_radius, level=level, on_error=on_error
+    )
+    out = parallel_map(
+        func, tasks, n_jobs=n_jobs, backend=backend, progress=progress, desc="contraction"
+    )
     table = pd.DataFrame([row for rows in out for row in rows])
     if "error" in table.columns:
-        failures = table[table["metric"] == "error"][["task", "n", "rep", "error"]].reset_index(drop=True)
+        failures = table[table["metric"] == "error"][["task", "n", "rep", "error"]].reset_index(
+            drop=True
+        )
         table = table[table["metric"] != "error"].drop(columns="error").reset_index(drop=True)
     else:
         failures = pd.DataFrame(columns=["task", "n", "rep", "error"])

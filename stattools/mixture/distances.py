@@ -98,7 +98,9 @@ def _check_young(phi: Callable) -> None:
         except Exception as exc:  # noqa: BLE001 - report any failure of the user's function
             raise DataError(f"phi could not be evaluated on an array: {exc}") from None
     if v.shape != x.shape:
-        raise DataError("phi must be vectorised: phi(array) must return an array of the same shape.")
+        raise DataError(
+            "phi must be vectorised: phi(array) must return an array of the same shape."
+        )
     ok = np.isfinite(v)
     if abs(v[0]) > 1e-12:
         raise DataError(f"phi(0) must be 0 (a Young function); got {v[0]:.3g}.")

@@ -15,6 +15,7 @@ from ..core.exceptions import DataError, MixingWarning, TruncationWarning
 from ..core.formula import Design
 from ..core.resampling import RngLike, as_seed_sequence, parallel_map
 from .gibbs import gibbs_1d, gibbs_nd
+from .measures import MixingMeasure
 from .results import DPMMResult
 
 __all__ = ["dpmm", "DEFAULT_PRIOR_1D", "DEFAULT_PRIOR_ND"]
@@ -87,7 +88,9 @@ def _prior(prior: Mapping[str, Any] | None, d: int, scale: float | None, sd: np.
         if not nu0 > d - 1:
             raise DataError(f"prior nu0 must exceed d - 1 = {d - 1}; got {nu0}.")
         cfg["nu0"] = nu0
-        cfg["psi0"] = np.eye(d) * _positive(base["psi_scale"], "prior psi_scale") * (nu0 - d - 1 or 1)
+        cfg["psi0"] = (
+            np.eye(d) * _positive(base["psi_scale"], "prior psi_scale") * max(nu0 - d - 1, 1.0)
+        )
     return cfg
 
 
@@ -145,6 +148,7 @@ def dpmm(
     prior: Mapping[str, Any] | None = None,
     scale: float | None = None,
     grid: Any = None,
+    reference: MixingMeasure | None = None,
     keep_labels: bool | None = None,
     rng: RngLike = None,
     n_jobs: int = 1,
@@ -174,13 +178,17 @@ def dpmm(
         Base-measure hyperparameters on the *standardised* scale. 1-D NIG:
         ``m0, kappa0, a0, b0`` (defaults 0, 0.02, 2, 0.3); with ``scale`` given, ``m0`` and
         ``tau0`` (prior sd of the means, default 2). d-D NIW: ``m0, kappa0, nu0, psi_scale``
-        (defaults 0, 0.02, d + 2, 0.1; Psi0 = psi_scale (nu0 - d - 1) I, so E Sigma =
-        psi_scale I).
+        (defaults 0, 0.02, d + 2, 0.1; Psi0 = psi_scale max(nu0 - d - 1, 1) I, so
+        E Sigma = psi_scale I when nu0 >= d + 2).
     scale : float, optional
         Known common component standard deviation (data units; 1-D only).
     grid : array_like, optional
         Points for the posterior density draws (1-D); default 200 points over the data
         range +/- 10 %. For d > 1 the marginal densities are stored on per-dimension grids.
+    reference : MixingMeasure, optional
+        A reference mixing measure (e.g. the truth in a simulation): the distances W_1, W_2
+        and W_Phi (Phi(x) = exp(x) - 1) from every draw of G to it (atom locations) are
+        stored as ``w1``, ``w2`` and ``orlicz`` in ``idata["posterior"]``.
     keep_labels : bool, optional
         Keep the cluster labels of every draw (for :meth:`DPMMResult.coclustering`);
         default True when n <= 2000.
@@ -308,6 +316,8 @@ def dpmm(
         method=method,
         alpha_fixed=None if learn else alpha0,
     )
+    if reference is not None:
+        result = result.with_distances(reference)
     msgs: list[str] = []
     if "divergences" in notes:
         msgs.append(
@@ -353,4 +363,3 @@ def _mixing_messages(res: DPMMResult, chains: int) -> list[str]:
             f"bulk ESS >= {ESS_MIN:g}): increase draws/tune or thin, and check the trace plot."
         ]
     return []
-

@@ -1,3 +1,6 @@
+# ruff: noqa: NPY002
+# numba kernels use numba's own (per-thread) legacy np.random state, seeded inside each
+# kernel from a SeedSequence child of the user's ``rng``: one chain, one seed.
 """Blocked Gibbs samplers (Ishwaran and James, 2001) for truncated DP Gaussian mixtures.
 
 One single-threaded numba kernel per chain. Data are standardised by the caller; the kernels
@@ -138,7 +141,9 @@ def _draw_label(lp, K):
             m = lp[k]
     tot = 0.0
     for k in range(K):
-        lp[k] = math.exp(lp[k] - m)
+        v = lp[k] - m
+        # exp(-36) < 2.4e-16: below double precision relative to the largest term (1)
+        lp[k] = math.exp(v) if v > -36.0 else 0.0
         tot += lp[k]
     u = np.random.random() * tot
     c = 0.0
@@ -187,7 +192,8 @@ def gibbs_1d(
     LL = np.empty(n_draws)
     Z = np.zeros((n_draws if keep_labels else 0, n), dtype=np.int16)
 
-    logw = np.full(K, -math.log(K))
+    logw = np.empty(K)
+    _sticks(np.zeros(K, dtype=np.int64), alpha0, logw)  # initial weights: prior sticks
     mu = np.empty(K)
     var = np.empty(K)
     for k in range(K):
@@ -317,7 +323,8 @@ def gibbs_nd(
     LL = np.empty(n_draws)
     Z = np.zeros((n_draws if keep_labels else 0, n), dtype=np.int16)
 
-    logw = np.full(K, -math.log(K))
+    logw = np.empty(K)
+    _sticks(np.zeros(K, dtype=np.int64), alpha0, logw)  # initial weights: prior sticks
     mu = np.empty((K, d))
     cov = np.zeros((K, d, d))
     for k in range(K):

@@ -156,7 +156,9 @@ class MixingMeasure:
             L = np.linalg.cholesky(c)
             v = np.linalg.solve(L, (x - m).T)
             logdet = 2 * np.log(np.diag(L)).sum()
-            out += w * np.exp(-0.5 * (v * v).sum(0) - 0.5 * (self.dim * math.log(2 * math.pi) + logdet))
+            out += w * np.exp(
+                -0.5 * (v * v).sum(0) - 0.5 * (self.dim * math.log(2 * math.pi) + logdet)
+            )
         return out
 
     def sample(self, n: int, rng: RngLike = None) -> np.ndarray:

@@ -14,11 +14,12 @@ from ..core.lazy import lazy_import
 from ..core.plotting import figure_axes
 from ..core.results import ResultBase, readonly
 from ..core.validation import check_level
-from .gibbs import mixture_density_1d
 from .distances import orlicz_wasserstein, wasserstein
+from .gibbs import mixture_density_1d
 from .measures import MixingMeasure, merge_truncate_merge
 
 __all__ = ["DPMMResult"]
+
 
 def _mixture_density(x: np.ndarray, w: np.ndarray, mu: np.ndarray, var: np.ndarray) -> np.ndarray:
     """sum_k w_k N(x | mu_k, var_k) for draws (S, K) on points x (G,) -> (S, G).
@@ -26,7 +27,9 @@ def _mixture_density(x: np.ndarray, w: np.ndarray, mu: np.ndarray, var: np.ndarr
     Components contributing less than 1e-14 anywhere are skipped (numba kernel).
     """
     f = np.ascontiguousarray
-    return mixture_density_1d(f(x, dtype=float), f(w, dtype=float), f(mu, dtype=float), f(var, dtype=float), 1e-14)
+    return mixture_density_1d(
+        f(x, dtype=float), f(w, dtype=float), f(mu, dtype=float), f(var, dtype=float), 1e-14
+    )
 
 
 def _mvn_density(x: np.ndarray, w: np.ndarray, mu: np.ndarray, cov: np.ndarray) -> np.ndarray:
@@ -100,7 +103,9 @@ class DPMMResult(ResultBase):
             x = _default_grid(y[:, 0]) if grid is None else np.asarray(grid, dtype=float).ravel()
             if x.size == 0 or not np.all(np.isfinite(x)):
                 raise DataError("grid must be a non-empty array of finite values.")
-            dens = _mixture_density(x, w.reshape(C * S, K), mu.reshape(C * S, K), var.reshape(C * S, K))
+            dens = _mixture_density(
+                x, w.reshape(C * S, K), mu.reshape(C * S, K), var.reshape(C * S, K)
+            )
             post_vars["density"] = (("chain", "draw", "x"), dens.reshape(C, S, -1))
             coords["x"] = x
             mm = {
@@ -123,18 +128,24 @@ class DPMMResult(ResultBase):
                 axis=2,
             )
             post_vars["density"] = (("chain", "draw", "dim", "x_index"), dens)
-            coords.update(dim=list(response), x_index=np.arange(grids.shape[1]), dim2=list(response))
+            coords.update(
+                dim=list(response), x_index=np.arange(grids.shape[1]), dim2=list(response)
+            )
             mm = {
                 "weight": (("chain", "draw", "component"), w),
                 "loc": (("chain", "draw", "component", "dim"), mu),
                 "scale": (("chain", "draw", "component", "dim", "dim2"), cov),
             }
-        post = xr.Dataset(post_vars, coords={k: v for k, v in coords.items() if k != "component" and k != "dim2"})
+        post = xr.Dataset(
+            post_vars, coords={k: v for k, v in coords.items() if k != "component" and k != "dim2"}
+        )
         if d > 1:
             post = post.assign_coords(x=(("dim", "x_index"), grids))
         mmds = xr.Dataset(mm, coords=coords)
         obs = xr.Dataset({"y": (("obs", "dim_y"), y)}, coords={"dim_y": list(response)})
-        tree = xr.DataTree.from_dict({"posterior": post, "mixing_measure": mmds, "observed_data": obs})
+        tree = xr.DataTree.from_dict(
+            {"posterior": post, "mixing_measure": mmds, "observed_data": obs}
+        )
         labels = raw.get("labels")
         labels = None if labels is None or labels.size == 0 else readonly(labels)
         return cls(
@@ -145,6 +156,23 @@ class DPMMResult(ResultBase):
     def with_status(self, warnings: tuple[str, ...], converged: bool) -> DPMMResult:
         """A copy carrying the warnings and convergence flag of the checks."""
         return replace(self, warnings=tuple(warnings), converged=converged)
+
+    def with_distances(self, reference: MixingMeasure) -> DPMMResult:
+        """A copy whose ``idata['posterior']`` also holds w1, w2 and orlicz to ``reference``."""
+        if not isinstance(reference, MixingMeasure):
+            raise DataError("reference must be a MixingMeasure.")
+        if reference.dim != self.dim:
+            raise DataError(f"reference has dimension {reference.dim}, the outcome {self.dim}.")
+        post = self.idata["posterior"].to_dataset()
+        dims = ("chain", "draw")
+        post = post.assign(
+            w1=(dims, self.distance_to(reference, "w1")),
+            w2=(dims, self.distance_to(reference, "w2")),
+            orlicz=(dims, self.distance_to(reference, "orlicz", phi="exp")),
+        )
+        tree = self.idata.copy()
+        tree["posterior"] = post
+        return replace(self, idata=tree)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -287,7 +315,12 @@ class DPMMResult(ResultBase):
             k = np.array(
                 [
                     merge_truncate_merge(
-                        MixingMeasure(G.weights, G.atoms / sd), omega=omega, n=self.nobs, c=c, r=r, rng=i
+                        MixingMeasure(G.weights, G.atoms / sd),
+                        omega=omega,
+                        n=self.nobs,
+                        c=c,
+                        r=r,
+                        rng=i,
                     ).n_atoms
                     for i, G in enumerate(self.mixing_measures())
                 ]
@@ -310,7 +343,11 @@ class DPMMResult(ResultBase):
     def diagnostics(self) -> pd.DataFrame:
         """R-hat and bulk/tail ESS of the label-invariant quantities (ArviZ)."""
         az = lazy_import("arviz")
-        names = ["alpha", "n_clusters", "log_lik"] if self.alpha_fixed is None else ["n_clusters", "log_lik"]
+        names = (
+            ["alpha", "n_clusters", "log_lik"]
+            if self.alpha_fixed is None
+            else ["n_clusters", "log_lik"]
+        )
         post = self.idata["posterior"].to_dataset()[names]
         with np.errstate(invalid="ignore", divide="ignore"):
             rhat = az.rhat(post) if self.chains > 1 else None
@@ -336,7 +373,10 @@ class DPMMResult(ResultBase):
             ("Truncation K", self.truncation),
             ("Chains x draws", f"{self.chains} x {self.draws}"),
             ("No. observations", self.nobs),
-            ("Concentration", "Gamma prior" if self.alpha_fixed is None else f"fixed {self.alpha_fixed:g}"),
+            (
+                "Concentration",
+                "Gamma prior" if self.alpha_fixed is None else f"fixed {self.alpha_fixed:g}",
+            ),
             ("Converged (mixing checks)", self.converged),
         ]
 
@@ -375,7 +415,11 @@ class DPMMResult(ResultBase):
     def _plot(self, kind: str | None, ax, **kwargs):
         kind = kind or "density"
         az = lazy_import("arviz")
-        names = ["alpha", "n_clusters", "log_lik"] if self.alpha_fixed is None else ["n_clusters", "log_lik"]
+        names = (
+            ["alpha", "n_clusters", "log_lik"]
+            if self.alpha_fixed is None
+            else ["n_clusters", "log_lik"]
+        )
         if kind == "trace":
             return az.plot_trace_dist(self.idata, var_names=names, backend="matplotlib", **kwargs)
         if kind == "forest":
@@ -429,5 +473,7 @@ class DPMMResult(ResultBase):
         ax.contour(A, B, dens.mean(0).reshape(A.shape), levels=10, cmap="viridis")
         ax.set_xlabel(self.response[0])
         ax.set_ylabel(self.response[1])
-        ax.set_title("posterior mean density" + (" (other dims at their mean)" if self.dim > 2 else ""))
+        ax.set_title(
+            "posterior mean density" + (" (other dims at their mean)" if self.dim > 2 else "")
+        )
         return fig

@@ -4,7 +4,6 @@ from .cusum import CusumTestResult, cusum_test, weighted_test
 from .kernels import Bartlett, Epanechnikov, LagKernel, Parzen, QuadraticSpectral
 from .lrv import auto_lags, hac, local_lrv, politis_white, select_block
 from .mean import mean_test
-from .trend import TrendResult, trend
 from .multipliers import (
     ARMultiplier,
     BlockMultiplier,
@@ -12,6 +11,7 @@ from .multipliers import (
     MultiplierScheme,
     multipliers,
 )
+from .trend import TrendResult, trend
 
 __all__ = [
     "mean_test",

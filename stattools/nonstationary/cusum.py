@@ -95,7 +95,9 @@ def _bridge_kernel(v, y, c, d):  # pragma: no cover - compiled
     return out
 
 
-def _bridge_draws(v: np.ndarray, y: np.ndarray, c: np.ndarray, d: np.ndarray, row: int) -> np.ndarray:
+def _bridge_draws(
+    v: np.ndarray, y: np.ndarray, c: np.ndarray, d: np.ndarray, row: int
+) -> np.ndarray:
     return _bridge_kernel(np.ascontiguousarray(v), y, c, d)[row]
 
 
@@ -291,7 +293,9 @@ def cusum_test(
         name = name.replace("CUSUM", "CUSUM Cramer-von Mises")
     h0 = "constant mean"
     if n < 20:
-        return InvalidTestResult(f"only {n} observations; the test needs at least 20", name, h0, nobs=n)
+        return InvalidTestResult(
+            f"only {n} observations; the test needs at least 20", name, h0, nobs=n
+        )
     if zero_variance(s.y):
         return InvalidTestResult("zero variance: the series is constant", name, h0, nobs=n)
     store: list[str] = []
@@ -414,7 +418,9 @@ def weighted_test(
 
         functional = WeightMatrix(np.asarray(functional))
     if not isinstance(functional, LinearFunctional):
-        raise DataError(f"weights must be a LinearFunctional or a 2-D array, got {type(weights).__name__}.")
+        raise DataError(
+            f"weights must be a LinearFunctional or a 2-D array, got {type(weights).__name__}."
+        )
     s = prepare(formula, data, time=time, na_action=na_action, sort=sort)
     if s.design.terms != ["Intercept"]:
         raise DataError(f"weighted_test needs a formula like 'y ~ 1' (got terms {s.design.terms}).")
@@ -431,11 +437,17 @@ def weighted_test(
     scheme = get_multiplier(multiplier, blk)
     e = s.y - s.y.mean()
     kw = dict(n_jobs=n_jobs, backend=backend, progress=progress)
-    ss = resample(partial(_functional_draws, e=e, functional=functional, se=None), n, b, scheme, rng, **kw)
+    ss = resample(
+        partial(_functional_draws, e=e, functional=functional, se=None), n, b, scheme, rng, **kw
+    )
     se = np.sqrt(ss.sum(axis=1) / b)
     if np.any(se <= 0):
-        return InvalidTestResult("the functional has zero variance at some time point", name, nobs=n)
-    draws = resample(partial(_functional_draws, e=e, functional=functional, se=se), n, b, scheme, rng, **kw)
+        return InvalidTestResult(
+            "the functional has zero variance at some time point", name, nobs=n
+        )
+    draws = resample(
+        partial(_functional_draws, e=e, functional=functional, se=se), n, b, scheme, rng, **kw
+    )
     path = np.abs(functional.apply(e[:, None])[:, 0]) / se
     stat = float(path.max())
     pos = functional.index(n)

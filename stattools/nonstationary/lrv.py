@@ -37,6 +37,8 @@ from ..core.exceptions import DataError
 from .kernels import Epanechnikov, LagKernel, get_lag_kernel
 
 __all__ = [
+    "block_differences",
+    "smoothing_matrix",
     "autocovariances",
     "hac",
     "auto_lags",
@@ -266,6 +268,53 @@ def _kernel_smooth(x: np.ndarray, v: np.ndarray, at: np.ndarray, h: float) -> np
     return out
 
 
+def block_differences(x: np.ndarray, m: int, order: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Normalised squared block differences ``Q_j^2 / (c m)`` and their centre indices.
+
+    Works column-wise on ``(n,)`` or ``(n, B)`` input (one cumulative sum), so the
+    bootstrap can recompute the local LRV of every draw. ``order`` as in :func:`local_lrv`.
+
+    Examples
+    --------
+    >>> q2, centre = block_differences(np.arange(12.0), 2)
+    >>> np.allclose(q2, 0.0), centre.size
+    (True, 7)
+    """
+    x = np.asarray(x, dtype=float)
+    n = x.shape[0]
+    cs = np.zeros((n + 1, *x.shape[1:]))
+    np.cumsum(x, axis=0, out=cs[1:])
+    if order == 1:
+        j = np.arange(m, n - m + 1)
+        q = (cs[j] - cs[j - m]) - (cs[j + m] - cs[j])
+        return q**2 / (2.0 * m), j - 0.5
+    j = np.arange(m, n - 2 * m + 1)
+    q = (cs[j] - cs[j - m]) - 2 * (cs[j + m] - cs[j]) + (cs[j + 2 * m] - cs[j + m])
+    return q**2 / (6.0 * m), j + 0.5 * (m - 1)
+
+
+def smoothing_matrix(x: np.ndarray, at: np.ndarray, h: float, linear: bool = True) -> np.ndarray:
+    """Dense local-linear (Epanechnikov) smoothing weights of points ``x`` at ``at``.
+
+    ``linear=False`` gives local averages (Nadaraya-Watson); rows with fewer than two
+    points in the window fall back to them as well.
+
+    Examples
+    --------
+    >>> k = smoothing_matrix(np.linspace(0, 1, 50), np.array([0.0, 0.5]), 0.3)
+    >>> np.allclose(k.sum(axis=1), 1.0)
+    True
+    """
+    d = x[None, :] - at[:, None]
+    w = Epanechnikov()(d / h)
+    s0, s1, s2 = w.sum(axis=1), (w * d).sum(axis=1), (w * d * d).sum(axis=1)
+    den = s0 * s2 - s1**2
+    ok = (den > 1e-12 * np.maximum(s0 * s2, 1e-300)) & linear
+    ll = w * (s2[:, None] - d * s1[:, None]) / np.where(ok, den, 1.0)[:, None]
+    nw = w / np.where(s0 > 0, s0, 1.0)[:, None]
+    return np.where(ok[:, None], ll, nw)
+
+
 def local_center(y: np.ndarray, window: int | None = None) -> np.ndarray:
     """Residuals from a centred moving average (window ``2w+1``, truncated at the ends).
 
@@ -303,17 +352,18 @@ def politis_white(x: np.ndarray) -> tuple[float, float]:
     kn = max(5, int(np.log10(n)))
     m_max = int(math.ceil(math.sqrt(n))) + kn
     cv = 2 * math.sqrt(np.log10(n) / n)
-    acv = np.zeros(m_max + 1)
-    acorr = np.zeros(m_max + 1)
+    m_max = min(m_max, n - 2)
+    acv = autocovariances(eps, m_max)[:, 0, 0] / n  # sum_i eps_i eps_{i+k} / n
+    sq = np.concatenate([[0.0], np.cumsum(eps**2)])
+    lag = np.arange(m_max + 1)
+    v1 = sq[n] - sq[lag + 1]  # sum of eps[i+1:]^2
+    v2 = sq[n - lag - 1]  # sum of eps[:-(i+1)]^2
+    acorr = np.abs(acv * n) / np.sqrt(v1 * v2)
     opt_m = None
-    for i in range(m_max + 1):
-        v1 = eps[i + 1 :] @ eps[i + 1 :]
-        v2 = eps[: -(i + 1)] @ eps[: -(i + 1)]
-        cp = eps[i:] @ eps[: n - i]
-        acv[i] = cp / n
-        acorr[i] = abs(cp) / math.sqrt(v1 * v2)
-        if i >= kn and opt_m is None and np.all(acorr[i - kn : i] < cv):
+    for i in range(kn, m_max + 1):  # first run of kn insignificant autocorrelations
+        if np.all(acorr[i - kn : i] < cv):
             opt_m = i - kn
+            break
     mm = 2 * max(opt_m, 1) if opt_m is not None else m_max
     mm = min(mm, m_max)
     k = np.arange(1, mm + 1)

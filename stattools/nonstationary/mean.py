@@ -25,7 +25,9 @@ __all__ = ["mean_test"]
 METHOD = "HAC mean test"
 
 
-def _parse_hypothesis(hypothesis, terms: list[str], mu: float) -> tuple[np.ndarray, np.ndarray, str]:
+def _parse_hypothesis(
+    hypothesis, terms: list[str], mu: float
+) -> tuple[np.ndarray, np.ndarray, str]:
     k = len(terms)
     if hypothesis is None:
         if k == 1:
@@ -49,7 +51,9 @@ def _parse_hypothesis(hypothesis, terms: list[str], mu: float) -> tuple[np.ndarr
         try:
             value = float(rhs) if rhs.strip() else float(mu)
         except ValueError:
-            raise DataError(f"hypothesis {hypothesis!r}: the right side must be a number.") from None
+            raise DataError(
+                f"hypothesis {hypothesis!r}: the right side must be a number."
+            ) from None
         c = np.zeros((1, k))
         c[0, terms.index(name)] = 1.0
         return c, np.array([value]), f"{name} = {value:g}"
@@ -191,11 +195,15 @@ def mean_test(
     n, k = s.X.shape
     method = METHOD
     if n < 20:
-        return InvalidTestResult(f"only {n} observations; the test needs at least 20", method, nobs=n)
+        return InvalidTestResult(
+            f"only {n} observations; the test needs at least 20", method, nobs=n
+        )
     if zero_variance(s.y):
         return InvalidTestResult("zero variance: the response is constant", method, nobs=n)
     if np.linalg.matrix_rank(s.X) < k:
-        raise DataError(f"the design of {formula!r} is rank deficient (collinear terms {s.design.terms}).")
+        raise DataError(
+            f"the design of {formula!r} is rank deficient (collinear terms {s.design.terms})."
+        )
     c, r, h0 = _parse_hypothesis(hypothesis, s.design.terms, float(mu))
     xtx_inv = np.linalg.inv(s.X.T @ s.X)
     beta = xtx_inv @ (s.X.T @ s.y)
@@ -273,7 +281,9 @@ def mean_test(
         draws = resample(fn, n, b, scheme, rng, n_jobs=n_jobs, backend=backend, progress=progress)
         alt = alternative if q == 1 else "greater"
         pvalue = resampling_pvalue(stat, draws, alt)
-        extra.update(block=float(scheme.block), multiplier=scheme.kind, block_eff=scheme.effective_block)
+        extra.update(
+            block=float(scheme.block), multiplier=scheme.kind, block_eff=scheme.effective_block
+        )
         method += " (multiplier p-value)"
     return TestResult(
         statistic=stat,

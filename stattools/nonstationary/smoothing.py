@@ -71,9 +71,10 @@ def jackknife_weights(u: np.ndarray, at: np.ndarray, h: float) -> np.ndarray:
     Examples
     --------
     >>> u = np.linspace(0, 1, 201)
-    >>> w = jackknife_weights(u, np.array([0.5]), 0.2)
-    >>> bool(np.isclose(w @ (u**2), 0.25, atol=1e-6))
-    True
+    >>> jk = jackknife_weights(u, np.array([0.5]), 0.2) @ (u**2)  # truth 0.25
+    >>> ll = local_linear_weights(u, np.array([0.5]), 0.2) @ (u**2)
+    >>> round(float(ll[0]), 4), round(float(jk[0]), 4)
+    (0.258, 0.25)
     """
     return 2.0 * local_linear_weights(u, at, h / math.sqrt(2.0)) - local_linear_weights(u, at, h)
 

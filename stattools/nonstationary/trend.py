@@ -17,7 +17,7 @@ from ..core.resampling import RngLike
 from ..core.results import ResultBase, TestResult, readonly
 from ..core.validation import check_level, check_option
 from ._common import NOTE, RECONSTRUCTED, check_int, emit, prepare, zero_variance
-from .lrv import default_m, default_tau, local_lrv, select_block
+from .lrv import block_differences, default_m, default_tau, select_block, smoothing_matrix
 from .multipliers import MovingAverageMultiplier, MultiplierScheme, get_multiplier, resample
 from .smoothing import cv_bandwidth, jackknife_weights, local_linear_fit
 
@@ -26,9 +26,45 @@ __all__ = ["TrendResult", "trend"]
 MAX_GRID = 400
 
 
+N_COARSE = 200
+
+
 def _sup_draws(v: np.ndarray, w: np.ndarray, scale: np.ndarray, se: np.ndarray) -> np.ndarray:
     d = w @ (scale[:, None] * v)
     return np.max(np.abs(d) / se[:, None], axis=0)
+
+
+def _studentised_draws(
+    v: np.ndarray, w: np.ndarray, scale: np.ndarray, a: np.ndarray, m: int, floor: float
+) -> np.ndarray:
+    """max_u |D*(u)| / se*(u), with se* re-estimated from each draw's own local LRV."""
+    eps = scale[:, None] * v
+    d = w @ eps
+    q2, _ = block_differences(eps, m, order=2)
+    se2 = np.maximum(a @ q2, floor)
+    return np.max(np.abs(d) / np.sqrt(se2), axis=0)
+
+
+def _lrv_operator(
+    u: np.ndarray, n: int, m: int, tau: float, linear: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Linear map from ``Q_j^2 / (6m)`` to ``sigma^2`` on a coarse grid, and interpolation."""
+    q_pos = block_differences(np.zeros(n), m, order=2)[1]
+    uq = np.interp(q_pos, np.arange(n), u)
+    uc = np.linspace(0.0, 1.0, min(n, N_COARSE))
+    kc = smoothing_matrix(uq, uc, tau, linear=linear)
+    # interpolation weights from the coarse grid to every observation (two per row)
+    idx = np.clip(np.searchsorted(uc, u, side="right") - 1, 0, uc.size - 2)
+    lam = (u - uc[idx]) / (uc[idx + 1] - uc[idx])
+    return kc, idx, lam
+
+
+def _interp_rows(w2: np.ndarray, idx: np.ndarray, lam: np.ndarray, nc: int) -> np.ndarray:
+    """``w2 @ P`` for the interpolation matrix ``P`` (n x nc) given by ``idx``, ``lam``."""
+    out = np.zeros((w2.shape[0], nc))
+    for col, wt in ((idx, 1 - lam), (idx + 1, lam)):
+        np.add.at(out.T, col, (w2 * wt[None, :]).T)
+    return out
 
 
 @dataclass(frozen=True, repr=False)
@@ -92,7 +128,10 @@ class TrendResult(ResultBase):
         return pd.Series(np.asarray(self.se), index=self._labels())
 
     def _labels(self) -> list[str]:
-        return [f"mu({t:g})" if isinstance(t, int | float | np.number) else f"mu({t})" for t in self.grid]
+        return [
+            f"mu({t:g})" if isinstance(t, int | float | np.number) else f"mu({t})"
+            for t in self.grid
+        ]
 
     def band(self, kind: str = "simultaneous") -> pd.DataFrame:
         """Band at the grid: columns ``time, estimate, lower, upper``.
@@ -105,7 +144,12 @@ class TrendResult(ResultBase):
         q = self.crit if kind == "simultaneous" else float(stats.norm.ppf(0.5 + self.level / 2))
         est = np.asarray(self.estimate)
         out = pd.DataFrame(
-            {"time": self.grid, "estimate": est, "lower": est - q * self.se, "upper": est + q * self.se}
+            {
+                "time": self.grid,
+                "estimate": est,
+                "lower": est - q * self.se,
+                "upper": est + q * self.se,
+            }
         )
         out.attrs.update(level=self.level, kind=kind, critical_value=q)
         return out
@@ -194,7 +238,9 @@ class TrendResult(ResultBase):
         if kind == "band":
             ax.plot(self.time, self.y, ".", color="grey", ms=3, alpha=0.6, label="data")
             sim, pw = self.band("simultaneous"), self.band("pointwise")
-            ax.fill_between(sim["time"], sim["lower"], sim["upper"], alpha=0.25, label="simultaneous")
+            ax.fill_between(
+                sim["time"], sim["lower"], sim["upper"], alpha=0.25, label="simultaneous"
+            )
             ax.fill_between(pw["time"], pw["lower"], pw["upper"], alpha=0.35, label="pointwise")
             ax.plot(sim["time"], sim["estimate"], color="C3", lw=1.5, label="trend")
             ax.set_ylabel(self.response)
@@ -364,12 +410,16 @@ def trend(
         if h_min >= 0.35:
             h = min(h_min, 0.5)
         else:
-            h, _, _ = cv_bandwidth(s.y, s.u, int(math.ceil(n ** (1 / 3))), np.geomspace(h_min, 0.35, 20))
+            h, _, _ = cv_bandwidth(
+                s.y, s.u, int(math.ceil(n ** (1 / 3))), np.geomspace(h_min, 0.35, 20)
+            )
     else:
         try:
             h = float(bandwidth)
         except (TypeError, ValueError):
-            raise DataError(f"bandwidth must be 'cv' or a fraction in (0, 0.5], got {bandwidth!r}.") from None
+            raise DataError(
+                f"bandwidth must be 'cv' or a fraction in (0, 0.5], got {bandwidth!r}."
+            ) from None
         if not h > 0:
             raise DataError(f"bandwidth must be positive, got {bandwidth!r}.")
     if h > 0.5:
@@ -405,7 +455,12 @@ def trend(
     w = jackknife_weights(s.u, gu, h)
     est = w @ s.y
     fitted = local_linear_fit(s.y, s.u, h)
-    s2 = local_lrv(s.y, s.u, m=m, tau=tau, order=2)
+    kc, idx, lam = _lrv_operator(s.u, n, m, tau)
+    q2 = block_differences(s.y - s.y.mean(), m, order=2)[0]
+    s2c = kc @ q2
+    if np.any(s2c <= 0):  # local-linear smoothing can dip below zero: use local averages
+        s2c = np.where(s2c > 0, s2c, _lrv_operator(s.u, n, m, tau, linear=False)[0] @ q2)
+    s2 = s2c[idx] * (1 - lam) + s2c[idx + 1] * lam
     floor = 1e-8 * float(np.var(s.y))
     if np.any(s2 < floor):
         emit(
@@ -419,16 +474,18 @@ def trend(
     b = check_int(n_resamples, "n_resamples", 1)
     if method == "gaussian":
         scheme: MultiplierScheme = MovingAverageMultiplier(1, taper="flat")
-        scale = np.sqrt(s2)
         blk = 1.0
+        a = _interp_rows(w**2, idx, lam, kc.shape[0]) @ kc
+        fn = partial(
+            _studentised_draws, w=w, scale=np.sqrt(s2), a=a, m=m, floor=floor * 1e-8 + 1e-300
+        )
     else:
         resid = s.y - fitted
         blk = select_block(resid, centred=True)["block"] if block == "auto" else float(block)
         if blk > n / 4:
             raise DataError(f"block must be at most n/4 = {n / 4:g}; got {blk:g}.")
         scheme = get_multiplier(multiplier, blk)
-        scale = resid
-    fn = partial(_sup_draws, w=w, scale=scale, se=se)
+        fn = partial(_sup_draws, w=w, scale=resid, se=se)
     draws = resample(fn, n, b, scheme, rng, n_jobs=n_jobs, backend=backend, progress=progress)
     crit = float(np.quantile(draws, level))
     t0, t1 = s.time[0], s.time[-1]

@@ -97,6 +97,19 @@ def test_result_members_and_plots():
     assert (np.diff(curve["risk_bound"]) <= 1e-15).all()  # nonincreasing
     at = curve.loc[curve["lambda"] == res.lambda_hat, "risk_bound"].iloc[0]
     assert at <= 0.1
+    # brute force: the bound at every knot from the loss values there
+    p = rng.uniform(size=(80, 4))
+    y = (rng.uniform(size=(80, 4)) < p).astype(int)
+    y[y.sum(1) == 0, 0] = 1
+    w = rng.uniform(size=80)
+    loss = st.losses.fnr(p, y)
+    c = st.crc(loss, 0.3, weights=w).risk_curve
+    ref = (w @ loss.values(c["lambda"].to_numpy()) + 1.0) / (w.sum() + 1.0)
+    np.testing.assert_allclose(c["risk_bound"], ref, atol=1e-12)
+    h = st.losses.interval_hinge(rng.normal(size=80), bound=1.0)
+    c = st.crc(h, 0.1, weights=w).risk_curve
+    ref = (w @ h.values(c["lambda"].to_numpy()) + 1.0) / (w.sum() + 1.0)
+    np.testing.assert_allclose(c["risk_bound"], ref, atol=1e-12)
     assert res.params.index.tolist() == ["lambda_hat"] and np.isnan(res.bse.iloc[0])
     assert res.needed_n_w == pytest.approx(9.0)
     assert res.plot(kind="risk") is not None and res.plot(kind="lambda") is not None
@@ -310,3 +323,19 @@ def test_no_warnings_in_normal_use():
         warnings.simplefilter("error")
         st.conformal_regression("y ~ x1", data=df[:200], calibration=df[200:], level=0.9)
         st.crc(scores=np.arange(50.0), target_risk=0.1, weights=st.weights.decay(0.99))
+
+
+def test_best_f1_exact_equals_grid_and_multilabel_wrapper():
+    rng = np.random.default_rng(8)
+    p = rng.uniform(size=(120, 6))
+    q = rng.uniform(size=(120, 6))
+    q[:, 0] = 1.0  # some candidate is always perfect: L(lambda_max) = 0
+    loss = st.losses.best_f1(p, q)
+    grid = np.unique(np.r_[0.0, loss.loc, 1.0])
+    w = rng.uniform(size=120)
+    a = st.crc(loss, 0.2, weights=w)
+    b = st.crc(loss.values(grid), 0.2, weights=w, lambdas=grid)
+    assert a.feasible and a.lambda_hat == b.lambda_hat
+    res = st.conformal_multilabel(p, q, loss="best_f1", target_risk=0.2)
+    assert res.calibration.loss_name == "1 - best F1"
+    assert res.lambda_hat == st.crc(loss.values(grid), 0.2, lambdas=grid).lambda_hat

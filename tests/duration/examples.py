@@ -29,6 +29,11 @@ def _acd_bayes():
     g = np.random.default_rng(0)
     a = 0.1 + 0.01 * g.normal(size=(2, 50))
     b = 0.85 + 0.02 * g.normal(size=(2, 50))
-    post = {"omega": 0.05 + 0.01 * g.random((2, 50)), "alpha[1]": a, "beta[1]": b, "persistence": a + b}
+    post = {
+        "omega": 0.05 + 0.01 * g.random((2, 50)),
+        "alpha[1]": a,
+        "beta[1]": b,
+        "persistence": a + b,
+    }
     tree = az.from_dict({"posterior": post})
     return ACDBayesResult.from_tree(tree, ["omega", "alpha[1]", "beta[1]"], 500, "duration", 50, 2)

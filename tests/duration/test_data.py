@@ -55,7 +55,15 @@ def test_durations_unsorted_and_missing(trades):
 
 
 def test_durations_from_datetimes():
-    ts = pd.to_datetime(["2024-01-02 09:31:00", "2024-01-02 09:31:05", "2024-01-02 09:32:00", "2024-01-03 10:00:00", "2024-01-03 10:00:30"])
+    ts = pd.to_datetime(
+        [
+            "2024-01-02 09:31:00",
+            "2024-01-02 09:31:05",
+            "2024-01-02 09:32:00",
+            "2024-01-03 10:00:00",
+            "2024-01-03 10:00:30",
+        ]
+    )
     d = st.durations(pd.DataFrame({"ts": ts}), time="ts")
     assert d["duration"].tolist() == [5.0, 55.0, 30.0]
     assert d["date"].nunique() == 2
@@ -86,7 +94,9 @@ def test_diurnal_adjust_errors():
     with pytest.raises(DataError, match="constant"):
         st.diurnal_adjust(pd.DataFrame({"start": [1.0, 1.0, 1.0], "duration": [1.0, 2.0, 3.0]}))
     with pytest.raises(DataError, match="method"):
-        st.diurnal_adjust(pd.DataFrame({"start": [1.0, 2.0], "duration": [1.0, 2.0]}), method="loess")
+        st.diurnal_adjust(
+            pd.DataFrame({"start": [1.0, 2.0], "duration": [1.0, 2.0]}), method="loess"
+        )
 
 
 @pytest.mark.needs_data
@@ -95,9 +105,12 @@ def test_ibm_trades_pipeline():
     d = st.durations(tr, time="seconds_of_day", by="date", diurnal="spline")
     assert (d["duration"] > 0).all() and d["date"].nunique() == 63
     assert d.attrs["window"] == pytest.approx(d.groupby("date")["duration"].sum().sum())
-    res = st.acd("adj_duration ~ 1", data=d)
+    res = st.acd("adj_duration ~ 1", data=d, groups="date")
     assert res.converged and 0.95 < res.persistence.value < 1.0
-    assert res.window == pytest.approx(d.attrs["window"])
+    # T of adjusted durations is in adjusted units; raw durations use the session time
+    assert res.window == pytest.approx(d["adj_duration"].sum())
+    raw = st.acd("duration ~ 1", data=d.assign(duration=d["duration"] + 0.0), groups="date")
+    assert raw.window == pytest.approx(d.attrs["window"])
 
 
 @pytest.mark.needs_data

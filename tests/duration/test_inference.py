@@ -16,7 +16,13 @@ from stattools.duration import kappa_exponential
 from stattools.duration.inference import ljung_box
 
 # the spec's table for Exp(1) errors (two decimals / three significant digits)
-KAPPA_TABLE = [((0.1, 0.8), 10.72), ((0.1, 0.9), 1.0), ((0.2, 0.805), 0.716), ((0.3, 0.71), 0.737), ((0.6, 0.42), 0.861)]
+KAPPA_TABLE = [
+    ((0.1, 0.8), 10.72),
+    ((0.1, 0.9), 1.0),
+    ((0.2, 0.805), 0.716),
+    ((0.3, 0.71), 0.737),
+    ((0.6, 0.42), 0.861),
+]
 
 
 @pytest.mark.parametrize("ab,kappa", KAPPA_TABLE)
@@ -33,7 +39,11 @@ def test_kappa_no_root_when_nonstationary():
 @pytest.mark.parametrize("alpha", [0.3, 0.7, 1.5])
 def test_kappa_beta_zero_closed_form(alpha):
     # beta = 0: E (alpha eps)^k = alpha^k Gamma(k + 1) = 1
-    ref = optimize.brentq(lambda k: k * math.log(alpha) + special.gammaln(k + 1), 1e-6 if alpha > 1 else 1.0 + 1e-9, 1.0 if alpha > 1 else 100.0)
+    ref = optimize.brentq(
+        lambda k: k * math.log(alpha) + special.gammaln(k + 1),
+        1e-6 if alpha > 1 else 1.0 + 1e-9,
+        1.0 if alpha > 1 else 100.0,
+    )
     assert kappa_exponential(alpha, 0.0) == pytest.approx(ref, rel=1e-8)
 
 
@@ -48,11 +58,17 @@ def test_wald_statistic_by_hand(fit):
     V = fit.cov_params().to_numpy()
     g = np.array([0.0, 1.0, 1.0])
     t_ref = (fit.params.iloc[1] + fit.params.iloc[2] - 1) / math.sqrt(g @ V @ g)
-    for alt, pv in [("two-sided", 2 * stats.norm.sf(abs(t_ref))), ("less", stats.norm.cdf(t_ref)), ("greater", stats.norm.sf(t_ref))]:
+    for alt, pv in [
+        ("two-sided", 2 * stats.norm.sf(abs(t_ref))),
+        ("less", stats.norm.cdf(t_ref)),
+        ("greater", stats.norm.sf(t_ref)),
+    ]:
         r = fit.test_infinite_mean(alternative=alt)
         assert r.statistic == pytest.approx(t_ref, rel=1e-12)
         assert r.pvalue == pytest.approx(pv, rel=1e-10)
-        assert r.estimate == pytest.approx(p.value) and r.extra["wald_chi2"] == pytest.approx(t_ref**2)
+        assert r.estimate == pytest.approx(p.value) and r.extra["wald_chi2"] == pytest.approx(
+            t_ref**2
+        )
     assert st.infinite_mean_test(fit, "less").statistic == pytest.approx(t_ref)
 
 
@@ -73,7 +89,10 @@ def test_qlr_by_hand(fit):
     th = restr.theta
     for d in (-1e-3, 1e-3):
         alt = th + np.array([0.0, d, -d])
-        assert negloglik(alt, (), m.x, m.spec, m.dist, m.b, grad=False)[0] * m.x.size >= -restr.llf - 1e-6
+        assert (
+            negloglik(alt, (), m.x, m.spec, m.dist, m.b, grad=False)[0] * m.x.size
+            >= -restr.llf - 1e-6
+        )
     # lr is the same number as method="lr"
     assert fit.test_infinite_mean(method="lr").extra["lr"] == pytest.approx(lr)
 
@@ -98,12 +117,15 @@ def test_tail_index_delta_method_by_brute_force(fit):
     eps = fit.resid.to_numpy()
     # the root
     assert np.mean((a * eps + b) ** k.estimate) == pytest.approx(1.0, abs=1e-10)
+
     # derivative of the implicit root by finite differences
     def root(aa, bb):
         return optimize.brentq(lambda kk: np.mean((aa * eps + bb) ** kk) - 1, 1.0 + 1e-9, 200)
 
     h = 1e-6
-    grad = np.array([(root(a + h, b) - root(a - h, b)) / (2 * h), (root(a, b + h) - root(a, b - h)) / (2 * h)])
+    grad = np.array(
+        [(root(a + h, b) - root(a - h, b)) / (2 * h), (root(a, b + h) - root(a, b - h)) / (2 * h)]
+    )
     V = fit.cov_params().loc[["alpha[1]", "beta[1]"], ["alpha[1]", "beta[1]"]].to_numpy()
     A = a * eps + b
     Ak = A**k.estimate
@@ -116,7 +138,9 @@ def test_tail_index_delta_method_by_brute_force(fit):
 
 def test_parametric_tail_index_equals_quadrature(fit):
     k = fit.tail_index(method="parametric")
-    assert k.estimate == pytest.approx(kappa_exponential(fit.params["alpha[1]"], fit.params["beta[1]"]), rel=1e-10)
+    assert k.estimate == pytest.approx(
+        kappa_exponential(fit.params["alpha[1]"], fit.params["beta[1]"]), rel=1e-10
+    )
 
 
 def test_tail_index_invalid_when_nonstationary(fit):
@@ -169,3 +193,20 @@ def test_boundary_warning_when_wald_and_qlr_disagree():
     with pytest.warns(BoundaryWarning, match="disagree"):
         r = res.test_infinite_mean(alternative="less", level=level)
     assert any("disagree" in m for m in r.warnings)
+
+
+def test_bootstrap_test_is_reproducible_and_matches_its_draws():
+    sim = st.simulate_acd(window=1500.0, omega=0.05, alpha=0.1, beta=0.8, rng=8)
+    res = st.acd("duration ~ 1", data=sim)
+    b1 = res.test_infinite_mean(alternative="less", method="bootstrap", n_resamples=19, rng=5)
+    b2 = st.infinite_mean_test(
+        res, alternative="less", method="bootstrap", n_resamples=19, rng=5, n_jobs=2
+    )
+    np.testing.assert_array_equal(b1.null_distribution, b2.null_distribution)
+    assert b1.statistic == pytest.approx(res.test_infinite_mean(alternative="less").statistic)
+    d = b1.null_distribution[np.isfinite(b1.null_distribution)]
+    assert d.size >= 15 and b1.n_resamples == 19
+    assert b1.pvalue == pytest.approx((1 + np.sum(d <= b1.statistic)) / (1 + d.size))
+    assert np.median(np.abs(d)) < 3  # draws are generated under H0
+    with pytest.raises(ValueError, match="bootstrap"):
+        st.acd("duration ~ 1", data=sim, dist="weibull").test_infinite_mean(method="bootstrap")

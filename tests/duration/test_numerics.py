@@ -15,7 +15,15 @@ from stattools.duration.recursion import Spec, filter_state, negloglik, obs_scor
 
 TOL = {"filter": dict(atol=1e-12, rtol=1e-12), "density": dict(abs=1e-7)}
 
-LAWS = [Exponential(), Weibull(0.7), Weibull(1.6), GeneralizedGamma(0.6, 2.5), GeneralizedGamma(1.8, 0.6), Burr(1.3, 0.4), Burr(0.9, 0.2)]
+LAWS = [
+    Exponential(),
+    Weibull(0.7),
+    Weibull(1.6),
+    GeneralizedGamma(0.6, 2.5),
+    GeneralizedGamma(1.8, 0.6),
+    Burr(1.3, 0.4),
+    Burr(0.9, 0.2),
+]
 
 
 @settings(deadline=None, max_examples=25)
@@ -32,7 +40,9 @@ def test_lfilter_equals_plain_loop(p, q, seed, b):
     beta = g.uniform(0, 0.9 / max(q, 1), q)
     theta = np.r_[g.uniform(0.01, 1), alpha, beta]
     spec = Spec(p, q)
-    np.testing.assert_allclose(filter_state(theta, x, spec, b), psi_loop(theta, x, spec, b), **TOL["filter"])
+    np.testing.assert_allclose(
+        filter_state(theta, x, spec, b), psi_loop(theta, x, spec, b), **TOL["filter"]
+    )
 
 
 def test_log_acd_filter_equals_loop():
@@ -83,13 +93,17 @@ def test_adjoint_gradient_matches_finite_differences(spec, theta, law):
         num[j] = (f(up) - f(dn)) / (2 * h)
     np.testing.assert_allclose(grad(full), num, rtol=1e-6, atol=1e-8)
     # per-observation scores average to the gradient
-    np.testing.assert_allclose(obs_scores(theta, shape, x, spec, law, 1.0, Z).mean(0), grad(full), atol=1e-9)
+    np.testing.assert_allclose(
+        obs_scores(theta, shape, x, spec, law, 1.0, Z).mean(0), grad(full), atol=1e-9
+    )
 
 
 def test_nonpositive_psi_gives_infinite_objective():
     x = np.ones(100)
     Z = np.r_[np.zeros(50), -10 * np.ones(50)][:, None]
-    f, g = negloglik(np.array([0.1, 0.1, 0.5, 1.0]), (), x, Spec(1, 1, exog=("z",)), Exponential(), 1.0, Z)
+    f, g = negloglik(
+        np.array([0.1, 0.1, 0.5, 1.0]), (), x, Spec(1, 1, exog=("z",)), Exponential(), 1.0, Z
+    )
     assert f == np.inf and np.isnan(g).all()
 
 
@@ -97,7 +111,9 @@ def test_nonpositive_psi_gives_infinite_objective():
 def test_density_integrates_to_one_with_unit_mean(law):
     pdf = lambda u: float(law.pdf(np.array([u]))[0])  # noqa: E731
     assert integrate.quad(pdf, 0, np.inf, limit=200)[0] == pytest.approx(1.0, **TOL["density"])
-    assert integrate.quad(lambda u: u * pdf(u), 0, np.inf, limit=200)[0] == pytest.approx(1.0, abs=1e-6)
+    assert integrate.quad(lambda u: u * pdf(u), 0, np.inf, limit=200)[0] == pytest.approx(
+        1.0, abs=1e-6
+    )
 
 
 @pytest.mark.parametrize("law", LAWS, ids=repr)
@@ -107,7 +123,9 @@ def test_cdf_ppf_hazard_and_score_are_consistent(law):
     np.testing.assert_allclose(law.cdf(e), p, atol=1e-10)
     np.testing.assert_allclose(law.sf(e), 1 - p, atol=1e-10)
     # cdf is the integral of the pdf
-    assert integrate.quad(lambda u: float(law.pdf(np.array([u]))[0]), 0, e[2])[0] == pytest.approx(0.5, abs=1e-7)
+    assert integrate.quad(lambda u: float(law.pdf(np.array([u]))[0]), 0, e[2])[0] == pytest.approx(
+        0.5, abs=1e-7
+    )
     np.testing.assert_allclose(law.hazard(e), law.pdf(e) / (1 - p), rtol=1e-8)
     h = 1e-6
     num = e * (law.logpdf(e + h) - law.logpdf(e - h)) / (2 * h)
@@ -125,7 +143,9 @@ def test_sampling_has_unit_mean_and_right_law(law):
 def test_weibull_and_gengamma_closed_forms():
     # nu = 1 reduces the generalised gamma to the Weibull law
     e = np.linspace(0.05, 4, 20)
-    np.testing.assert_allclose(GeneralizedGamma(1.4, 1.0).logpdf(e), Weibull(1.4).logpdf(e), atol=1e-12)
+    np.testing.assert_allclose(
+        GeneralizedGamma(1.4, 1.0).logpdf(e), Weibull(1.4).logpdf(e), atol=1e-12
+    )
     # Weibull(1) is the unit exponential
     np.testing.assert_allclose(Weibull(1.0).logpdf(e), Exponential().logpdf(e), atol=1e-12)
     # Burr scale: closed-form mean of Burr XII, E X = k B(k - 1/c, 1 + 1/c)

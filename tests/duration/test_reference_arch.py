@@ -23,15 +23,29 @@ arch = pytest.importorskip("arch")
 # numerical Hessian from function values (observed 7e-5 relative at pi = 0.9, 2e-4 at
 # pi = 0.98, where the likelihood is flatter); our Hessian is checked separately against
 # statsmodels' approx_hess3 below.
-TOL = {"params": dict(rtol=1e-4), "robust_se": dict(rtol=3e-4), "classic_ratio": dict(rel=1e-3), "llf": dict(rel=1e-9)}
+TOL = {
+    "params": dict(rtol=1e-4),
+    "robust_se": dict(rtol=3e-4),
+    "classic_ratio": dict(rel=1e-3),
+    "llf": dict(rel=1e-9),
+}
 
 
 def _arch_fit(x, cov_type="robust"):
-    am = arch.arch_model(np.sqrt(x), mean="Zero", vol="GARCH", p=1, q=1, dist="normal", rescale=False)
-    return am.fit(backcast=float(x.mean()), disp="off", cov_type=cov_type, options={"ftol": 1e-14, "maxiter": 2000})
+    am = arch.arch_model(
+        np.sqrt(x), mean="Zero", vol="GARCH", p=1, q=1, dist="normal", rescale=False
+    )
+    return am.fit(
+        backcast=float(x.mean()),
+        disp="off",
+        cov_type=cov_type,
+        options={"ftol": 1e-14, "maxiter": 2000},
+    )
 
 
-@pytest.fixture(scope="module", params=[(0.1, 0.8, 1.0), (0.05, 0.93, 37.0)], ids=["pi=.9", "pi=.98,scaled"])
+@pytest.fixture(
+    scope="module", params=[(0.1, 0.8, 1.0), (0.05, 0.93, 37.0)], ids=["pi=.9", "pi=.98,scaled"]
+)
 def pair(request):
     a, b, scale = request.param
     sim = st.simulate_acd(5000, omega=0.1, alpha=a, beta=b, rng=11)
@@ -64,7 +78,9 @@ def test_classic_se_is_sqrt2_times_ours(pair):
 def test_llf_relation(pair):
     x, _, ours, ref = pair
     n = x.size
-    assert ref.loglikelihood == pytest.approx(-n / 2 * math.log(2 * math.pi) + ours.llf / 2, **TOL["llf"])
+    assert ref.loglikelihood == pytest.approx(
+        -n / 2 * math.log(2 * math.pi) + ours.llf / 2, **TOL["llf"]
+    )
 
 
 def test_ewma_backcast_matches_arch_default():

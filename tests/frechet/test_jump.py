@@ -55,6 +55,7 @@ def test_identity_F_equals_tau_squared_over_4():
     res = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.5)
     tau = res.mean_right - res.mean_left
     np.testing.assert_allclose(res.F_n, tau**2 / 4, **TOL["identity"])
+    np.testing.assert_allclose(res.estimate, abs(tau), **TOL["identity"])
     np.testing.assert_allclose(
         res.mean_pooled, (res.mean_left + res.mean_right) / 2, **TOL["identity"]
     )
@@ -260,3 +261,16 @@ def test_space_namespace():
     import stattools as st
 
     assert st.spaces.Wasserstein is Wasserstein
+
+
+def test_raw_samples_of_different_sizes_in_a_column():
+    gen = np.random.default_rng(12)
+    x = gen.uniform(-1, 1, 150)
+    samples = [gen.normal(1.0 * (xi >= 0), 1, gen.integers(5, 40)) for xi in x]
+    df = pd.DataFrame({"x": x, "earnings": pd.Series(samples, dtype=object)})
+    sp = Wasserstein(n_grid=20, input="samples")
+    res = frechet_jump("earnings ~ x", data=df, cutoff=0.0, space=sp, bandwidth=0.8)
+    Q = np.stack([np.quantile(s, sp.grid) for s in samples])
+    ref = frechet_jump(y=Q, x=x, cutoff=0.0, space=Wasserstein(n_grid=20), bandwidth=0.8)
+    np.testing.assert_allclose(res.statistic, ref.statistic, rtol=1e-12)
+    assert res.pvalue < 0.01

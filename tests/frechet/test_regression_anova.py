@@ -187,3 +187,15 @@ def test_correlation_mean_negative_weights_is_correlation(rng):
     m = sp.weighted_mean(Z, np.array([3.0, -1.0, -1.0, 0.5, -0.5]))
     np.testing.assert_allclose(np.diag(m), 1.0, atol=1e-10)
     assert np.linalg.eigvalsh(m).min() > -1e-8
+
+
+def test_anova_bootstrap_pvalue():
+    gen = np.random.default_rng(4)
+    y = np.r_[gen.normal(0, 1, 40), gen.normal(0, 1, 40)]
+    res = frechet_anova(
+        y=y, groups=np.repeat([0, 1], 40), method="bootstrap", n_resamples=199, rng=2
+    )
+    asym = frechet_anova(y=y, groups=np.repeat([0, 1], 40))
+    assert res.n_resamples == 199 and "bootstrap" in res.method
+    assert res.statistic == asym.statistic
+    assert abs(res.pvalue - asym.pvalue) < 0.25

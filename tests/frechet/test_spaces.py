@@ -331,3 +331,12 @@ def test_euclidean_weights_must_sum_positive():
     sp = Euclidean()
     with pytest.raises(DataError, match="positive"):
         sp.weighted_mean(sp.validate([1.0, 2.0]), np.array([1.0, -1.0]))
+
+
+def test_sphere_non_unique_mean_warns():
+    from stattools.core.exceptions import ConvergenceWarning
+
+    sp = Sphere()
+    Z = sp.validate(np.array([[1.0, 0.0], [-1.0, 0.0]]))
+    with pytest.warns(ConvergenceWarning, match="not unique"):
+        sp.weighted_mean(Z, np.array([1.0, 1.0]))

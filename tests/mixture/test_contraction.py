@@ -80,3 +80,20 @@ def test_failures_recorded_or_raised():
 def test_bad_input(args, kw, match):
     with pytest.raises(DataError, match=match):
         st.contraction_study(*args, **kw)
+
+
+@pytest.mark.dask
+def test_dask_backend_gives_the_same_table():
+    distributed = pytest.importorskip("distributed")
+    kw = dict(reps=1, metrics=["w1"], fit=FIT, rng=5)
+    serial = st.contraction_study(G0, [30, 60], **kw)
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2,
+                            dashboard_address=None):  # fmt: skip
+        on_dask = st.contraction_study(G0, [30, 60], backend="dask", **kw)
+    pd.testing.assert_frame_equal(serial.table, on_dask.table)
+
+
+def test_dask_backend_without_client_raises():
+    pytest.importorskip("distributed")
+    with pytest.raises(RuntimeError, match="Client"):
+        st.contraction_study(G0, [30], reps=1, metrics=["w1"], fit=FIT, backend="dask", rng=1)

@@ -85,7 +85,12 @@ def _exact_posterior(y, alpha, x):
 
 def _exact_alpha_mean(y, a=1.0, b=1.0):
     """E[alpha | y] under a Gamma(a, b) prior, by enumeration and quadrature."""
-    hyp = (DEFAULT_PRIOR_1D["m0"], DEFAULT_PRIOR_1D["kappa0"], DEFAULT_PRIOR_1D["a0"], DEFAULT_PRIOR_1D["b0"])
+    hyp = (
+        DEFAULT_PRIOR_1D["m0"],
+        DEFAULT_PRIOR_1D["kappa0"],
+        DEFAULT_PRIOR_1D["a0"],
+        DEFAULT_PRIOR_1D["b0"],
+    )
     n = y.size
     al = np.linspace(1e-4, 25.0, 20001)
     post = np.zeros_like(al)
@@ -182,7 +187,9 @@ def test_summary_uses_arviz_and_labels_eti(sim_fit):
     np.testing.assert_allclose(fit.params["alpha"], fit.idata["posterior"]["alpha"].values.mean())
     ci = fit.conf_int(0.9)
     assert ci.attrs["kind"] == "ETI"
-    np.testing.assert_allclose(ci.loc["alpha", "lower"], float(ref.loc["alpha", "eti90_lb"]), rtol=1e-8)
+    np.testing.assert_allclose(
+        ci.loc["alpha", "lower"], float(ref.loc["alpha", "eti90_lb"]), rtol=1e-8
+    )
     assert "ETI" in s.as_text()
 
 
@@ -236,6 +243,22 @@ def test_multivariate_recovers_two_clusters():
     np.testing.assert_allclose(est, truth.pdf(pts), rtol=0.3, atol=0.01)
     assert fit.idata["posterior"]["density"].dims == ("chain", "draw", "dim", "x_index")
     assert fit.plot() is not None
+
+
+def test_reference_distances_in_datatree():
+    y = TRUTH.sample(150, rng=3)
+    fit = st.dpmm("y ~ 1", pd.DataFrame({"y": y}), truncation=10, chains=1, draws=30, tune=30,
+                  reference=TRUTH, rng=1, check=False)  # fmt: skip
+    post = fit.idata["posterior"]
+    G = fit.mixing_measures()[5]
+    H = st.MixingMeasure(TRUTH.weights, TRUTH.atoms)
+    Gl = st.MixingMeasure(G.weights, G.atoms)
+    np.testing.assert_allclose(post["w2"].values[0, 5], st.wasserstein(Gl, H, p=2))
+    np.testing.assert_allclose(post["orlicz"].values[0, 5], st.orlicz_wasserstein(Gl, H, "exp"))
+    assert (post["orlicz"].values >= post["w1"].values / np.log(2) * (1 - 1e-9)).all()
+    with pytest.raises(DataError, match="reference"):
+        st.dpmm("y ~ 1", pd.DataFrame({"y": y}), truncation=5, draws=5, tune=0, chains=1,
+                reference=[1.0], check=False)  # fmt: skip
 
 
 def test_known_scale_model():

@@ -18,9 +18,9 @@ def test_pdf_matches_scipy_mixture():
     cov = np.array([[[1.0, 0.3], [0.3, 2.0]], [[0.5, 0.0], [0.0, 0.5]]])
     H = st.MixingMeasure([0.4, 0.6], [[0, 0], [1, 2]], scale=cov)
     pts = np.array([[0.1, -0.2], [1.0, 2.0]])
-    ref2 = 0.4 * stats.multivariate_normal.pdf(pts, [0, 0], cov[0]) + 0.6 * stats.multivariate_normal.pdf(
-        pts, [1, 2], cov[1]
-    )
+    ref2 = 0.4 * stats.multivariate_normal.pdf(
+        pts, [0, 0], cov[0]
+    ) + 0.6 * stats.multivariate_normal.pdf(pts, [1, 2], cov[1])
     np.testing.assert_allclose(H.pdf(pts), ref2, rtol=1e-12)
 
 

@@ -57,7 +57,11 @@ def test_flat_cumsum_equals_direct_moving_average(n, length, seed):
 
 
 @settings(deadline=None, max_examples=25)
-@given(n=hs.integers(6, 40), seed=hs.integers(0, 10**6), center=hs.sampled_from(["sequential", "global", "changepoint"]))
+@given(
+    n=hs.integers(6, 40),
+    seed=hs.integers(0, 10**6),
+    center=hs.sampled_from(["sequential", "global", "changepoint"]),
+)
 def test_bridge_kernel_equals_loop(n, seed, center):
     rng = np.random.default_rng(seed)
     y = rng.normal(size=n) + np.r_[np.zeros(n // 2), np.ones(n - n // 2)]
@@ -70,7 +74,9 @@ def test_bridge_kernel_equals_loop(n, seed, center):
         for k in range(1, n):
             if center == "sequential":
                 m1, m2 = y[:k].mean(), y[k:].mean()
-                val = (1 - k / n) * np.sum(v[:k, b] * (y[:k] - m1)) - (k / n) * np.sum(v[k:, b] * (y[k:] - m2))
+                val = (1 - k / n) * np.sum(v[:k, b] * (y[:k] - m1)) - (k / n) * np.sum(
+                    v[k:, b] * (y[k:] - m2)
+                )
             else:
                 e = y - y.mean()
                 if center == "changepoint":

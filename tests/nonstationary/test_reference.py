@@ -63,7 +63,11 @@ def test_auto_lags_and_lrv_equal_arch():
     kern = pytest.importorskip("arch.covariance.kernel")
     rng = np.random.default_rng(2)
     e = _ar1(600, 0.6, rng)
-    for name, cls in [("bartlett", kern.Bartlett), ("parzen", kern.Parzen), ("qs", kern.QuadraticSpectral)]:
+    for name, cls in [
+        ("bartlett", kern.Bartlett),
+        ("parzen", kern.Parzen),
+        ("qs", kern.QuadraticSpectral),
+    ]:
         assert auto_lags(e, name) == cls(e, force_int=True).bandwidth
         bw = 7.0
         ref = cls(e, bandwidth=bw).cov.long_run[0, 0]

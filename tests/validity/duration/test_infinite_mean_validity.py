@@ -22,7 +22,7 @@ from tests._helpers import assert_in_band, n_reps
 TOL = {"size_slack": 0.0, "sd_t": 0.1}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _fit(ab, T, seed):
     sim = st.simulate_acd(window=T, omega=0.05, alpha=ab[0], beta=ab[1], rng=seed)
     if len(sim) < 50:  # kappa < 1: a few huge durations can fill a short window
