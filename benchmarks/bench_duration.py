@@ -56,6 +56,17 @@ def cases() -> list[Case]:
     def model_only():
         return ACD(x).fit()
 
+    fit = ACD(x).fit()
+
+    def lr_test():
+        return fit.test_infinite_mean(method="qlr")
+
+    def tail():
+        return fit.tail_index()
+
+    def simulate():
+        return st.simulate_acd(n, omega=0.05, alpha=0.1, beta=0.85, rng=1)
+
     return [
         Case(
             "ACD(1,1) QMLE + robust SE, n = 10^6 (st.acd)",
@@ -83,4 +94,12 @@ def cases() -> list[Case]:
             repeat=5,
             note="spec target <= 40 ms",
         ),
+        Case(
+            "test_infinite_mean(method='qlr'), n = 10^6",
+            lr_test,
+            repeat=2,
+            note="includes the restricted refit; spec target <= 2x the fit",
+        ),
+        Case("tail_index(), n = 10^6", tail, repeat=5, note="spec target <= 50 ms"),
+        Case("simulate_acd, n = 10^6", simulate, repeat=5, note="spec target <= 0.1 s"),
     ]

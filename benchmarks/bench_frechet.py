@@ -107,13 +107,17 @@ def cases() -> list[Case]:
     wv = g.uniform(0.5, 1.5, 100)
     grid = np.arange(100.0)
 
-    def ours_pav():
-        return weighted_pav(yv, wv)
+    def ours_pav():  # 100 calls per timing (one call is below the timer's useful resolution)
+        for _ in range(100):
+            out = weighted_pav(yv, wv)
+        return out
 
     def peer_pav():
         from sklearn.isotonic import IsotonicRegression
 
-        return IsotonicRegression().fit(grid, yv, sample_weight=wv).predict(grid)
+        for _ in range(100):
+            out = IsotonicRegression().fit(grid, yv, sample_weight=wv).predict(grid)
+        return out
 
     def check_pav(a, b):
         d = float(np.abs(a - b).max())
@@ -160,13 +164,13 @@ def cases() -> list[Case]:
             note="rdrobust also computes robust bias-corrected inference",
         ),
         Case(
-            "weighted PAV, M = 100",
+            "weighted PAV, M = 100, 100 calls",
             ours_pav,
             peer_pav,
             "scikit-learn IsotonicRegression",
             check_pav,
-            repeat=200,
-            note="target <= 20 us",
+            repeat=20,
+            note="target <= 20 us per call (time / 100)",
         ),
         Case(
             "jump test, 10^5 SPD 3x3, log-Cholesky, fixed h",

@@ -80,8 +80,8 @@ def cases() -> list[Case]:
             d = fit.diagnostics()
             ess = d["ess_bulk"].to_dict()
             out.append(
-                f"{name} ESS/s alpha {ess['alpha'] / secs:.0f}, n_clusters "
-                f"{ess['n_clusters'] / secs:.1f}, log_lik {ess['log_lik'] / secs:.0f}"
+                f"{name} ESS/s alpha {ess['alpha'] / secs:.3g}, n_clusters "
+                f"{ess['n_clusters'] / secs:.3g}, log_lik {ess['log_lik'] / secs:.3g}"
             )
         return "; ".join(out)
 

@@ -51,6 +51,7 @@ EXPORTS: dict[str, str] = {
     "mean_test": "stattools.nonstationary",
     "cusum_test": "stattools.nonstationary",
     "trend": "stattools.nonstationary",
+    "weighted_test": "stattools.nonstationary",
     # ---------------------------------------------------------------- frechet
     "frechet": "stattools.frechet:",
     "frechet_regression": "stattools.frechet",

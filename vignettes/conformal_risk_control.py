@@ -104,7 +104,8 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     tight = st.crc(scores=scores, target_risk=0.05, weights=st.weights.decay(0.9))
 print(tight.lambda_hat, round(tight.n_w, 2), "needed:", tight.needed_n_w)
-print(caught[0].category.__name__, ":", str(caught[0].message)[:160], "...")
+infeasible = [w for w in caught if issubclass(w.category, st.InfeasibleRiskWarning)]
+print(infeasible[0].category.__name__, ":", str(infeasible[0].message)[:160], "...")
 
 # %% [markdown]
 # ## 1. Synthetic multilabel experiment (three settings)

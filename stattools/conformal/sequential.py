@@ -5,7 +5,8 @@ and calibration points (every ``calibrate_every``-th point calibrates, the rest 
 in the experiments of Farinhas et al. 2024); the model is refitted on the training points
 every ``refit_every`` steps; both CRC (unit weights) and non-X CRC (the given weights,
 measured relative to ``t``) are calibrated on the past calibration points and evaluated on
-point ``t``.
+point ``t``. With a fixed model (``refit_every=None``) all steps are solved at once on a
+lambda grid through the recursion ``S_t = rho (S_{t-1} + L_{t-1})``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,15 @@ from ..core.results import ResultBase
 from ..core.validation import as_float_array, check_finite, check_option
 from . import losses as _losses
 from . import solver
-from .weights import WeightScheme, check_weights, decay, effective_sample_size, uniform
+from .weights import (
+    WeightScheme,
+    _Decay,
+    _Uniform,
+    check_weights,
+    decay,
+    effective_sample_size,
+    uniform,
+)
 from .wrappers import _model_name, fit_model, predict_model
 
 __all__ = ["SequentialCRCResult", "conformal_sequential"]
@@ -102,7 +111,7 @@ class SequentialCRCResult(ResultBase):
             ("Bound B", self.bound),
             ("Warm-up", self.warmup),
             ("Calibrate every", self.calibrate_every),
-            ("Refit every", self.refit_every),
+            ("Refit every", self.refit_every or "never (fixed model, grid)"),
             ("Steps", int(self.frame["step"].nunique())),
         ]
 
@@ -180,9 +189,10 @@ def conformal_sequential(
     weights: Any = None,
     warmup: int = 100,
     calibrate_every: int = 2,
-    refit_every: int = 1,
+    refit_every: int | None = 1,
     compare: bool = True,
     stop: int | None = None,
+    lambdas: Any = None,
     progress: bool | None = None,
 ) -> SequentialCRCResult:
     """Walk forward through time comparing CRC with non-exchangeable CRC.
@@ -214,12 +224,19 @@ def conformal_sequential(
     calibrate_every : int, default 2
         Every ``calibrate_every``-th past row calibrates (indices ``i % k == k - 1``), the
         others train (as the paper: train on odd, calibrate on even steps).
-    refit_every : int, default 1
-        Refit the model every this many steps.
+    refit_every : int or None, default 1
+        Refit the model every this many steps. ``None``: fit once on the training rows
+        before ``warmup`` and keep the model fixed; the weighted loss curves are then
+        updated recursively on the grid ``lambdas`` for all steps at once,
+        ``S_t = rho (S_{t-1} + L_{t-1})`` in one ``scipy.signal.lfilter`` pass (uniform and
+        decay weights only; lambda_hat is the first grid value meeting the rule).
     compare : bool, default True
         Also run CRC with unit weights.
     stop : int, optional
         Last step (exclusive); default all rows.
+    lambdas : array_like, optional
+        Increasing grid for ``refit_every=None``; default 201 points on ``[0, B]`` (hinge)
+        or ``[0, 1]`` (FNR); required for the miscoverage loss.
     progress : bool, optional
 
     Returns
@@ -266,11 +283,13 @@ def conformal_sequential(
     scheme = decay(0.99) if weights is None else weights
     if not isinstance(scheme, WeightScheme):
         raise DataError("weights must be a weight scheme such as st.weights.decay(0.99).")
-    calibrate_every, refit_every, warmup = int(calibrate_every), int(refit_every), int(warmup)
+    calibrate_every, warmup = int(calibrate_every), int(warmup)
     if calibrate_every < 2:
         raise DataError("calibrate_every must be >= 2 (the other rows train the model).")
-    if refit_every < 1:
-        raise DataError("refit_every must be >= 1.")
+    if refit_every is not None:
+        refit_every = int(refit_every)
+        if refit_every < 1:
+            raise DataError("refit_every must be >= 1, or None for a fixed model.")
     if formula is not None:
         if data is None:
             raise DataError("a formula needs data=.")
@@ -309,60 +328,28 @@ def conformal_sequential(
 
     idx = np.arange(T)
     is_cal = idx % calibrate_every == calibrate_every - 1
-    rows: dict[str, list] = {
-        k: [] for k in ("step", "method", "lambda_hat", "loss", "size", "feasible", "n_w", "ess")
-    }
-    pred = None
-    n_infeasible = 0
-    bar = progress_bar(total=stop - warmup, progress=progress, desc="sequential CRC")
-    try:
-        for t in range(warmup, stop):
-            if pred is None or (t - warmup) % refit_every == 0:
-                train = idx[:t][~is_cal[:t]]
-                if task == "multilabel sets":
-                    fitted = fit_model(model, Xm[train], y[train], need="predict_proba")
-                    pred = _proba(fitted, Xm, y.shape[1])
-                else:
-                    fitted = fit_model(model, Xm[train], y[train])
-                    pred = predict_model(fitted, Xm)
-                    if y_range is not None:
-                        pred = np.clip(pred, lo, hi)
-            cal = idx[:t][is_cal[:t]]
-            if task == "multilabel sets":
-                lobj: _losses.Loss = _losses.fnr(pred[cal], y[cal])
-            else:
-                r = np.abs(y[cal] - pred[cal])
-                lobj = (
-                    _losses.interval_hinge(r, bound=B)
-                    if loss == "hinge"
-                    else _losses.miscoverage(r)
-                )
-            for name, sch in methods:
-                w, wt = _step_weights(sch, cal, t)
-                sol = solver.solve(lobj, w, np.array([wt]), alpha, unit=name == "CRC")
-                lam = float(sol.lambda_hat[0])
-                if task == "multilabel sets":
-                    in_set = pred[t] >= (1.0 - lam) - 1e-12
-                    card = y[t].sum()
-                    realised = 1.0 - (in_set & (y[t] > 0)).sum() / card if card > 0 else 0.0
-                    size = float(in_set.sum())
-                else:
-                    dist = max(abs(y[t] - pred[t]) - lam, 0.0)
-                    realised = min(B, dist) if loss == "hinge" else float(dist > 0)
-                    size = 2.0 * lam
-                feas = bool(sol.feasible[0])
-                n_infeasible += not feas
-                rows["step"].append(t)
-                rows["method"].append(name)
-                rows["lambda_hat"].append(lam)
-                rows["loss"].append(float(realised))
-                rows["size"].append(size)
-                rows["feasible"].append(feas)
-                rows["n_w"].append(float(sol.n_w[0]))
-                rows["ess"].append(float(effective_sample_size(w)))
-            bar.update(1)
-    finally:
-        bar.close()
+    if refit_every is None:
+        grid = _default_grid(lambdas, loss, B)
+        rows, n_infeasible = _walk_fixed(
+            model, task, Xm, y, loss, B, alpha, methods, is_cal, warmup, stop, grid, y_range
+        )
+    else:
+        rows, n_infeasible = _walk_refit(
+            model,
+            task,
+            Xm,
+            y,
+            loss,
+            B,
+            alpha,
+            methods,
+            is_cal,
+            warmup,
+            stop,
+            refit_every,
+            y_range,
+            progress,
+        )
     msgs: list[str] = []
     if n_infeasible:
         msg = (
@@ -372,7 +359,7 @@ def conformal_sequential(
         )
         warnings.warn(msg, InfeasibleRiskWarning, stacklevel=2)
         msgs.append(msg)
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(rows).sort_values("step", kind="stable").reset_index(drop=True)
     for c in ("lambda_hat", "loss", "size", "n_w", "ess"):
         frame[c] = frame[c].astype(float)
     return SequentialCRCResult(
@@ -384,7 +371,139 @@ def conformal_sequential(
         weights_name=scheme.name,
         warmup=warmup,
         calibrate_every=calibrate_every,
-        refit_every=refit_every,
+        refit_every=0 if refit_every is None else refit_every,
         nobs=stop - warmup,
         warnings=tuple(msgs),
     )
+
+
+def _fit_predict(model, task, Xm, y, train, y_range):
+    if task == "multilabel sets":
+        fitted = fit_model(model, Xm[train], y[train], need="predict_proba")
+        return _proba(fitted, Xm, y.shape[1])
+    pred = predict_model(fit_model(model, Xm[train], y[train]), Xm)
+    return pred if y_range is None else np.clip(pred, *y_range)
+
+
+def _realised(task, loss, B, pred, y, lam):
+    """Realised loss and size at the evaluated steps (arrays of the same length)."""
+    if task == "multilabel sets":
+        in_set = pred >= (1.0 - lam[:, None]) - 1e-12
+        card = y.sum(1)
+        hit = (in_set & (y > 0)).sum(1)
+        real = np.where(card > 0, 1.0 - hit / np.maximum(card, 1), 0.0)
+        return real, in_set.sum(1).astype(float)
+    dist = np.maximum(np.abs(y - pred) - lam, 0.0)
+    real = np.minimum(B, dist) if loss == "hinge" else (dist > 0).astype(float)
+    return real, 2.0 * lam
+
+
+def _loss_object(task, loss, B, pred, y) -> _losses.Loss:
+    if task == "multilabel sets":
+        return _losses.fnr(pred, y)
+    r = np.abs(y - pred)
+    return _losses.interval_hinge(r, bound=B) if loss == "hinge" else _losses.miscoverage(r)
+
+
+def _new_rows() -> dict[str, list]:
+    keys = ("step", "method", "lambda_hat", "loss", "size", "feasible", "n_w", "ess")
+    return {k: [] for k in keys}
+
+
+def _walk_refit(
+    model,
+    task,
+    Xm,
+    y,
+    loss,
+    B,
+    alpha,
+    methods,
+    is_cal,
+    warmup,
+    stop,
+    refit_every,
+    y_range,
+    progress,
+):
+    idx = np.arange(Xm.shape[0])
+    rows = _new_rows()
+    pred = None
+    n_infeasible = 0
+    bar = progress_bar(total=stop - warmup, progress=progress, desc="sequential CRC")
+    try:
+        for t in range(warmup, stop):
+            if pred is None or (t - warmup) % refit_every == 0:
+                pred = _fit_predict(model, task, Xm, y, idx[:t][~is_cal[:t]], y_range)
+            cal = idx[:t][is_cal[:t]]
+            lobj = _loss_object(task, loss, B, pred[cal], y[cal])
+            for name, sch in methods:
+                w, wt = _step_weights(sch, cal, t)
+                sol = solver.solve(lobj, w, np.array([wt]), alpha, unit=name == "CRC")
+                lam = sol.lambda_hat[:1]
+                real, size = _realised(task, loss, B, pred[t : t + 1], y[t : t + 1], lam)
+                feas = bool(sol.feasible[0])
+                n_infeasible += not feas
+                rows["step"].append(t)
+                rows["method"].append(name)
+                rows["lambda_hat"].append(float(lam[0]))
+                rows["loss"].append(float(real[0]))
+                rows["size"].append(float(size[0]))
+                rows["feasible"].append(feas)
+                rows["n_w"].append(float(sol.n_w[0]))
+                rows["ess"].append(float(effective_sample_size(w)))
+            bar.update(1)
+    finally:
+        bar.close()
+    return rows, n_infeasible
+
+
+def _default_grid(lambdas, loss, B) -> np.ndarray:
+    if lambdas is None:
+        if loss == "miscoverage":
+            raise DataError("refit_every=None with the miscoverage loss needs lambdas= (a grid).")
+        return np.linspace(0.0, 1.0 if loss == "fnr" else B, 201)
+    grid = check_finite(as_float_array(lambdas, "lambdas", ndim=1), "lambdas")
+    if grid.size > 1 and (np.diff(grid) <= 0).any():
+        raise DataError("lambdas must be strictly increasing.")
+    return grid
+
+
+def _walk_fixed(model, task, Xm, y, loss, B, alpha, methods, is_cal, warmup, stop, grid, y_range):
+    from scipy.signal import lfilter
+
+    idx = np.arange(stop)
+    pred = _fit_predict(model, task, Xm, y, idx[:warmup][~is_cal[:warmup]], y_range)[:stop]
+    # (G, T) layout: the recursion runs along contiguous rows
+    cal = is_cal[:stop].astype(float)
+    x = np.ascontiguousarray(_loss_object(task, loss, B, pred, y[:stop]).values(grid).T)
+    x *= cal
+    steps = np.arange(warmup, stop)
+    rows = _new_rows()
+    n_infeasible = 0
+    for name, sch in methods:
+        if not isinstance(sch, _Decay | _Uniform):
+            raise DataError("refit_every=None supports uniform and decay weights only.")
+        rho = sch.rho if isinstance(sch, _Decay) else 1.0
+        # S_t = sum_{i < t} rho^(t - i) x_i, i.e. S_t = rho (S_{t-1} + x_{t-1})
+        S = lfilter([0.0, rho], [1.0, -rho], x, axis=1)[:, warmup:stop]
+        n_w = lfilter([0.0, rho], [1.0, -rho], cal)[warmup:stop]
+        sq = lfilter([0.0, rho * rho], [1.0, -rho * rho], cal)[warmup:stop]
+        c = solver.thresholds(n_w, np.ones_like(n_w), alpha, B, unit=rho == 1.0)
+        # S is nonincreasing along the grid: the first feasible index is the number of
+        # infeasible grid values; rows with none feasible get the last grid value
+        j = (S > c + solver._tolerance(n_w, B)).sum(axis=0)
+        feas = j < grid.size
+        lam = grid[np.minimum(j, grid.size - 1)]
+        real, size = _realised(task, loss, B, pred[steps], y[steps], lam)
+        n_infeasible += int((~feas).sum())
+        rows["step"].extend(steps.tolist())
+        rows["method"].extend([name] * steps.size)
+        rows["lambda_hat"].extend(lam.tolist())
+        rows["loss"].extend(real.tolist())
+        rows["size"].extend(size.tolist())
+        rows["feasible"].extend(feas.tolist())
+        rows["n_w"].extend(n_w.tolist())
+        ess = np.where(sq > 0, n_w**2 / np.where(sq > 0, sq, 1.0), 0.0)
+        rows["ess"].extend(ess.tolist())
+    return rows, n_infeasible

@@ -269,6 +269,13 @@ class ACDBayesResult(ResultBase):
         if kind == "trace":
             return az.plot_trace_dist(self.idata, var_names=[*self.names, "persistence"], **kwargs)
         if kind == "persistence":
+            # posterior of alpha + beta, the boundary alpha + beta = 1 marked, P(>= 1) titled
             pc = az.plot_dist(self.idata, var_names=["persistence"], **kwargs)
+            az.add_lines(pc, values=1.0)
+            title = f"alpha + beta: P(alpha + beta >= 1 | data) = {self.prob_infinite_mean:.3f}"
+            try:
+                pc.get_target("persistence", {}).set_title(title)
+            except (AttributeError, KeyError, TypeError, ValueError):  # pragma: no cover
+                pass  # a non-matplotlib ArviZ backend: keep ArviZ's own title
             return pc
         raise ValueError(f"kind must be 'trace' or 'persistence'; got {kind!r}.")

@@ -463,11 +463,15 @@ class ACD:
         self.spec = Spec(int(order[0]), int(order[1]), model == "log", exog_names)
         self.name = name
         self.notes: list[str] = []  # data warnings, copied into the result
-        self.x = check_durations(durations, name, self.dist, self.spec.log, self.notes)
+        self.x = np.array(check_durations(durations, name, self.dist, self.spec.log, self.notes))
+        self.x.flags.writeable = False  # a private copy, shared read-only with the result
         if Z is not None and Z.shape[0] != self.x.shape[0]:
             raise DataError(
                 f"exog has {Z.shape[0]} rows but there are {self.x.shape[0]} durations."
             )
+        if Z is not None:
+            Z = np.array(Z)
+            Z.flags.writeable = False
         self.Z = Z
         need = max(50, 10 * (self.spec.k + len(self.dist.names)))
         if self.x.shape[0] < need:

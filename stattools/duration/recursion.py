@@ -233,7 +233,7 @@ def _neg_terms(s: np.ndarray, x: np.ndarray, spec: Spec, dist: Innovation, shape
 
 def _state_ok(s: np.ndarray, spec: Spec) -> bool:
     if spec.log:
-        return bool(np.all(np.isfinite(s)) and s.max() < 700)
+        return bool(np.all(np.isfinite(s)) and s.max() < 700 and s.min() > -700)
     return bool(np.all(np.isfinite(s)) and s.min() > 0)
 
 
@@ -256,8 +256,29 @@ def negloglik(
 
     The recursion block of the gradient is analytic (adjoint filter); the shape block
     uses central differences of the density (no filter pass needed). A non-positive or
-    non-finite state gives ``(inf, nan)``.
+    non-finite state, or a non-finite value, gives ``(inf, nan)``: overflow at trial
+    points far from the optimum is expected, so floating-point warnings are silenced
+    here and the result is checked instead.
     """
+    with np.errstate(all="ignore"):
+        f, g = _negloglik(theta, shape, x, spec, dist, b, Z, grad, fused)
+    if not np.isfinite(f) or (grad and not np.all(np.isfinite(g))):
+        return np.inf, np.full(spec.k + len(shape), np.nan)
+    return f, g
+
+
+def _negloglik(
+    theta: np.ndarray,
+    shape: Sequence[float],
+    x: np.ndarray,
+    spec: Spec,
+    dist: Innovation,
+    b: float,
+    Z: np.ndarray | None = None,
+    grad: bool = True,
+    fused: bool = True,
+) -> tuple[float, np.ndarray]:
+    """Body of :func:`negloglik` (floating-point warnings not silenced)."""
     n = x.shape[0]
     kk = spec.k + len(shape)
     if (

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..core.exceptions import TuningWarning
 from ..core.resampling import as_seed_sequence, parallel_map
+from ..core.validation import check_option
 from ._common import bw_nrd0
 from .spaces import MetricSpace
 
@@ -177,8 +178,10 @@ def _cv_score(
     kernel: str,
     space: MetricSpace,
     folds: int,
-) -> float:
-    total, count, tried = 0.0, 0, 0
+) -> tuple[float, float]:
+    """Mean validation loss at bandwidth ``h`` and its standard error."""
+    losses: list[np.ndarray] = []
+    tried = 0
     for f in range(folds):
         va = np.flatnonzero(valid & (fold == f))
         if va.size == 0:
@@ -197,12 +200,12 @@ def _cv_score(
         )
         tried += va.size
         if ok.any():
-            d2 = space.dist2_pairs(Z[va][ok], preds[ok])
-            total += float(d2.sum())
-            count += int(ok.sum())
-    if tried == 0 or count < 0.5 * tried:
-        return np.inf
-    return total / count
+            losses.append(space.dist2_pairs(Z[va][ok], preds[ok]))
+    d2 = np.concatenate(losses) if losses else np.empty(0)
+    if tried == 0 or d2.size < 0.5 * tried:
+        return np.inf, np.inf
+    se = float(d2.std(ddof=1) / np.sqrt(d2.size)) if d2.size > 1 else np.inf
+    return float(d2.mean()), se
 
 
 def cv_bandwidth(
@@ -215,6 +218,7 @@ def cv_bandwidth(
     folds: int = 5,
     n_candidates: int = 10,
     max_validation: int = 50,
+    rule: str = "min",
     rng: Any = None,
     n_jobs: int = 1,
 ) -> tuple[float, dict[str, Any]]:
@@ -226,10 +230,17 @@ def cv_bandwidth(
     and fold are used (evenly spaced in x), which keeps the cost linear in n; each is
     scored by ``d^2(Y_j, l_hat(X_j))``. Candidates run over ``n_jobs``.
 
+    ``rule="min"`` (default) takes the minimiser; ``rule="1se"`` the largest candidate
+    whose mean loss is within one standard error of the smallest (Breiman et al. 1984).
+    When the loss curve is flat the minimiser can pick small, noisy bandwidths (less power,
+    occasionally a negative one-sided variance); the one-SE rule then picks large ones,
+    which risks smoothing bias at the cutoff. Check the sensitivity to the bandwidth.
+
     Returns the chosen bandwidth and a dict with ``candidates``, ``scores`` and ``rule``.
     Below ``2 * folds`` points on a side the rule falls back to ``bw.nrd0`` (Silverman),
     enlarged to the smallest candidate if needed, with a :class:`TuningWarning`.
     """
+    rule = check_option(rule, "rule", ("1se", "min"))
     x = np.asarray(x, dtype=float)
     order = np.argsort(x, kind="stable")
     x, Z = x[order], Z[order]
@@ -269,9 +280,23 @@ def cv_bandwidth(
         folds=folds,
     )
     with _single_thread_blas():  # many small matrix products: threads only add overhead
-        scores = np.array(parallel_map(score, list(cands), n_jobs=n_jobs, progress=False))
+        out = parallel_map(score, list(cands), n_jobs=n_jobs, progress=False)
+    scores = np.array([o[0] for o in out])
+    ses = np.array([o[1] for o in out])
     if not np.isfinite(scores).any():
         h = float(cands[-1])
-    else:
-        h = float(cands[int(np.nanargmin(np.where(np.isfinite(scores), scores, np.nan)))])
-    return h, {"candidates": cands, "scores": scores, "rule": "cv"}
+    elif rule == "min":
+        h = float(cands[int(np.argmin(scores))])
+    else:  # one-standard-error rule: the largest h within one SE of the minimum
+        best = int(np.argmin(scores))
+        limit = scores[best] + (ses[best] if np.isfinite(ses[best]) else 0.0)
+        h = float(cands[np.flatnonzero(scores <= limit).max()])
+    if np.isfinite(scores).any() and h in (cands[0], cands[-1]):
+        edge = "smallest" if h == cands[0] else "largest"
+        warnings.warn(
+            f"cross-validation chose the {edge} candidate bandwidth ({h:.4g}); the loss may "
+            "be flat or still falling. Check the sensitivity to a numeric bandwidth.",
+            TuningWarning,
+            stacklevel=3,
+        )
+    return h, {"candidates": cands, "scores": scores, "se": ses, "rule": f"cv ({rule})"}

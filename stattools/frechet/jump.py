@@ -208,8 +208,10 @@ def frechet_jump(
     space : str or MetricSpace, default "euclidean"
         ``"euclidean"``, ``"wasserstein"``, ``"spd"``, ``"correlation"``, ``"sphere"``,
         ``"laplacian"``, ``"compositions"`` or an instance from :mod:`stattools.frechet`.
-    bandwidth : "cv", "cv_cutoff" or float
-        ``h_F``. ``"cv"``: k-fold local cross-validation (see :func:`cv_bandwidth`).
+    bandwidth : "cv", "cv_1se", "cv_cutoff" or float
+        ``h_F``. ``"cv"``: k-fold local cross-validation, loss minimiser (see
+        :func:`cv_bandwidth`); ``"cv_1se"``: the largest bandwidth within one standard
+        error of the minimum.
         ``"cv_cutoff"`` scores validation points with the one-sided fits at the cutoff
         itself, as frechesTest does.
     undersmooth : float, default 0.9
@@ -266,7 +268,8 @@ def frechet_jump(
     the kernel constant ``S_K``, the ``lambda (1 - lambda)`` factor and the rejection on a
     variance jump alone follow the author's R code (frechesTest), as reconstructed in the
     stattools spec. Deviations: the cross-validation grid starts where both sides have at
-    least 10 points, and at most 50 validation points per side and fold are scored.
+    least 10 points, and at most 50 validation points per side and fold are scored;
+    ``"cv_1se"`` (one-standard-error rule) is a stattools addition.
 
     References
     ----------
@@ -305,12 +308,20 @@ def frechet_jump(
     n = xv.size
     warns: list[tuple[str, type]] = []
     if isinstance(bandwidth, str):
-        rule = check_option(bandwidth, "bandwidth", ("cv", "cv_cutoff"))
-        if rule == "cv":
+        rule = check_option(bandwidth, "bandwidth", ("cv", "cv_1se", "cv_cutoff"))
+        if rule in ("cv", "cv_1se"):
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 hF, info = cv_bandwidth(
-                    xv, Z, sp, cutoff=cutoff, kernel=kernel, folds=folds, rng=rng, n_jobs=n_jobs
+                    xv,
+                    Z,
+                    sp,
+                    cutoff=cutoff,
+                    kernel=kernel,
+                    folds=folds,
+                    rng=rng,
+                    n_jobs=n_jobs,
+                    rule="1se" if rule == "cv_1se" else "min",
                 )
             warns += [(str(w.message), w.category) for w in caught]
         else:

@@ -198,7 +198,8 @@ def dpmm(
         Chains run through :func:`stattools.core.resampling.parallel_map`.
     na_action : {"raise", "drop"}
     check : bool, default True
-        Check truncation adequacy and mixing (warnings below).
+        Check truncation adequacy, mixing and PyMC divergences (warnings below); False
+        skips all three (``converged`` is then None).
 
     Returns
     -------
@@ -319,7 +320,7 @@ def dpmm(
     if reference is not None:
         result = result.with_distances(reference)
     msgs: list[str] = []
-    if "divergences" in notes:
+    if check and "divergences" in notes:
         msgs.append(
             "PyMC reported divergent transitions: NUTS explores DP mixtures poorly "
             "(multimodal, label switching); use sampler='gibbs'."
@@ -330,7 +331,7 @@ def dpmm(
     for m in msgs:
         cls = TruncationWarning if m.startswith("truncation") else MixingWarning
         warnings.warn(m, cls, stacklevel=2)
-    converged = not any(not m.startswith("truncation") for m in msgs)
+    converged = not any(not m.startswith("truncation") for m in msgs) if check else None
     return result.with_status(tuple(msgs), converged)
 
 

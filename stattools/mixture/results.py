@@ -153,7 +153,7 @@ class DPMMResult(ResultBase):
             sampler=sampler, truncation=truncation, method=method, alpha_fixed=alpha_fixed,
         )  # fmt: skip
 
-    def with_status(self, warnings: tuple[str, ...], converged: bool) -> DPMMResult:
+    def with_status(self, warnings: tuple[str, ...], converged: bool | None) -> DPMMResult:
         """A copy carrying the warnings and convergence flag of the checks."""
         return replace(self, warnings=tuple(warnings), converged=converged)
 

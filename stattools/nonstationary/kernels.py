@@ -10,6 +10,9 @@ Two kinds of kernel objects live here, both small and stateless:
   the Newey-West (1994) automatic bandwidth rule.
 * :class:`Epanechnikov` is the smoothing kernel of the local-linear trend.
 
+These are standard econometric kernels, not taken from Palm and Nagler (2025), whose full
+text was not available.
+
 References
 ----------
 Newey, W. K. and West, K. D. (1994). Automatic lag selection in covariance matrix

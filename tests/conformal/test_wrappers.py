@@ -339,3 +339,76 @@ def test_best_f1_exact_equals_grid_and_multilabel_wrapper():
     res = st.conformal_multilabel(p, q, loss="best_f1", target_risk=0.2)
     assert res.calibration.loss_name == "1 - best F1"
     assert res.lambda_hat == st.crc(loss.values(grid), 0.2, lambdas=grid).lambda_hat
+
+
+def test_sequential_miscoverage_without_comparison():
+    df = _frame(150, seed=9)
+    run = st.conformal_sequential(
+        "y ~ x1",
+        data=df,
+        loss="miscoverage",
+        target_risk=0.2,
+        warmup=100,
+        compare=False,
+        refit_every=25,
+        progress=False,
+    )
+    assert run.methods == ["non-X CRC"]
+    fr = run.frame
+    assert set(fr["loss"].unique()) <= {0.0, 1.0}
+    np.testing.assert_allclose(fr["size"], 2 * fr["lambda_hat"])
+    # miscoverage lambda is the weighted quantile of past calibration residuals
+    import statsmodels.api as sm
+
+    t = 120
+    tr = np.arange(100)[np.arange(100) % 2 == 0]
+    X = sm.add_constant(df[["x1"]]).to_numpy()
+    beta = sm.OLS(df["y"].to_numpy()[tr], X[tr]).fit().params
+    cal = np.arange(t)[np.arange(t) % 2 == 1]
+    r = np.abs(df["y"].to_numpy()[cal] - X[cal] @ beta)
+    lam = st.split_conformal(r, level=0.8, weights=0.99 ** (t - cal)).lambda_hat
+    assert fr.loc[fr["step"] == t, "lambda_hat"].iloc[0] == pytest.approx(lam, rel=1e-10)
+
+
+def test_sequential_fixed_model_recursive_grid_equals_per_step_crc():
+    df = _frame(260, seed=10)
+    grid = np.linspace(0, 1, 51)
+    run = st.conformal_sequential(
+        "y ~ x1 + x2",
+        data=df,
+        loss="hinge",
+        bound=1.0,
+        target_risk=0.1,
+        weights=st.weights.decay(0.97),
+        warmup=100,
+        refit_every=None,
+        lambdas=grid,
+    )
+    import statsmodels.api as sm
+
+    X = sm.add_constant(df[["x1", "x2"]]).to_numpy()
+    y = df["y"].to_numpy()
+    idx = np.arange(len(df))
+    tr = idx[:100][idx[:100] % 2 == 0]
+    beta = sm.OLS(y[tr], X[tr]).fit().params
+    table = st.losses.interval_hinge(y - X @ beta, bound=1.0).values(grid)
+    for t in (100, 101, 180, 259):
+        cal = idx[:t][idx[:t] % 2 == 1]
+        for name, w in (("CRC", None), ("non-X CRC", 0.97 ** (t - cal))):
+            ref = st.crc(table[cal], 0.1, weights=w, lambdas=grid)
+            row = run.frame[(run.frame["step"] == t) & (run.frame["method"] == name)].iloc[0]
+            assert row["lambda_hat"] == ref.lambda_hat
+            np.testing.assert_allclose(row["n_w"], ref.n_w, rtol=1e-10)
+            np.testing.assert_allclose(row["ess"], ref.ess, rtol=1e-10)
+    assert run.refit_every == 0
+    with pytest.raises(st.DataError, match="uniform and decay"):
+        st.conformal_sequential(
+            "y ~ x1",
+            data=df,
+            bound=1.0,
+            warmup=100,
+            refit_every=None,
+            weights=st.weights.kernel(1.0),
+        )
+    with pytest.raises(st.DataError, match="needs lambdas"):
+        st.conformal_sequential("y ~ x1", data=df, loss="miscoverage", warmup=100, refit_every=None)

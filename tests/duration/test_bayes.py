@@ -27,4 +27,6 @@ def test_bayes_acd_tiny_posterior_is_near_the_qmle():
     ci = res.conf_int(0.9)
     assert ci.attrs["kind"] == "ETI" and (ci["lower"] < res.params).all()
     assert "P(alpha + beta >= 1 | data)" in res.summary().as_text()
-    assert res.plot() is not None and res.plot("persistence") is not None
+    assert res.plot() is not None
+    pc = res.plot("persistence")
+    assert "P(alpha + beta >= 1 | data)" in pc.get_target("persistence", {}).get_title()

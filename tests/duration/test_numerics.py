@@ -153,3 +153,18 @@ def test_weibull_and_gengamma_closed_forms():
     lam = Burr._lam(1.3, 0.4)
     mean = lam * 0.4 ** (-1 / c) * k * special.beta(k - 1 / c, 1 + 1 / c)
     assert mean == pytest.approx(1.0, rel=1e-12)
+
+
+@settings(deadline=None, max_examples=12)
+@given(
+    law=hst.sampled_from([Weibull, GeneralizedGamma, Burr]),
+    a=hst.floats(0.5, 3.0),
+    c=hst.floats(0.1, 0.45),
+)
+def test_unit_mean_for_any_shape(law, a, c):
+    shape = {Weibull: (a,), GeneralizedGamma: (a, 1 / c), Burr: (a, c * min(a, 1.0))}[law]
+    d = law(*shape)
+    mean = integrate.quad(lambda p: float(d.ppf(np.array([p]))[0]), 0, 1, limit=200)[0]
+    assert mean == pytest.approx(1.0, rel=1e-5)
+    p = np.array([0.05, 0.5, 0.95])
+    np.testing.assert_allclose(d.cdf(d.ppf(p)), p, atol=1e-9)

@@ -70,8 +70,11 @@ def test_local_spd_regression_with_formula_and_cv():
     x = gen.uniform(0, 1, 80)
     S = np.array([np.diag([np.exp(xi), np.exp(1 - xi)]) for xi in x])  # linear in the chart
     df = pd.DataFrame({"x": x, "S": pd.Series(list(S), dtype=object)})
-    fit = frechet_regression("S ~ x", data=df, space=SPD(metric="log_cholesky"), rng=0)
-    assert fit.bandwidth_rule == "cv"
+    from stattools.core.exceptions import TuningWarning
+
+    with pytest.warns(TuningWarning, match="candidate bandwidth"):  # exact fit: flat CV loss
+        fit = frechet_regression("S ~ x", data=df, space=SPD(metric="log_cholesky"), rng=0)
+    assert fit.bandwidth_rule == "cv" and fit.warnings
     np.testing.assert_allclose(
         fit.predict(pd.DataFrame({"x": [0.5]}))[0], np.exp(0.5) * np.eye(2), atol=1e-10
     )

@@ -340,3 +340,10 @@ def test_sphere_non_unique_mean_warns():
     Z = sp.validate(np.array([[1.0, 0.0], [-1.0, 0.0]]))
     with pytest.warns(ConvergenceWarning, match="not unique"):
         sp.weighted_mean(Z, np.array([1.0, 1.0]))
+
+
+def test_nearest_correlation_higham_example():
+    """Worked example of Higham (2002, IMA J. Numer. Anal. 22, 329-343), 4-digit values."""
+    A = np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0]])
+    ref = np.array([[1.0, 0.7607, 0.1573], [0.7607, 1.0, 0.7607], [0.1573, 0.7607, 1.0]])
+    np.testing.assert_allclose(Correlation().project(A), ref, atol=5e-5)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hst
 from scipy import stats
 
 import stattools as st
 from stattools.core.exceptions import DataError
+from stattools.mixture.gibbs import mixture_density_1d
 
 
 def test_pdf_matches_scipy_mixture():
@@ -81,3 +84,35 @@ def test_measure_is_immutable():
     assert "n_atoms=2" in repr(G)
     with pytest.raises(DataError, match="ground"):
         G.ground_points("scale")
+
+
+@settings(deadline=None, max_examples=20)
+@given(seed=hst.integers(0, 2**31 - 1), k=hst.integers(1, 12))
+def test_density_kernel_equals_dense_numpy(seed, k):
+    rng = np.random.default_rng(seed)
+    w = rng.dirichlet(np.ones(k), size=3)
+    mu = rng.normal(size=(3, k))
+    var = rng.uniform(0.01, 2.0, size=(3, k))
+    x = np.linspace(-4, 4, 17)
+    dense = np.einsum(
+        "sk,skg->sg", w, stats.norm.pdf(x[None, None, :], mu[..., None], np.sqrt(var)[..., None])
+    )
+    np.testing.assert_allclose(
+        mixture_density_1d(x, w, mu, var, 0.0), dense, rtol=1e-12, atol=1e-300
+    )
+    np.testing.assert_allclose(
+        mixture_density_1d(x, w, mu, var, 1e-14), dense, rtol=0, atol=k * 1e-14
+    )
+
+
+@settings(deadline=None, max_examples=20)
+@given(seed=hst.integers(0, 2**31 - 1), p=hst.sampled_from([1.0, 1.5, 2.0, 3.0]))
+def test_quantile_coupling_equals_lp(seed, p):
+    ot = pytest.importorskip("ot")
+    rng = np.random.default_rng(seed)
+    kg, kh = int(rng.integers(1, 9)), int(rng.integers(1, 9))
+    G = st.MixingMeasure(rng.dirichlet(np.ones(kg)), rng.normal(size=kg))
+    H = st.MixingMeasure(rng.dirichlet(np.ones(kh)), rng.normal(size=kh))
+    M = np.abs(G.atoms[:, 0][:, None] - H.atoms[:, 0][None, :])
+    ref = ot.emd2(np.asarray(G.weights), np.asarray(H.weights), M**p) ** (1 / p)
+    np.testing.assert_allclose(st.wasserstein(G, H, p=p), ref, rtol=1e-9, atol=1e-12)

@@ -133,6 +133,8 @@ def test_block_and_window_longer_than_the_data():
         st.mean_test("y ~ 1", data=d, lags=40)
     with pytest.raises(DataError, match="m must be below n/3"):
         st.trend("y ~ t", data=d, m=40)
+    with pytest.raises(DataError, match="local window"):
+        st.trend("y ~ t", data=_df(60), m=16)
     with pytest.warns(TuningWarning, match="clamped"):
         fit = st.trend("y ~ t", data=_df(200), bandwidth=0.01, n_resamples=49, rng=1)
     assert fit.bandwidth > 0.01 and fit.warnings
@@ -156,3 +158,21 @@ def test_bad_options_are_named():
         st.trend("y ~ year", data=d)
     with pytest.raises(DataError, match="n_resamples"):
         st.cusum_test("y ~ 1", data=d, n_resamples=0)
+
+
+def test_trend_multiplier_bands_and_full_region():
+    d = _df(300, seed=7)
+    d["y"] += np.sin(d["t"] / 40)
+    fit = st.trend("y ~ t", data=d, method="multiplier", bandwidth=0.15, n_resamples=199, rng=1)
+    assert fit.band_method == "multiplier" and fit.block >= 1 and fit.crit > 1.96
+    with pytest.warns(TuningWarning, match="boundary"):
+        full = st.trend("y ~ t", data=d, region="full", bandwidth=0.15, n_resamples=49, rng=1)
+    assert full.band()["time"].iloc[0] == 0.0
+
+
+def test_wald_multiplier_pvalue_agrees_with_chi2():
+    rng = np.random.default_rng(8)
+    n = 400
+    d = pd.DataFrame({"y": rng.normal(size=n), "g": np.repeat(["a", "b", "c", "d"], n // 4)})
+    r = st.mean_test("y ~ C(g)", data=d, lags=2, n_resamples=999, rng=3, block=1, multiplier="flat")
+    assert r.df == 3 and abs(r.pvalue - r.pvalue_normal) < 0.08

@@ -76,9 +76,11 @@ def test_auto_lags_and_lrv_equal_arch():
     assert res.lags == kern.Bartlett(e, force_int=True).bandwidth
 
 
-def test_politis_white_equals_arch():
+@pytest.mark.parametrize("n", [60, 800, 5000])
+@pytest.mark.parametrize("rho", [0.0, 0.7, 0.97])
+def test_politis_white_equals_arch(n, rho):
     boot = pytest.importorskip("arch.bootstrap")
-    e = _ar1(800, 0.7, np.random.default_rng(3))
+    e = _ar1(n, rho, np.random.default_rng(n))
     ref = boot.optimal_block_length(e).to_numpy()[0]
     np.testing.assert_allclose(politis_white(e), ref, rtol=1e-10)
 
