@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..core.exceptions import MixingWarning
 from ..core.lazy import lazy_import
 from ..core.resampling import as_seed_sequence
 from ..core.results import ResultBase
@@ -33,7 +34,7 @@ from ..core.validation import check_level
 if TYPE_CHECKING:  # pragma: no cover
     from .model import ACD
 
-__all__ = ["ACDBayesResult", "fit_bayes"]
+__all__ = ["ACDBayesResult", "fit_bayes", "mixing_messages"]
 
 
 def _make_ops(x: np.ndarray, Z, spec, dist, b: float, segments=None):
@@ -154,7 +155,36 @@ def fit_bayes(
     cols["persistence"] = sum(cols[nm] for nm in names[first : 1 + spec.p + spec.q])
     az = lazy_import("arviz")
     tree = az.from_dict({"posterior": cols})
-    return ACDBayesResult.from_tree(tree, names, model.x.shape[0], model.name, draws, chains, level)
+    msgs = mixing_messages(tree, names, chains)
+    return ACDBayesResult.from_tree(
+        tree, names, model.x.shape[0], model.name, draws, chains, level, warnings=tuple(msgs)
+    )
+
+
+def mixing_messages(tree: Any, names: list[str], chains: int) -> list[str]:
+    """Warn (``MixingWarning``) when the rank-normalised R-hat of any parameter exceeds 1.05.
+
+    Examples
+    --------
+    >>> import arviz as az
+    >>> g = np.random.default_rng(0)
+    >>> ok = az.from_dict({"posterior": {"a": g.normal(size=(2, 200))}})
+    >>> mixing_messages(ok, ["a"], 2)
+    []
+    """
+    if chains < 2:
+        return []
+    az = lazy_import("arviz")
+    rhat = az.rhat(tree).to_dataset()
+    worst = max(float(rhat[v].values) for v in names)
+    if worst < 1.05:
+        return []
+    m = (
+        f"the chains mix poorly (max R-hat = {worst:.3f} > 1.05); increase tune/draws "
+        "before reading the posterior."
+    )
+    warnings.warn(m, MixingWarning, stacklevel=3)
+    return [m]
 
 
 @dataclass(frozen=True, repr=False)
@@ -173,14 +203,19 @@ class ACDBayesResult(ResultBase):
     draws: int
     chains: int
     nobs: int
+    warnings: tuple[str, ...] = ()
     method: str = "Bayesian ACD (PyMC NUTS)"
     _conf_int_kind: str = "ETI"
 
     @classmethod
-    def from_tree(cls, tree, names, nobs, model_name, draws, chains, level=0.95) -> ACDBayesResult:
+    def from_tree(
+        cls, tree, names, nobs, model_name, draws, chains, level=0.95, warnings=()
+    ) -> ACDBayesResult:
         """Wrap a DataTree whose posterior holds ``names`` and ``persistence``."""
         check_level(level)
-        return cls(tree, tuple(names), str(model_name), int(draws), int(chains), int(nobs))
+        return cls(
+            tree, tuple(names), str(model_name), int(draws), int(chains), int(nobs), tuple(warnings)
+        )
 
     def _draws(self, name: str) -> np.ndarray:
         return np.asarray(self.idata.posterior[name].values, dtype=float).ravel()

@@ -6,6 +6,7 @@ infinite-mean (``pi > 1`` with ``E log(alpha eps + beta) < 0``) regions are admi
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from ..core.exceptions import (
     ConvergenceWarning,
     DataError,
     HessianWarning,
+    NonStationaryWarning,
     ZeroDurationWarning,
 )
 from ..core.validation import as_float_array, check_option, describe_positions
@@ -183,7 +185,8 @@ class _Problem:
         spec = self.spec
         if self.iq is not None:
             lo, hi = self.bounds[self.iq]
-            if not lo <= th[self.iq] <= hi:
+            v = th[self.iq]
+            if (lo is not None and v < lo) or (hi is not None and v > hi):
                 return False
         if spec.q > 1 and not spec.log:
             if th[1 + spec.p : 1 + spec.p + spec.q].sum() >= 1 - 1e-8:
@@ -612,7 +615,16 @@ class ACD:
             msgs.append(m)
         params = pd.Series(out.theta, index=names, dtype=float)
         cov = pd.DataFrame(V, index=names, columns=names)
-        return ACDResult.build(self, params, cov, out, cov_type, mats, tuple(msgs))
+        res = ACDResult.build(self, params, cov, out, cov_type, mats, tuple(msgs))
+        if res.gamma >= 0:  # ACD(1,1) only (NaN otherwise)
+            m = (
+                f"the fitted ACD(1,1) is not strictly stationary: mean log(alpha eps + beta) = "
+                f"{res.gamma:.4g} >= 0; the tail index is undefined and the asymptotics do "
+                "not apply (check the data, e.g. for trends or a missing diurnal adjustment)."
+            )
+            warnings.warn(m, NonStationaryWarning, stacklevel=2)
+            res = dataclasses.replace(res, warnings=(*res.warnings, m))
+        return res
 
 
 def acd(

@@ -329,6 +329,11 @@ class ACDResult(ResultBase):
                 f"Strictly stationary: {'yes' if g < 0 else 'no'} "
                 f"(mean log(alpha eps + beta) = {g:.4f})."
             )
+        else:
+            notes.append(
+                "Strict stationarity (mean log(alpha eps + beta) < 0) is checked for the "
+                "ACD(1,1) only; alpha + beta < 1 is sufficient for any order."
+            )
         if p.value < 1:
             notes.append(f"alpha + beta = {p.value:.4f} < 1: estimated mean duration is finite.")
         else:

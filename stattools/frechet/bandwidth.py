@@ -238,7 +238,18 @@ def cv_bandwidth(
 
     Returns the chosen bandwidth and a dict with ``candidates``, ``scores`` and ``rule``.
     Below ``2 * folds`` points on a side the rule falls back to ``bw.nrd0`` (Silverman),
-    enlarged to the smallest candidate if needed, with a :class:`TuningWarning`.
+    enlarged to the smallest candidate if needed, with a :class:`TuningWarning`; so does a
+    choice at either end of the candidate grid.
+
+    Examples
+    --------
+    >>> from stattools.frechet import Euclidean
+    >>> gen = np.random.default_rng(0)
+    >>> x = gen.uniform(-1, 1, 300)
+    >>> y = np.sin(3 * x) + (x >= 0) + gen.normal(0, 0.5, 300)
+    >>> h, info = cv_bandwidth(x, y[:, None], Euclidean(), cutoff=0.0, rng=0)
+    >>> round(h, 4), info["candidates"].size
+    (0.2634, 10)
     """
     rule = check_option(rule, "rule", ("1se", "min"))
     x = np.asarray(x, dtype=float)

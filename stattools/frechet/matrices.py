@@ -57,6 +57,12 @@ def nearest_correlation(
     """Higham's alternating projections (with Dykstra's correction) to the nearest correlation.
 
     Returns the matrix and whether the iteration converged.
+
+    Examples
+    --------
+    >>> C, ok = nearest_correlation(np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0]]))
+    >>> C.round(4)[0].tolist(), ok
+    ([1.0, 0.7607, 0.1573], True)
     """
     Y = (A + A.T) / 2
     dS = np.zeros_like(Y)

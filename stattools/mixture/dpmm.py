@@ -235,6 +235,14 @@ def dpmm(
     The posterior predictive density is the average over draws of sum_k w_k N(x | theta_k),
     exact under the truncated model.
 
+    Each sweep updates the labels, then alpha | z with the sticks integrated out (one slice
+    step in log alpha), Metropolis swaps of adjacent labels (Papaspiliopoulos and Roberts,
+    2008), the sticks and the atoms (see :mod:`stattools.mixture.gibbs`). The tests check
+    the sampler against the exact posterior obtained by enumerating set partitions (n = 6).
+    The number of occupied clusters mixes slowly (small clusters in the tails appear and
+    vanish rarely) and overestimates the number of components (Miller and Harrison, 2014);
+    ``n_clusters(kind="mtm")`` post-processes the draws.
+
     Not confirmed from the source: the default hyperparameters are this package's choice,
     not those of Guha, Ho and Nguyen (2023), whose simulation design could not be read.
 

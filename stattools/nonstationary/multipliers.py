@@ -22,7 +22,8 @@ kind               construction                                           a(k)
 
 Draws are generated in fixed chunks of :data:`CHUNK` columns, each from its own child
 seed (:func:`stattools.core.resampling.draw_chunks`), so results do not depend on
-``n_jobs``. Generation is vectorised: cumulative-sum differences (``"flat"``),
+``n_jobs``. Generation is vectorised: running moving sums (``"flat"``, and twice for the
+triangular ``"bartlett"`` taps),
 overlap-add convolution (``scipy.signal.oaconvolve``) for tapered moving averages,
 ``scipy.signal.lfilter`` for ``"ar"`` and fancy indexing for ``"block"``.
 
@@ -49,6 +50,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+import numba
 import numpy as np
 from scipy import signal
 
@@ -78,6 +80,25 @@ def _check_block(block: float) -> float:
     if not np.isfinite(b) or b < 1:
         raise DataError(f"block must be a number >= 1, got {block!r}.")
     return b
+
+
+@numba.njit(cache=True)
+def _moving_sums(z, length):  # pragma: no cover - compiled
+    """``out[i] = sum(z[i:i + length])`` row-wise, by running sums (O(1) per entry)."""
+    m, b = z.shape
+    n = m - length + 1
+    out = np.empty((n, b))
+    acc = np.zeros(b)
+    for i in range(length):
+        for j in range(b):
+            acc[j] += z[i, j]
+    for j in range(b):
+        out[0, j] = acc[j]
+    for i in range(1, n):
+        for j in range(b):
+            acc[j] += z[i + length - 1, j] - z[i - 1, j]
+            out[i, j] = acc[j]
+    return out
 
 
 class MultiplierScheme(ABC):
@@ -155,11 +176,8 @@ class MovingAverageMultiplier(MultiplierScheme):
 
     @staticmethod
     def _box(z: np.ndarray, length: int) -> np.ndarray:
-        """Moving sums of ``length`` consecutive rows (cumulative-sum differences)."""
-        cs = np.empty((z.shape[0] + 1, z.shape[1]))
-        cs[0] = 0.0
-        np.cumsum(z, axis=0, out=cs[1:])
-        return cs[length:] - cs[: z.shape[0] + 1 - length]
+        """Moving sums of ``length`` consecutive rows (running sums, one pass, numba)."""
+        return _moving_sums(np.ascontiguousarray(z), length)
 
     def draw(self, n: int, size: int, rng: np.random.Generator) -> np.ndarray:
         c = self.taps

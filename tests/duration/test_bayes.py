@@ -30,3 +30,17 @@ def test_bayes_acd_tiny_posterior_is_near_the_qmle():
     assert res.plot() is not None
     pc = res.plot("persistence")
     assert "P(alpha + beta >= 1 | data)" in pc.get_target("persistence", {}).get_title()
+
+
+def test_mixing_warning_for_disagreeing_chains():
+    import arviz as az
+
+    from stattools.core.exceptions import MixingWarning
+    from stattools.duration.bayes import mixing_messages
+
+    g = np.random.default_rng(1)
+    bad = az.from_dict({"posterior": {"a": g.normal(size=(2, 200)) + np.array([[0.0], [3.0]])}})
+    with pytest.warns(MixingWarning, match="R-hat"):
+        msgs = mixing_messages(bad, ["a"], 2)
+    assert len(msgs) == 1
+    assert mixing_messages(bad, ["a"], 1) == []

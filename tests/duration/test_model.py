@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 
@@ -15,6 +16,7 @@ from stattools.core.exceptions import (
     ConvergenceWarning,
     DataError,
     HessianWarning,
+    NonStationaryWarning,
     ZeroDurationWarning,
 )
 from stattools.duration import ACD, ACDResult
@@ -294,3 +296,30 @@ def test_groups_restart_the_recursion():
     assert np.isfinite(t.statistic)
     with pytest.raises(DataError, match="contiguous"):
         st.acd("duration ~ 1", data=df.assign(day=np.tile([1, 2], 750)), groups="day")
+
+
+def test_nonstationary_estimate_warns(monkeypatch, sim):
+    import stattools.duration.model as model_mod
+
+    real = model_mod.fit_engine
+
+    def fake(*args, **kwargs):  # an estimate in the explosive region E log A > 0
+        out = real(*args, **kwargs)
+        return dataclasses.replace(out, theta=np.array([1e-6, 5.0, 0.9]))
+
+    monkeypatch.setattr(model_mod, "fit_engine", fake)
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        res = ACD(sim["duration"].to_numpy()).fit()
+    assert NonStationaryWarning in {w.category for w in rec}
+    assert res.gamma > 0 and any("not strictly stationary" in w for w in res.warnings)
+
+
+def test_arch_type_order_1_0():
+    sim = st.simulate_acd(3000, omega=0.3, alpha=0.5, beta=(), rng=1)
+    res = st.acd("duration ~ 1", data=sim, order=(1, 0))
+    assert list(res.params.index) == ["omega", "alpha[1]"]
+    assert np.all(np.abs((res.params.to_numpy() - [0.3, 0.5]) / res.bse.to_numpy()) < 4)
+    out = fit_engine(res.x, None, res._model.spec, res.dist, res._model.b, restricted=True)
+    assert out.theta[1] == pytest.approx(1.0, abs=1e-14)
+    assert res.test_infinite_mean(method="qlr").statistic < -5

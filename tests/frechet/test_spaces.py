@@ -347,3 +347,16 @@ def test_nearest_correlation_higham_example():
     A = np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0]])
     ref = np.array([[1.0, 0.7607, 0.1573], [0.7607, 1.0, 0.7607], [0.1573, 0.7607, 1.0]])
     np.testing.assert_allclose(Correlation().project(A), ref, atol=5e-5)
+
+
+def test_importing_the_family_stays_light():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, stattools.frechet; "
+        "print([m for m in ('matplotlib', 'sklearn', 'ot', 'pymc', 'arviz', 'dask') "
+        "if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -359,3 +359,42 @@ def test_pymc_and_gibbs_agree_on_predictive_density():
     a = fp.predictive_density(x)["mean"].to_numpy()
     b = fg.predictive_density(x)["mean"].to_numpy()
     assert _l1(a, b, x) < TOL["pymc_l1"]
+
+
+def _log_marginal_niw(y, k0, nu0, psi0):
+    """log m(Y) under NIW(0, k0, nu0, psi0) (Murphy, 2007, eq. 266)."""
+    n, d = y.shape
+    ybar = y.mean(0)
+    S = (y - ybar).T @ (y - ybar)
+    kn, nun = k0 + n, nu0 + n
+    psin = psi0 + S + k0 * n / kn * np.outer(ybar, ybar)
+    from scipy.special import multigammaln
+
+    return (
+        -n * d / 2 * math.log(math.pi) + multigammaln(nun / 2, d) - multigammaln(nu0 / 2, d)
+        + nu0 / 2 * np.linalg.slogdet(psi0)[1] - nun / 2 * np.linalg.slogdet(psin)[1]
+        + d / 2 * math.log(k0 / kn)
+    )  # fmt: skip
+
+
+def test_niw_gibbs_matches_exact_partition_enumeration():
+    y_raw = np.array([[0.0, 0.1], [0.3, -0.2], [0.1, 0.4], [2.5, 2.0], [2.9, 2.6]])
+    fit = st.dpmm("a + b ~ 1", pd.DataFrame(y_raw, columns=["a", "b"]), truncation=25,
+                  alpha=1.0, chains=2, draws=10_000, tune=500, rng=5, check=False)  # fmt: skip
+    y = (y_raw - y_raw.mean(0)) / y_raw.std(0)
+    psi0 = 0.1 * np.eye(2)
+    logp, sizes = [], []
+    for part in _set_partitions(5):
+        lp = sum(gammaln(len(c)) + _log_marginal_niw(y[c], 0.02, 4.0, psi0) for c in part)
+        logp.append(lp)
+        sizes.append(len(part))
+    p = np.exp(np.array(logp) - max(logp))
+    pk = np.bincount(sizes, weights=p / p.sum())
+    nc = fit.idata["posterior"]["n_clusters"].values
+    for k in range(1, 6):
+        ind = (nc == k).astype(float)
+        assert abs(ind.mean() - pk[k]) <= TOL["enumeration_z"] * _batch_se(ind) + 1e-3, (
+            k,
+            ind.mean(),
+            pk[k],
+        )

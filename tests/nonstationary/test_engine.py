@@ -162,3 +162,16 @@ def test_results_do_not_depend_on_n_jobs():
     ta = st.trend("y ~ t", data=df, bandwidth=0.2, n_resamples=300, rng=3)
     tb = st.trend("y ~ t", data=df, bandwidth=0.2, n_resamples=300, rng=3, n_jobs=2)
     assert ta.crit == tb.crit
+
+
+@pytest.mark.parametrize("taper", ["flat", "bartlett", "parzen"])
+@pytest.mark.parametrize("block", [1, 2, 5, 6.6])
+def test_moving_average_draws_equal_direct_convolution(taper, block):
+    from scipy import signal
+
+    scheme = MovingAverageMultiplier(block, taper)
+    v = scheme.draw(40, 3, np.random.default_rng(1))
+    c = scheme.taps
+    z = np.random.default_rng(1).standard_normal((40 + c.size - 1, 3))
+    ref = signal.convolve(z, c[:, None], mode="valid") if c.size > 1 else z
+    np.testing.assert_allclose(v, ref, atol=1e-12)

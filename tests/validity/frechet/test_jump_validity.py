@@ -4,6 +4,11 @@ Designs: :func:`stattools.frechet.simulate_jump_design` (X ~ U(0, 1), c = 0.5,
 ``undersmooth=0.8``, cross-validated h_F). Size at n = 200, power at n = 500. Invalid
 results (a non-positive variance estimate at a small cross-validated bandwidth) count as
 non-rejections, which can only make the test look more conservative.
+
+Observed with the full-size study (2026-11-24, same seeds scheme, R = 400 at n = 200 and
+R = 200 at n = 500): size at n = 200 / n = 500 - density 0.038 (37 invalid) / 0.060,
+covariance 0.048 / 0.030, network 0.053 / 0.065; power at n = 500 - density (jump 1.5)
+0.965, covariance (jump 0.7) 0.965, network (jump 0.3) 0.995.
 """
 
 from __future__ import annotations
