@@ -35,13 +35,28 @@ def _sup_draws(v: np.ndarray, w: np.ndarray, scale: np.ndarray, se: np.ndarray) 
 
 
 def _studentised_draws(
-    v: np.ndarray, w: np.ndarray, scale: np.ndarray, a: np.ndarray, m: int, floor: float
+    v: np.ndarray,
+    w: np.ndarray,
+    scale: np.ndarray,
+    kc: np.ndarray,
+    kc_avg: np.ndarray,
+    wp: np.ndarray,
+    m: int,
+    floor: float,
 ) -> np.ndarray:
-    """max_u |D*(u)| / se*(u), with se* re-estimated from each draw's own local LRV."""
+    """max_u |D*(u)| / se*(u), with se* re-estimated from each draw's own local LRV.
+
+    The LRV of a draw goes through the same coarse-grid operator as the data's
+    (local-linear, local average where that is not positive).
+    """
     eps = scale[:, None] * v
     d = w @ eps
     q2, _ = block_differences(eps, m, order=2)
-    se2 = np.maximum(a @ q2, floor)
+    s2c = kc @ q2
+    bad = s2c <= 0
+    if bad.any():
+        s2c[bad] = (kc_avg @ q2)[bad]
+    se2 = np.maximum(wp @ np.maximum(s2c, floor), floor)
     return np.max(np.abs(d) / np.sqrt(se2), axis=0)
 
 
@@ -81,7 +96,8 @@ class TrendResult(ResultBase):
         Simultaneous critical value (``level`` quantile of ``max |D*| / se``).
     level : float
     bandwidth : float
-        Bandwidth as a fraction of the time span (``bandwidth_time`` in time units).
+        Bandwidth as a fraction of the time span (``bandwidth_time`` in time units;
+        days for datetime time columns).
     m, tau : int, float
         Window and smoothing fraction of the local long-run variance.
     lrv : ndarray
@@ -128,10 +144,10 @@ class TrendResult(ResultBase):
         return pd.Series(np.asarray(self.se), index=self._labels())
 
     def _labels(self) -> list[str]:
-        return [
-            f"mu({t:g})" if isinstance(t, int | float | np.number) else f"mu({t})"
-            for t in self.grid
-        ]
+        g = np.asarray(self.grid)
+        if np.issubdtype(g.dtype, np.datetime64):
+            return [f"mu({pd.Timestamp(t).isoformat()})" for t in g]
+        return [f"mu({t:g})" for t in g.astype(float)]
 
     def band(self, kind: str = "simultaneous") -> pd.DataFrame:
         """Band at the grid: columns ``time, estimate, lower, upper``.
@@ -263,9 +279,12 @@ def _grid(grid, u: np.ndarray, t: np.ndarray, lo: float, hi: float) -> np.ndarra
         return inside if inside.size <= MAX_GRID else np.linspace(lo, hi, MAX_GRID)
     if isinstance(grid, int | np.integer) and not isinstance(grid, bool):
         return np.linspace(lo, hi, check_int(grid, "grid", 10))
-    g = np.asarray(grid, dtype=float)
-    span = float(t[-1] - t[0])
-    gu = (g - float(t[0])) / span
+    if np.issubdtype(np.asarray(t).dtype, np.datetime64):
+        g = (pd.to_datetime(np.asarray(grid)) - pd.Timestamp(t[0])).total_seconds().to_numpy()
+        gu = g / float((t[-1] - t[0]) / np.timedelta64(1, "s"))
+    else:
+        g = np.asarray(grid, dtype=float)
+        gu = (g - float(t[0])) / float(t[-1] - t[0])
     if np.any(gu < lo - 1e-12) or np.any(gu > hi + 1e-12):
         raise DataError("grid times must lie inside the band region (see region=).")
     return gu
@@ -406,7 +425,8 @@ def trend(
             f"trend formula {formula!r}: the right-hand side must name the time column; "
             f"{tname!r} is not a column of data."
         )
-    s = prepare(formula, data, time=tname, na_action=na_action, sort=sort)
+    # the design is the response alone (formulaic cannot expand datetime columns)
+    s = prepare(f"{lhs.strip()} ~ 1", data, time=tname, na_action=na_action, sort=sort)
     n = s.n
     if n < 50:
         raise DataError(f"trend needs at least 50 observations; got {n}.")
@@ -473,8 +493,9 @@ def trend(
     kc, idx, lam = _lrv_operator(s.u, n, m, tau)
     q2 = block_differences(s.y - s.y.mean(), m, order=2)[0]
     s2c = kc @ q2
+    kc_avg = _lrv_operator(s.u, n, m, tau, linear=False)[0]
     if np.any(s2c <= 0):  # local-linear smoothing can dip below zero: use local averages
-        s2c = np.where(s2c > 0, s2c, _lrv_operator(s.u, n, m, tau, linear=False)[0] @ q2)
+        s2c = np.where(s2c > 0, s2c, kc_avg @ q2)
     s2 = s2c[idx] * (1 - lam) + s2c[idx + 1] * lam
     floor = 1e-8 * float(np.var(s.y))
     if np.any(s2 < floor):
@@ -490,10 +511,11 @@ def trend(
     if method == "gaussian":
         scheme: MultiplierScheme = MovingAverageMultiplier(1, taper="flat")
         blk = 1.0
-        a = _interp_rows(w**2, idx, lam, kc.shape[0]) @ kc
+        wp = _interp_rows(w**2, idx, lam, kc.shape[0])
         fn = partial(
-            _studentised_draws, w=w, scale=np.sqrt(s2), a=a, m=m, floor=floor * 1e-8 + 1e-300
-        )
+            _studentised_draws, w=w, scale=np.sqrt(s2), kc=kc, kc_avg=kc_avg, wp=wp, m=m,
+            floor=floor,
+        )  # fmt: skip
     else:
         resid = s.y - fitted
         blk = select_block(resid, centred=True)["block"] if block == "auto" else float(block)
@@ -504,10 +526,13 @@ def trend(
     draws = resample(fn, n, b, scheme, rng, n_jobs=n_jobs, backend=backend, progress=progress)
     crit = float(np.quantile(draws, level))
     t0, t1 = s.time[0], s.time[-1]
-    span = t1 - t0
-    numeric = np.issubdtype(np.asarray(s.time).dtype, np.number)
-    grid_t = (float(t0) + gu * float(span)) if numeric else (t0 + gu * span)
-    h_time = h * float(span) if numeric else h
+    if np.issubdtype(np.asarray(s.time).dtype, np.datetime64):
+        span_s = float((t1 - t0) / np.timedelta64(1, "s"))
+        grid_t = np.asarray(pd.Timestamp(t0) + pd.to_timedelta(gu * span_s, unit="s"))
+        h_time = h * span_s / 86400.0  # days
+    else:
+        grid_t = float(t0) + gu * float(t1 - t0)
+        h_time = h * float(t1 - t0)
     lrv_grid = np.interp(gu, s.u, s2)
     return TrendResult(
         grid=readonly(np.asarray(grid_t)), estimate=readonly(est), se=readonly(se), crit=crit,

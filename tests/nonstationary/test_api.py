@@ -176,3 +176,17 @@ def test_wald_multiplier_pvalue_agrees_with_chi2():
     d = pd.DataFrame({"y": rng.normal(size=n), "g": np.repeat(["a", "b", "c", "d"], n // 4)})
     r = st.mean_test("y ~ C(g)", data=d, lags=2, n_resamples=999, rng=3, block=1, multiplier="flat")
     assert r.df == 3 and abs(r.pvalue - r.pvalue_normal) < 0.08
+
+
+def test_datetime_time_columns():
+    rng = np.random.default_rng(0)
+    d = pd.DataFrame(
+        {"date": pd.date_range("2000-01-01", periods=120, freq="D"), "y": rng.normal(size=120)}
+    )
+    fit = st.trend("y ~ date", data=d, bandwidth=0.2, n_resamples=49, rng=1)
+    band = fit.band()
+    assert np.issubdtype(band["time"].dtype, np.datetime64)
+    assert fit.bandwidth_time == pytest.approx(0.2 * 119)
+    assert fit.params.index[0].startswith("mu(2000-")
+    r = st.cusum_test("y ~ 1", data=d, time="date", n_resamples=49, rng=1)
+    assert isinstance(r.break_time, np.datetime64 | pd.Timestamp)
