@@ -103,6 +103,21 @@ def cases() -> list[Case]:
         )  # fmt: skip
     )
 
+    def ours_cusum_block():
+        return st.cusum_test("y ~ 1", data=df2, n_resamples=999, rng=1, multiplier="block")
+
+    out.append(
+        Case(
+            "cusum_test: B = 999, n = 10^5, block multipliers (fused kernel)",
+            ours_cusum_block,
+            peer_cusum,
+            "arch MovingBlockBootstrap",
+            check_cusum,
+            repeat=2,
+            note="one normal per block and draw; same block length as the peer",
+        )  # fmt: skip
+    )
+
     # ---------------------------------------------------------------- HAC mean test
     n3 = 1_000_000
     y3 = 1 + rng.normal(size=n3) * np.linspace(0.5, 2, n3)

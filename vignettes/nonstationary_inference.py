@@ -160,9 +160,10 @@ sens.pivot(index="block", columns="series", values="pvalue")
 # %% [markdown]
 # The trend band depends on the window `m` of the local long-run variance in the same way:
 # small windows under-estimate the long-run variance of positively dependent errors and
-# give narrower, over-confident bands; the default `m = ceil(2 n^(1/3))` sits on the
-# conservative side of that trade-off. (The bandwidth is fixed at 0.25 here so that every
-# window fits inside the smoothing window, `n h >= 2 m`.)
+# give narrower, over-confident bands, while large windows make the estimate noisier (the
+# studentised band widens to account for that noise). The default is `m = ceil(2 n^(1/3))`.
+# (The bandwidth is fixed at 0.25 here so that every window fits inside the smoothing
+# window, `n h >= 2 m`.)
 
 # %%
 windows_m = [3, 6, 12, 20] if FAST else [3, 4, 6, 8, 10, 12, 16, 20]

@@ -103,7 +103,17 @@ def predict_local(
     use = np.ones(n, bool) if train is None else np.asarray(train, bool)
     order = np.argsort(x0, kind="stable")
     flat = Z.reshape(Z.shape[0], -1)
-    for start in range(0, m, block):
+    with _single_thread_blas():  # many small products: BLAS threads only add overhead
+        _predict_blocks(
+            x_train, Z, flat, x0, h, kid, lab, lab0, use, order, block, space, exact, preds, ok
+        )
+    return preds, ok
+
+
+def _predict_blocks(
+    x_train, Z, flat, x0, h, kid, lab, lab0, use, order, block, space, exact, preds, ok
+) -> None:
+    for start in range(0, x0.size, block):
         idx = order[start : start + block]
         xb = np.ascontiguousarray(x0[idx], dtype=float)
         lo = np.searchsorted(x_train, xb.min() - h, side="left")
@@ -129,7 +139,6 @@ def predict_local(
             for j, r in zip(gi, Wg):
                 nz = r != 0
                 preds[j] = space.weighted_mean(Z[lo:hi][nz], r[nz])
-    return preds, ok
 
 
 def _single_thread_blas():

@@ -34,11 +34,25 @@ def global_weights(X: np.ndarray, x0: np.ndarray) -> np.ndarray:
 
 
 def _global_predict(X: np.ndarray, Z: np.ndarray, x0: np.ndarray, sp: MetricSpace) -> np.ndarray:
-    W = global_weights(X, x0) / X.shape[0]
     if sp.hilbert:
+        # n^-1 sum_i s_in Z_i = Zbar + (x - Xbar)' Sigma^-1 C with C = n^-1 sum (X_i - Xbar) Z_i,
+        # so no (m x n) weight matrix is formed
         flat = Z.reshape(Z.shape[0], -1)
-        return sp.project_rows((W @ flat).reshape(x0.shape[0], *Z.shape[1:]))
-    return np.stack([sp.weighted_mean(Z, w) for w in W])
+        xbar = X.mean(axis=0)
+        Xc = X - xbar
+        S = Xc.T @ Xc / X.shape[0]
+        C = Xc.T @ flat / X.shape[0]
+        try:
+            B = np.linalg.solve(S, C)
+        except np.linalg.LinAlgError:
+            raise DataError("the predictors are collinear (singular covariance matrix).") from None
+        lin = flat.mean(axis=0) + (x0 - xbar) @ B
+        return sp.project_rows(lin.reshape(x0.shape[0], *Z.shape[1:]))
+    out = []
+    for start in range(0, x0.shape[0], 256):
+        W = global_weights(X, x0[start : start + 256]) / X.shape[0]
+        out.extend(sp.weighted_mean(Z, w) for w in W)
+    return np.stack(out)
 
 
 def predict_elements(res: FrechetRegressionResult, x0: np.ndarray) -> np.ndarray:

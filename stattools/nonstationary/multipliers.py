@@ -219,10 +219,21 @@ class BlockMultiplier(MultiplierScheme):
 
     kind = "block"
 
-    def draw(self, n: int, size: int, rng: np.random.Generator) -> np.ndarray:
+    def draw_compact(
+        self, n: int, size: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """Block values ``z`` (``(n // l + 2, size)``), offsets and ``l``; ``V_i = z[(i + off) // l]``.
+
+        Statistics that can use blocks directly (the CUSUM kernel) avoid the ``(n, size)``
+        matrix; :meth:`draw` expands the same draws, so both paths give identical results.
+        """
         length = max(int(round(self.block)), 1)
         z = rng.standard_normal((n // length + 2, size))
         offset = rng.integers(0, length, size=size)
+        return z, offset, length
+
+    def draw(self, n: int, size: int, rng: np.random.Generator) -> np.ndarray:
+        z, offset, length = self.draw_compact(n, size, rng)
         idx = (np.arange(n)[:, None] + offset[None, :]) // length
         return np.take_along_axis(z, idx, axis=0)
 
@@ -312,9 +323,14 @@ def multipliers(
     return np.hstack(parts)
 
 
-def _run_chunk(task: tuple[int, Any], scheme: MultiplierScheme, n: int, stat: Callable) -> Any:
+def _run_chunk(
+    task: tuple[int, Any], scheme: MultiplierScheme, n: int, stat: Callable, compact: bool
+) -> Any:
     size, seed = task
-    return stat(scheme.draw(n, size, np.random.default_rng(seed)))
+    gen = np.random.default_rng(seed)
+    if compact:
+        return stat(scheme.draw_compact(n, size, gen))  # type: ignore[attr-defined]
+    return stat(scheme.draw(n, size, gen))
 
 
 def resample(
@@ -327,13 +343,16 @@ def resample(
     n_jobs: int = 1,
     backend: str | None = None,
     progress: bool | None = None,
+    compact: bool = False,
 ) -> np.ndarray:
     """Apply ``stat`` to each chunk of multipliers and stack the results along axis -1.
 
     ``stat`` maps an ``(n, size)`` multiplier matrix to an array whose last axis has
-    ``size`` entries (one per draw); it must be picklable for ``n_jobs != 1``.
+    ``size`` entries (one per draw); it must be picklable for ``n_jobs != 1``. With
+    ``compact=True`` (block multipliers only) ``stat`` receives
+    :meth:`BlockMultiplier.draw_compact` instead of the expanded matrix.
     """
     tasks = draw_chunks(rng, int(n_resamples), chunk=CHUNK)
-    fn = partial(_run_chunk, scheme=scheme, n=int(n), stat=stat)
+    fn = partial(_run_chunk, scheme=scheme, n=int(n), stat=stat, compact=compact)
     out = parallel_map(fn, tasks, n_jobs=n_jobs, backend=backend, progress=progress)
     return np.concatenate(out, axis=-1)

@@ -202,3 +202,27 @@ def test_anova_bootstrap_pvalue():
     assert res.n_resamples == 199 and "bootstrap" in res.method
     assert res.statistic == asym.statistic
     assert abs(res.pvalue - asym.pvalue) < 0.25
+
+
+def test_global_weights_form_equals_closed_form(rng):
+    """The explicit weights s_in (non-Hilbert path) equal the closed-form OLS-type path."""
+    from stattools.frechet import Euclidean
+    from stattools.frechet.regression import _global_predict, global_weights
+
+    X = rng.normal(size=(30, 2))
+    Z = rng.normal(size=(30, 3))
+    x0 = rng.normal(size=(4, 2))
+    W = global_weights(X, x0)
+    np.testing.assert_allclose(W.mean(axis=1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(_global_predict(X, Z, x0, Euclidean()), W @ Z / 30, rtol=1e-10)
+
+
+def test_global_sphere_regression(rng):
+    x = rng.uniform(0, 1, 40)
+    ang = 0.6 * x + rng.normal(0, 0.05, 40)
+    Y = np.c_[np.cos(ang), np.sin(ang)]
+    fit = frechet_regression(y=Y, x=x, space=Sphere(), method="global")
+    pred = fit.predict([0.0, 1.0])
+    np.testing.assert_allclose(np.linalg.norm(pred, axis=1), 1.0)
+    np.testing.assert_allclose(np.arctan2(pred[:, 1], pred[:, 0]), [0.0, 0.6], atol=0.06)
+    assert 0.5 < fit.r2 < 1

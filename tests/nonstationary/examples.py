@@ -28,4 +28,4 @@ def _cusum_classical():
 
 @register(TrendResult)
 def _trend():
-    return st.trend("y ~ t", data=_series(), bandwidth=0.2, n_resamples=99, rng=1)
+    return st.trend("y ~ t", data=_series(), bandwidth=0.3, n_resamples=99, rng=1)

@@ -183,10 +183,10 @@ def test_datetime_time_columns():
     d = pd.DataFrame(
         {"date": pd.date_range("2000-01-01", periods=120, freq="D"), "y": rng.normal(size=120)}
     )
-    fit = st.trend("y ~ date", data=d, bandwidth=0.2, n_resamples=49, rng=1)
+    fit = st.trend("y ~ date", data=d, bandwidth=0.3, n_resamples=49, rng=1)
     band = fit.band()
     assert np.issubdtype(band["time"].dtype, np.datetime64)
-    assert fit.bandwidth_time == pytest.approx(0.2 * 119)
+    assert fit.bandwidth_time == pytest.approx(0.3 * 119)
     assert fit.params.index[0].startswith("mu(2000-")
     r = st.cusum_test("y ~ 1", data=d, time="date", n_resamples=49, rng=1)
     assert isinstance(r.break_time, np.datetime64 | pd.Timestamp)

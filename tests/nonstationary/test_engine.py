@@ -175,3 +175,20 @@ def test_moving_average_draws_equal_direct_convolution(taper, block):
     z = np.random.default_rng(1).standard_normal((40 + c.size - 1, 3))
     ref = signal.convolve(z, c[:, None], mode="valid") if c.size > 1 else z
     np.testing.assert_allclose(v, ref, atol=1e-12)
+
+
+@pytest.mark.parametrize("center", ["global", "sequential"])
+def test_block_fast_path_equals_expanded_multipliers(center):
+    from functools import partial
+
+    from stattools.nonstationary.cusum import _bridge_draws
+    from stattools.nonstationary.multipliers import resample
+
+    y = np.random.default_rng(3).normal(size=250)
+    res = st.cusum_test(
+        "y ~ 1", data=pd.DataFrame({"y": y}), n_resamples=300, rng=4, block=6,
+        multiplier="block", center=center, lags=0,
+    )  # fmt: skip
+    yc, c, d = _centring(y, center, res.k_hat)
+    slow = resample(partial(_bridge_draws, y=yc, c=c, d=d, row=0), 250, 300, BlockMultiplier(6), 4)
+    np.testing.assert_allclose(res.null_distribution * res.sigma, slow, rtol=1e-12)
