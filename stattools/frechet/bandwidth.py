@@ -103,10 +103,10 @@ def predict_local(
     use = np.ones(n, bool) if train is None else np.asarray(train, bool)
     order = np.argsort(x0, kind="stable")
     flat = Z.reshape(Z.shape[0], -1)
-    with _single_thread_blas():  # many small products: BLAS threads only add overhead
-        _predict_blocks(
-            x_train, Z, flat, x0, h, kid, lab, lab0, use, order, block, space, exact, preds, ok
-        )
+    # callers wrap whole fits in single_thread_blas() once (re-entering it per call is costly)
+    _predict_blocks(
+        x_train, Z, flat, x0, h, kid, lab, lab0, use, order, block, space, exact, preds, ok
+    )
     return preds, ok
 
 
@@ -141,7 +141,8 @@ def _predict_blocks(
                 preds[j] = space.weighted_mean(Z[lo:hi][nz], r[nz])
 
 
-def _single_thread_blas():
+def single_thread_blas():
+    """Limit BLAS to one thread: many small matrix products run faster without threads."""
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn/scipy stacks
@@ -299,7 +300,7 @@ def cv_bandwidth(
         space=space,
         folds=folds,
     )
-    with _single_thread_blas():  # many small matrix products: threads only add overhead
+    with single_thread_blas():  # many small matrix products: threads only add overhead
         out = parallel_map(score, list(cands), n_jobs=n_jobs, progress=False)
     scores = np.array([o[0] for o in out])
     ses = np.array([o[1] for o in out])

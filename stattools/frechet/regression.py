@@ -11,7 +11,7 @@ import pandas as pd
 from ..core.exceptions import DataError
 from ..core.validation import check_option
 from ._common import _check_kernel, resolve_inputs, resolve_space
-from .bandwidth import cv_bandwidth, predict_local
+from .bandwidth import cv_bandwidth, predict_local, single_thread_blas
 from .results import FrechetRegressionResult
 from .spaces import MetricSpace
 
@@ -65,14 +65,15 @@ def predict_elements(res: FrechetRegressionResult, x0: np.ndarray) -> np.ndarray
     if res.kind == "global":
         return _global_predict(np.asarray(res.x), np.asarray(res.Z), x0, res.space)
     o = np.argsort(res.x[:, 0], kind="stable")
-    preds, ok = predict_local(
-        np.asarray(res.x[o, 0]),
-        np.asarray(res.Z[o]),
-        x0[:, 0],
-        res.bandwidth,
-        res.kernel,
-        res.space,
-    )
+    with single_thread_blas():
+        preds, ok = predict_local(
+            np.asarray(res.x[o, 0]),
+            np.asarray(res.Z[o]),
+            x0[:, 0],
+            res.bandwidth,
+            res.kernel,
+            res.space,
+        )
     if not ok.all():
         raise DataError(
             f"the local fit is undefined at {int((~ok).sum())} new x value(s): fewer than 3 "
@@ -188,7 +189,8 @@ def frechet_regression(
             if not (np.isfinite(h) and h > 0):
                 raise DataError(f"bandwidth must be 'cv' or a positive number, got {bandwidth!r}.")
         o = np.argsort(xv, kind="stable")
-        preds, ok = predict_local(xv[o], Z[o], xv, h, kernel, sp)
+        with single_thread_blas():
+            preds, ok = predict_local(xv[o], Z[o], xv, h, kernel, sp)
         if not ok.all():
             raise DataError(
                 f"bandwidth {h:.4g} is too small: the local fit is undefined at "
