@@ -27,6 +27,9 @@ def render(py: Path) -> tuple[Path, float]:
     out_tables = BUILD / "tables" / py.stem
     out_tables.mkdir(parents=True, exist_ok=True)
     os.environ["STATTOOLS_OUTPUT"] = str(out_tables)
+    # the kernel inherits our environment: figures must render inline, not to Agg
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    os.environ.pop("STATTOOLS_FAST", None)
     nb = jupytext.read(py)
     nb.metadata["kernelspec"] = {
         "name": "python3",

@@ -114,11 +114,14 @@ class Summary:
         items = [(k, format_value(v, self.digits)) for k, v in self.header]
         if not items:
             return []
-        half = (len(items) + 1) // 2
-        left, right = items[:half], items[half:]
         kw = max(len(k) for k, _ in items) + 1
         vw = max(len(v) for _, v in items)
         col = kw + vw + 2
+        if 2 * col + 3 > max(width, 100):
+            # long values (e.g. a null hypothesis in words): one pair per line, left-aligned
+            return [f"{k + ':':<{kw}} {v}" for k, v in items]
+        half = (len(items) + 1) // 2
+        left, right = items[:half], items[half:]
         lines = []
         for i in range(half):
             k, v = left[i]

@@ -28,6 +28,9 @@ MAX_GRID = 400
 
 N_COARSE = 200
 
+AR_BOUND = 0.97
+"""Bound on the prewhitening AR(1) coefficient (Andrews and Monahan 1992)."""
+
 
 def _sup_draws(v: np.ndarray, w: np.ndarray, scale: np.ndarray, se: np.ndarray) -> np.ndarray:
     d = w @ (scale[:, None] * v)
@@ -43,15 +46,22 @@ def _studentised_draws(
     wp: np.ndarray,
     m: int,
     floor: float,
+    prewhiten: bool = False,
 ) -> np.ndarray:
     """max_u |D*(u)| / se*(u), with se* re-estimated from each draw's own local LRV.
 
     The LRV of a draw goes through the same coarse-grid operator as the data's
-    (local-linear, local average where that is not positive).
+    (local-linear, local average where that is not positive); with ``prewhiten`` each
+    draw is whitened by its own AR(1) coefficient and recoloured, as the data are.
     """
     eps = scale[:, None] * v
     d = w @ eps
-    q2, _ = block_differences(eps, m, order=2)
+    if prewhiten:
+        a, b = eps[1:], eps[:-1]
+        rho = np.clip(np.sum(a * b, axis=0) / np.sum(b * b, axis=0), -AR_BOUND, AR_BOUND)
+        q2 = block_differences(a - rho * b, m, order=2)[0] / (1.0 - rho) ** 2
+    else:
+        q2 = block_differences(eps, m, order=2)[0]
     s2c = kc @ q2
     bad = s2c <= 0
     if bad.any():
@@ -61,10 +71,14 @@ def _studentised_draws(
 
 
 def _lrv_operator(
-    u: np.ndarray, n: int, m: int, tau: float, linear: bool = True
+    u: np.ndarray, n: int, m: int, tau: float, linear: bool = True, shift: int = 0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Linear map from ``Q_j^2 / (6m)`` to ``sigma^2`` on a coarse grid, and interpolation."""
-    q_pos = block_differences(np.zeros(n), m, order=2)[1]
+    """Linear map from ``Q_j^2 / (6m)`` to ``sigma^2`` on a coarse grid, and interpolation.
+
+    ``shift = 1`` is for a series of length ``n - 1`` whose entry ``i`` belongs to
+    observation ``i + 1`` (the prewhitened series).
+    """
+    q_pos = block_differences(np.zeros(n - shift), m, order=2)[1] + shift
     uq = np.interp(q_pos, np.arange(n), u)
     uc = np.linspace(0.0, 1.0, min(n, N_COARSE))
     kc = smoothing_matrix(uq, uc, tau, linear=linear)
@@ -72,6 +86,28 @@ def _lrv_operator(
     idx = np.clip(np.searchsorted(uc, u, side="right") - 1, 0, uc.size - 2)
     lam = (u - uc[idx]) / (uc[idx + 1] - uc[idx])
     return kc, idx, lam
+
+
+def ar1_coefficient(resid: np.ndarray, bound: float = AR_BOUND) -> float:
+    """Least-squares AR(1) coefficient of residuals, clipped to ``[-bound, bound]``.
+
+    ``rho = sum_i e_i e_{i-1} / sum_i e_{i-1}^2`` over the finite residuals (Andrews and
+    Monahan 1992 bound it away from one, here at 0.97, so recolouring cannot explode).
+
+    Examples
+    --------
+    >>> from scipy import signal
+    >>> e = signal.lfilter([1.0], [1.0, -0.5], np.random.default_rng(0).normal(size=5000))
+    >>> round(ar1_coefficient(e), 2)
+    0.5
+    """
+    e = np.asarray(resid, dtype=float)
+    a, b = e[1:], e[:-1]
+    ok = np.isfinite(a) & np.isfinite(b)
+    den = float(b[ok] @ b[ok])
+    if den <= 0:
+        return 0.0
+    return float(np.clip(float(a[ok] @ b[ok]) / den, -bound, bound))
 
 
 def _interp_rows(w2: np.ndarray, idx: np.ndarray, lam: np.ndarray, nc: int) -> np.ndarray:
@@ -305,6 +341,7 @@ def trend(
     tau: float | None = None,
     block: float | str = "auto",
     multiplier: str | MultiplierScheme = "bartlett",
+    prewhiten: bool = True,
     na_action: str = "raise",
     sort: bool = False,
     n_jobs: int = 1,
@@ -491,11 +528,18 @@ def trend(
     est = w @ s.y
     fitted = local_linear_fit(s.y, s.u, h)
     kc, idx, lam = _lrv_operator(s.u, n, m, tau)
-    q2 = block_differences(s.y - s.y.mean(), m, order=2)[0]
-    s2c = kc @ q2
     kc_avg = _lrv_operator(s.u, n, m, tau, linear=False)[0]
+    yc = s.y - s.y.mean()
+    if prewhiten:  # Andrews-Monahan: LRV of the whitened series, recoloured by (1 - rho)^-2
+        rho = ar1_coefficient(s.y - fitted)
+        kw, kw_avg = (_lrv_operator(s.u, n, m, tau, linear=lin, shift=1)[0] for lin in (True, False))
+        q2 = block_differences(yc[1:] - rho * yc[:-1], m, order=2)[0] / (1.0 - rho) ** 2
+    else:
+        rho, kw, kw_avg = 0.0, kc, kc_avg
+        q2 = block_differences(yc, m, order=2)[0]
+    s2c = kw @ q2
     if np.any(s2c <= 0):  # local-linear smoothing can dip below zero: use local averages
-        s2c = np.where(s2c > 0, s2c, kc_avg @ q2)
+        s2c = np.where(s2c > 0, s2c, kw_avg @ q2)
     s2 = s2c[idx] * (1 - lam) + s2c[idx + 1] * lam
     floor = 1e-8 * float(np.var(s.y))
     if np.any(s2 < floor):
@@ -513,8 +557,8 @@ def trend(
         blk = 1.0
         wp = _interp_rows(w**2, idx, lam, kc.shape[0])
         fn = partial(
-            _studentised_draws, w=w, scale=np.sqrt(s2), kc=kc, kc_avg=kc_avg, wp=wp, m=m,
-            floor=floor,
+            _studentised_draws, w=w, scale=np.sqrt(s2), kc=kw, kc_avg=kw_avg, wp=wp, m=m,
+            floor=floor, prewhiten=prewhiten,
         )  # fmt: skip
     else:
         resid = s.y - fitted
@@ -541,5 +585,6 @@ def trend(
         method="local-linear trend (jackknife bias correction)", time_name=s.time_name,
         response=lhs.strip(), band_method=method, block=float(blk), grid_u=readonly(gu),
         time=readonly(np.asarray(s.time)), u=readonly(s.u), y=readonly(s.y),
-        fitted=readonly(fitted), warnings=tuple(store), extra={"theory": RECONSTRUCTED},
+        fitted=readonly(fitted), warnings=tuple(store),
+        extra={"theory": RECONSTRUCTED, "prewhiten_rho": float(rho)},
     )  # fmt: skip
