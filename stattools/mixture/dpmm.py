@@ -168,8 +168,8 @@ def dpmm(
         Stick-breaking truncation level K >= 2.
     sampler : {"gibbs", "pymc"}
         ``"gibbs"``: blocked Gibbs (Ishwaran and James, 2001) in numba, one kernel per
-        chain. ``"pymc"``: the same model with ``pm.StickBreakingWeights`` and NUTS
-        (1-D only; slow, for cross-checks).
+        chain. ``"pymc"``: the same model with ``pm.StickBreakingWeights`` and NUTS,
+        for any d >= 1 (slow, for cross-checks; see Notes for the multivariate prior).
     chains, draws, tune, thin : int
         Chains, kept draws per chain, burn-in sweeps, thinning.
     alpha : float or ("gamma", a, b)
@@ -215,7 +215,7 @@ def dpmm(
         NaN/infinite data, fewer than 2 observations, zero variance, ``truncation < 2``,
         non-positive concentration or prior parameters.
     NotImplementedError
-        Terms other than ``1``; ``sampler="pymc"`` or a known ``scale`` with d > 1.
+        Terms other than ``1``; a known ``scale`` with d > 1.
 
     Warns
     -----
@@ -242,6 +242,19 @@ def dpmm(
     The number of occupied clusters mixes slowly (small clusters in the tails appear and
     vanish rarely) and overestimates the number of components (Miller and Harrison, 2014);
     ``n_clusters(kind="mtm")`` post-processes the draws.
+
+    ``sampler="pymc"`` uses the same priors as the Gibbs sampler, with no mismatch: the
+    NIG prior in 1-D (``InverseGamma`` variances, ``Normal`` means), and for d > 1 the NIW
+    prior written through the Bartlett decomposition, because PyMC has no inverse-Wishart
+    distribution: Sigma_k^{-1} = P_k P_k^T, P_k = L0 A_k with L0 L0^T = Psi0^{-1},
+    (A_k)_ii^2 ~ chi^2(nu0 - i), (A_k)_{i>j} ~ N(0, 1), so Sigma_k ~ IW(nu0, Psi0) exactly,
+    and mu_k = m0 + P_k^{-T} e_k / sqrt(kappa0), e_k ~ N(0, I), so mu_k | Sigma_k ~
+    N(m0, Sigma_k / kappa0) (an ``LKJCholeskyCov`` prior would only approximate it). The
+    likelihood is a vectorised log-sum-exp ``pm.Potential``; labels, occupied counts and
+    the log-likelihood are drawn/evaluated afterwards from p(z | w, theta) for every draw.
+    What differs is the sampler, not the model: NUTS moves poorly between modes of the
+    (label-switching, multimodal) posterior, so its alpha and occupied-cluster draws mix
+    far more slowly than the Gibbs ones, while the predictive density agrees (tested).
 
     Not confirmed from the source: the default hyperparameters are this package's choice,
     not those of Guha, Ho and Nguyen (2023), whose simulation design could not be read.
@@ -274,8 +287,6 @@ def dpmm(
     K = _count(truncation, "truncation", 2)
     if sampler not in ("gibbs", "pymc"):
         raise DataError(f"sampler must be 'gibbs' or 'pymc'; got {sampler!r}.")
-    if sampler == "pymc" and d > 1:
-        raise NotImplementedError("sampler='pymc' supports 1-D outcomes only; use 'gibbs'.")
     chains = _count(chains, "chains", 1)
     draws = _count(draws, "draws", 1)
     tune = _count(tune, "tune", 0)
@@ -306,9 +317,13 @@ def dpmm(
         raw = {k: np.stack([o[k] for o in outs]) for k in outs[0]}
         method = "DP Gaussian mixture (blocked Gibbs)"
     else:
-        from .pymc_backend import sample_pymc_1d
+        from .pymc_backend import sample_pymc_1d, sample_pymc_nd
 
-        raw = sample_pymc_1d(ys[:, 0], cfg, int(ss.generate_state(1)[0]), progress)
+        seed = int(ss.generate_state(1)[0])
+        if d == 1:
+            raw = sample_pymc_1d(ys[:, 0], cfg, seed, progress)
+        else:
+            raw = sample_pymc_nd(ys, cfg, seed, progress)
         method = "DP Gaussian mixture (PyMC NUTS)"
         if raw.pop("divergences") > 0:
             notes.append("divergences")

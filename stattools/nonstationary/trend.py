@@ -46,22 +46,16 @@ def _studentised_draws(
     wp: np.ndarray,
     m: int,
     floor: float,
-    prewhiten: bool = False,
 ) -> np.ndarray:
     """max_u |D*(u)| / se*(u), with se* re-estimated from each draw's own local LRV.
 
     The LRV of a draw goes through the same coarse-grid operator as the data's
-    (local-linear, local average where that is not positive); with ``prewhiten`` each
-    draw is whitened by its own AR(1) coefficient and recoloured, as the data are.
+    (local-linear, local average where that is not positive). The draws are independent
+    across time, so they need no prewhitening (their AR(1) coefficient is zero).
     """
     eps = scale[:, None] * v
     d = w @ eps
-    if prewhiten:
-        a, b = eps[1:], eps[:-1]
-        rho = np.clip(np.sum(a * b, axis=0) / np.sum(b * b, axis=0), -AR_BOUND, AR_BOUND)
-        q2 = block_differences(a - rho * b, m, order=2)[0] / (1.0 - rho) ** 2
-    else:
-        q2 = block_differences(eps, m, order=2)[0]
+    q2, _ = block_differences(eps, m, order=2)
     s2c = kc @ q2
     bad = s2c <= 0
     if bad.any():
@@ -89,25 +83,52 @@ def _lrv_operator(
 
 
 def ar1_coefficient(resid: np.ndarray, bound: float = AR_BOUND) -> float:
-    """Least-squares AR(1) coefficient of residuals, clipped to ``[-bound, bound]``.
+    """AR(1) coefficient from first differences, ``rho = 1 + 2 r_1(diff e)``, clipped.
 
-    ``rho = sum_i e_i e_{i-1} / sum_i e_{i-1}^2`` over the finite residuals (Andrews and
-    Monahan 1992 bound it away from one, here at 0.97, so recolouring cannot explode).
+    For a stationary AR(1) the differences ``d_i = e_i - e_{i-1}`` have lag-one
+    autocorrelation ``-(1 - rho) / 2``, so ``rho = 1 + 2 sum_i d_i d_{i-1} / sum_i d_i^2``
+    (in general ``(gamma_1 - gamma_2) / (gamma_0 - gamma_1)``). Differencing removes what
+    is left of a smooth trend, and the estimate is free of the downward bias that
+    smoothing puts on residual autocorrelations (about 0.04 at rho = 0.6, n = 500 with a
+    cross-validated local-linear fit). It is clipped to ``[-bound, bound]`` (Andrews and
+    Monahan 1992 bound the prewhitening coefficient away from one; here 0.97) so that
+    recolouring by ``(1 - rho)^-2`` cannot explode.
 
     Examples
     --------
     >>> from scipy import signal
-    >>> e = signal.lfilter([1.0], [1.0, -0.5], np.random.default_rng(0).normal(size=5000))
-    >>> round(ar1_coefficient(e), 2)
-    0.5
+    >>> e = signal.lfilter([1.0], [1.0, -0.5], np.random.default_rng(0).normal(size=20000))
+    >>> bool(abs(ar1_coefficient(e) - 0.5) < 0.05)
+    True
+    >>> bool(abs(ar1_coefficient(np.random.default_rng(1).normal(size=20000))) < 0.05)
+    True
     """
-    e = np.asarray(resid, dtype=float)
-    a, b = e[1:], e[:-1]
-    ok = np.isfinite(a) & np.isfinite(b)
-    den = float(b[ok] @ b[ok])
-    if den <= 0:
+    d = np.diff(np.asarray(resid, dtype=float))
+    d = d[np.isfinite(d)]
+    den = float(d @ d)
+    if d.size < 3 or den <= 0:
         return 0.0
-    return float(np.clip(float(a[ok] @ b[ok]) / den, -bound, bound))
+    return float(np.clip(1.0 + 2.0 * float(d[1:] @ d[:-1]) / den, -bound, bound))
+
+
+def _mc_quantile(draws: np.ndarray, level: float) -> float:
+    """Exact Monte Carlo critical value: the ``ceil(level (B + 1))``-th smallest of ``B`` draws.
+
+    If the statistic and the ``B`` draws are exchangeable, it falls at or below this order
+    statistic with probability ``ceil(level (B + 1)) / (B + 1) >= level`` (Davison and
+    Hinkley 1997, sec. 4.2); linear interpolation (``np.quantile``) under-covers by about
+    ``1 / (B + 1)``. It is also the value at which :meth:`TrendResult.test_shape`'s
+    p-value ``(1 + #{draws >= T}) / (1 + B)`` crosses ``1 - level``. With fewer than
+    ``level / (1 - level)`` draws the largest draw is used.
+
+    Examples
+    --------
+    >>> _mc_quantile(np.arange(1.0, 200.0), 0.95)
+    190.0
+    """
+    x = np.sort(np.asarray(draws, dtype=float))
+    k = math.ceil(level * (x.size + 1) - 1e-9)
+    return float(x[min(max(k, 1), x.size) - 1])
 
 
 def _interp_rows(w2: np.ndarray, idx: np.ndarray, lam: np.ndarray, nc: int) -> np.ndarray:
@@ -557,8 +578,8 @@ def trend(
         blk = 1.0
         wp = _interp_rows(w**2, idx, lam, kc.shape[0])
         fn = partial(
-            _studentised_draws, w=w, scale=np.sqrt(s2), kc=kw, kc_avg=kw_avg, wp=wp, m=m,
-            floor=floor, prewhiten=prewhiten,
+            _studentised_draws, w=w, scale=np.sqrt(s2), kc=kc, kc_avg=kc_avg, wp=wp, m=m,
+            floor=floor,
         )  # fmt: skip
     else:
         resid = s.y - fitted
@@ -568,7 +589,7 @@ def trend(
         scheme = get_multiplier(multiplier, blk)
         fn = partial(_sup_draws, w=w, scale=resid, se=se)
     draws = resample(fn, n, b, scheme, rng, n_jobs=n_jobs, backend=backend, progress=progress)
-    crit = float(np.quantile(draws, level))
+    crit = _mc_quantile(draws, level)
     t0, t1 = s.time[0], s.time[-1]
     if np.issubdtype(np.asarray(s.time).dtype, np.datetime64):
         span_s = float((t1 - t0) / np.timedelta64(1, "s"))

@@ -23,6 +23,8 @@ from stattools.nonstationary.multipliers import (
 from stattools.nonstationary.smoothing import local_linear_fit, local_linear_weights
 from stattools.nonstationary.windows import EWMA, MovingSums, PartialSums
 
+trend_module = __import__("stattools.nonstationary.trend", fromlist=["trend"])
+
 
 @pytest.mark.parametrize("kind", ["flat", "bartlett", "parzen", "block", "ar"])
 def test_multiplier_autocorrelation_matches_theory(kind):
@@ -139,6 +141,78 @@ def test_local_lrv_tracks_a_variance_change():
     assert np.mean(s2[100:1100]) == pytest.approx(1.0, rel=0.3)
     assert np.mean(s2[1900:2900]) == pytest.approx(9.0, rel=0.3)
     assert np.mean(s2[1900:2900]) > 4 * np.mean(s2[100:1100])
+
+
+@settings(deadline=None, max_examples=30)
+@given(
+    n=hs.integers(5, 60),
+    seed=hs.integers(0, 10**6),
+    shift=hs.floats(-5, 5),
+    scale=hs.floats(0.1, 10),
+)
+def test_ar1_coefficient_equals_brute_force_and_is_invariant(n, seed, shift, scale):
+    e = np.random.default_rng(seed).normal(size=n)
+    d = [e[i] - e[i - 1] for i in range(1, n)]
+    num = sum(d[i] * d[i - 1] for i in range(1, len(d)))
+    brute = float(np.clip(1 + 2 * num / sum(x * x for x in d), -0.97, 0.97))
+    rho = trend_module.ar1_coefficient(e)
+    assert rho == pytest.approx(brute, abs=1e-12)
+    assert trend_module.ar1_coefficient(shift + scale * e) == pytest.approx(rho, abs=1e-9)
+
+
+def test_ar1_coefficient_closed_form_and_bounds():
+    # (gamma_1 - gamma_2) / (gamma_0 - gamma_1): AR(1) gives rho, MA(1) theta/(1 + theta^2 - theta)
+    from scipy import signal
+
+    z = np.random.default_rng(3).normal(size=200_000)
+    assert trend_module.ar1_coefficient(signal.lfilter([1.0], [1.0, -0.6], z)) == pytest.approx(
+        0.6, abs=0.01
+    )
+    th = 0.5
+    assert trend_module.ar1_coefficient(z[1:] + th * z[:-1]) == pytest.approx(
+        th / (1 + th**2 - th), abs=0.01
+    )
+    assert trend_module.ar1_coefficient(np.cumsum(np.cumsum(z[:2000]))) == 0.97  # clipped
+    assert trend_module.ar1_coefficient(np.ones(10)) == 0.0
+
+
+def test_prewhitened_local_lrv_removes_the_dependence_bias():
+    # AR(1), rho = 0.6, unit marginal variance: true long-run variance (1 + rho)/(1 - rho) = 4.
+    # Block differences alone are biased down by (10/3) rho/(1 - rho)^2 / m (about 15 %
+    # at n = 1000, m = 20); prewhitening leaves a few per cent.
+    from scipy import signal
+
+    t = np.arange(1000.0)
+    means = {True: [], False: []}
+    for r in range(12):
+        z = np.random.default_rng([7, r]).normal(size=1000)
+        y = 0.002 * t + signal.lfilter([1.0], [1.0, -0.6], z) * np.sqrt(1 - 0.36)
+        df = pd.DataFrame({"t": t, "y": y})
+        for pw in (True, False):
+            fit = st.trend("y ~ t", data=df, bandwidth=0.2, n_resamples=1, rng=1, prewhiten=pw)
+            means[pw].append(np.mean(fit.lrv))
+    assert np.mean(means[True]) == pytest.approx(4.0, rel=0.06)
+    assert np.mean(means[False]) < 0.92 * 4.0
+    assert fit.extra["prewhiten_rho"] == 0.0  # prewhiten=False reports no coefficient
+
+
+@pytest.mark.parametrize("b", [19, 99, 199, 2000])
+def test_mc_quantile_is_the_exact_order_statistic(b):
+    x = np.random.default_rng(b).normal(size=b)
+    k = int(np.ceil(0.95 * (b + 1) - 1e-9))
+    assert trend_module._mc_quantile(x, 0.95) == np.sort(x)[k - 1]
+    assert trend_module._mc_quantile(x[:5], 0.95) == np.max(x[:5])  # too few draws
+
+
+def test_band_crossing_agrees_with_the_shape_test_pvalue():
+    # the fit leaves the simultaneous band exactly when p <= 1 - level
+    t = np.arange(300.0)
+    for slope, seed in ((0.0, 1), (0.002, 2), (0.004, 3), (0.01, 4)):
+        z = np.random.default_rng(seed).normal(0, 0.5, 300)
+        d = pd.DataFrame({"t": t, "y": slope * t + z})
+        fit = st.trend("y ~ t", data=d, bandwidth=0.2, n_resamples=199, rng=seed)
+        res = fit.test_shape("constant")
+        assert (res.pvalue <= 0.05) == (res.statistic > fit.crit)
 
 
 def test_select_block_floor_and_plugin():
