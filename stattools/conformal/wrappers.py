@@ -219,8 +219,8 @@ class ConformalRegressionResult(ResultBase):
 
 def conformal_regression(
     formula: str,
-    *,
     data: pd.DataFrame,
+    *,
     calibration: pd.DataFrame,
     model: Any = "ols",
     loss: str = "miscoverage",

@@ -629,8 +629,8 @@ class ACD:
 
 def acd(
     formula: str,
-    *,
     data: pd.DataFrame,
+    *,
     order: tuple[int, int] = (1, 1),
     dist: str | Innovation = "exponential",
     model: str = "acd",

@@ -309,7 +309,9 @@ class Wasserstein(MetricSpace):
         if Q.ndim != 2 or Q.shape[1] != self.grid.size:
             raise DataError(
                 f"quantile functions in Y must have {self.grid.size} values (one per grid "
-                f"level); got shape {Q.shape[1:]}. Use the same grid for all inputs."
+                f"level); got shape {Q.shape[1:]}. Use the same grid for all inputs, or pass "
+                "raw samples with space=st.frechet.Wasserstein(input='samples') (densities: "
+                "input='densities', support=...)."
             )
         return self._check_monotone(Q)
 
