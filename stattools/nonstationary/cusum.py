@@ -47,6 +47,32 @@ class CusumTestResult(TestResult):
             )
         return notes
 
+    def plot(self, kind: str | None = None, ax=None, **kwargs):
+        """Plot the test.
+
+        Parameters
+        ----------
+        kind : {None, "process", "null"}
+            ``"process"``: the standardised CUSUM path with the 5 % critical value and the
+            estimated break; ``"null"``: the bootstrap null distribution with the statistic;
+            ``None`` (default): both, side by side.
+        ax : matplotlib Axes (or a pair of Axes for ``kind=None``), optional
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        if kind == "process":
+            return self.plot_process(ax=ax)
+        if kind == "null":
+            return TestResult.plot(self, ax=ax, **kwargs)
+        if kind is not None:
+            raise ValueError(f"kind must be None, 'process' or 'null'; got {kind!r}.")
+        fig, axes = figure_axes(ax, ncols=2, figsize=(11, 4))
+        self.plot_process(ax=axes[0])
+        TestResult.plot(self, ax=axes[1], **kwargs)
+        return fig
+
     def plot_process(self, ax=None):
         """Plot the standardised process with the 5 % critical value; returns the Figure."""
         fig, ax = figure_axes(ax)

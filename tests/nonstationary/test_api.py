@@ -190,3 +190,15 @@ def test_datetime_time_columns():
     assert fit.params.index[0].startswith("mu(2000-")
     r = st.cusum_test("y ~ 1", data=d, time="date", n_resamples=49, rng=1)
     assert isinstance(r.break_time, np.datetime64 | pd.Timestamp)
+
+
+def test_cusum_plot_kinds():
+    import stattools as st
+
+    nile = st.datasets.load_dataset("nile")
+    res = st.cusum_test("volume ~ 1", nile, n_resamples=99, rng=3)
+    assert len(res.plot().axes) == 2
+    assert len(res.plot(kind="process").axes) == 1
+    assert len(res.plot(kind="null").axes) == 1
+    with pytest.raises(ValueError, match="kind"):
+        res.plot(kind="bars")
