@@ -157,6 +157,41 @@ def _draw_label(lp, K):
 
 
 @numba.njit(cache=True)
+def _store_draw(
+    s, logw, mu, spread, cnt, alpha, ll, z, keep_labels, W, MU, SPREAD, ALPHA, NOCC, LL, Z
+):
+    """Write one kept sweep into the output arrays (1-D: spread = variances; d-D: covariances)."""
+    nocc = 0
+    for k in range(logw.size):
+        W[s, k] = math.exp(logw[k])
+        MU[s, k] = mu[k]
+        SPREAD[s, k] = spread[k]
+        if cnt[k] > 0:
+            nocc += 1
+    ALPHA[s] = alpha
+    NOCC[s] = nocc
+    LL[s] = ll
+    if keep_labels:
+        for i in range(z.size):
+            Z[s, i] = z[i]
+
+
+@numba.njit(cache=True)
+def _update_weights(alpha, cnt, perm, s1, s2, logw, learn_alpha, a_alpha, b_alpha):
+    """Shared end of a sweep: alpha | labels, label swaps (permuting the sufficient
+    statistics with the counts), then the sticks. Returns (alpha, s1, s2)."""
+    if learn_alpha:
+        alpha = _slice_alpha(alpha, cnt, a_alpha, b_alpha)
+    for k in range(cnt.size):
+        perm[k] = k
+    _swap_moves(cnt, alpha, perm)
+    s1 = s1[perm].copy()
+    s2 = s2[perm].copy()
+    _sticks(cnt, alpha, logw)
+    return alpha, s1, s2
+
+
+@numba.njit(cache=True)
 def gibbs_1d(
     y,
     K,
@@ -230,28 +265,27 @@ def gibbs_1d(
             s2[kk] += yi * yi
         j = it - n_tune
         if j >= 0 and j % thin == 0:
-            s = j // thin
-            nocc = 0
-            for k in range(K):
-                W[s, k] = math.exp(logw[k])
-                MU[s, k] = mu[k]
-                VAR[s, k] = var[k]
-                if cnt[k] > 0:
-                    nocc += 1
-            ALPHA[s] = alpha
-            NOCC[s] = nocc
-            LL[s] = ll
-            if keep_labels:
-                for i in range(n):
-                    Z[s, i] = z[i]
-        if learn_alpha:
-            alpha = _slice_alpha(alpha, cnt, a_alpha, b_alpha)
-        for k in range(K):
-            perm[k] = k
-        _swap_moves(cnt, alpha, perm)
-        s1 = s1[perm].copy()
-        s2 = s2[perm].copy()
-        _sticks(cnt, alpha, logw)
+            _store_draw(
+                j // thin,
+                logw,
+                mu,
+                var,
+                cnt,
+                alpha,
+                ll,
+                z,
+                keep_labels,
+                W,
+                MU,
+                VAR,
+                ALPHA,
+                NOCC,
+                LL,
+                Z,
+            )
+        alpha, s1, s2 = _update_weights(
+            alpha, cnt, perm, s1, s2, logw, learn_alpha, a_alpha, b_alpha
+        )
         for k in range(K):
             c = cnt[k]
             if known_var > 0:
@@ -373,28 +407,27 @@ def gibbs_nd(
                     s2[kk, a, b] += y[i, a] * y[i, b]
         j = it - n_tune
         if j >= 0 and j % thin == 0:
-            s = j // thin
-            nocc = 0
-            for k in range(K):
-                W[s, k] = math.exp(logw[k])
-                MU[s, k] = mu[k]
-                COV[s, k] = cov[k]
-                if cnt[k] > 0:
-                    nocc += 1
-            ALPHA[s] = alpha
-            NOCC[s] = nocc
-            LL[s] = ll
-            if keep_labels:
-                for i in range(n):
-                    Z[s, i] = z[i]
-        if learn_alpha:
-            alpha = _slice_alpha(alpha, cnt, a_alpha, b_alpha)
-        for k in range(K):
-            perm[k] = k
-        _swap_moves(cnt, alpha, perm)
-        s1 = s1[perm].copy()
-        s2 = s2[perm].copy()
-        _sticks(cnt, alpha, logw)
+            _store_draw(
+                j // thin,
+                logw,
+                mu,
+                cov,
+                cnt,
+                alpha,
+                ll,
+                z,
+                keep_labels,
+                W,
+                MU,
+                COV,
+                ALPHA,
+                NOCC,
+                LL,
+                Z,
+            )
+        alpha, s1, s2 = _update_weights(
+            alpha, cnt, perm, s1, s2, logw, learn_alpha, a_alpha, b_alpha
+        )
         for k in range(K):
             c = cnt[k]
             kn = k0 + c
