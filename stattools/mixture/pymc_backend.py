@@ -39,16 +39,7 @@ def sample_pymc_1d(y: np.ndarray, cfg: dict[str, Any], seed: int, progress: bool
             mu = pm.Normal("mu", cfg["m0"], sigma=pt.sqrt(sig2 / cfg["k0"]), shape=K)
             sigma = pt.sqrt(sig2)
         pm.NormalMixture("y", w=w, mu=mu, sigma=sigma, observed=y)
-        idata = pm.sample(
-            draws=cfg["n_draws"],
-            tune=cfg["n_tune"],
-            chains=cfg["chains"],
-            cores=1,
-            random_seed=seed,
-            progressbar=bool(progress),
-            target_accept=0.95,
-            compute_convergence_checks=False,
-        )
+        idata = _nuts(pm, cfg, seed, progress)
     post = idata["posterior"]
     W = np.asarray(post["w"].values, dtype=float)
     MU = np.asarray(post["mu"].values, dtype=float)
@@ -173,16 +164,7 @@ def sample_pymc_nd(y: np.ndarray, cfg: dict[str, Any], seed: int, progress: bool
         logdet = float(np.log(np.diag(L0)).sum()) + 0.5 * pt.log(chi2).sum(1)
         lp = pt.log(w)[None] - 0.5 * d * math.log(2 * math.pi) + logdet[None] - 0.5 * (u**2).sum(2)
         pm.Potential("loglik", pm.math.logsumexp(lp, axis=1).sum())
-        idata = pm.sample(
-            draws=cfg["n_draws"],
-            tune=cfg["n_tune"],
-            chains=cfg["chains"],
-            cores=1,
-            random_seed=seed,
-            progressbar=bool(progress),
-            target_accept=0.95,
-            compute_convergence_checks=False,
-        )
+        idata = _nuts(pm, cfg, seed, progress)
     post = idata["posterior"]
     W = np.asarray(post["w"].values, dtype=float)
     PC = np.asarray(post["P"].values, dtype=float)
@@ -210,3 +192,17 @@ def sample_pymc_nd(y: np.ndarray, cfg: dict[str, Any], seed: int, progress: bool
         "labels": Z,
         "divergences": div,
     }
+
+
+def _nuts(pm, cfg: dict, seed: int, progress: Any):
+    """NUTS inside the current model context with the settings shared by both backends."""
+    return pm.sample(
+        draws=cfg["n_draws"],
+        tune=cfg["n_tune"],
+        chains=cfg["chains"],
+        cores=1,
+        random_seed=seed,
+        progressbar=bool(progress),
+        target_accept=0.95,
+        compute_convergence_checks=False,
+    )
