@@ -26,6 +26,7 @@ EXPORTS: dict[str, str] = {
     "nobs": "stattools.generics",
     "predict": "stattools.generics",
     "residuals": "stattools.generics",
+    "augment": "stattools.generics",
     "compare": "stattools.generics",
     "datasets": "stattools.datasets:",
     "core": "stattools.core:",

@@ -267,6 +267,22 @@ def predict(result: Any, newdata: Any = None, **kwargs: Any) -> Any:
 
 
 @singledispatch
+def augment(result: Any, data: Any = None, **kwargs: Any) -> pd.DataFrame:
+    """broom's ``augment``: the data plus ``.fitted``, ``.resid`` (and ``.lower``/``.upper``).
+
+    Works on every stattools regression-type result that has an ``augment`` method and on
+    statsmodels results (``fittedvalues``/``resid``).
+    """
+    if hasattr(result, "augment"):
+        return result.augment(data, **kwargs)
+    if hasattr(result, "fittedvalues") and hasattr(result, "resid"):
+        from .core.results import augment_frame
+
+        return augment_frame(data, np.asarray(result.fittedvalues), np.asarray(result.resid))
+    raise _not_supported("augment", result)
+
+
+@singledispatch
 def residuals(result: Any) -> Any:
     """Residuals of a fitted model (``result.resid``)."""
     if hasattr(result, "resid"):

@@ -21,6 +21,9 @@ from .lazy import lazy_import
 
 __all__ = [
     "as_seed_sequence",
+    "seed_record",
+    "single_thread_blas",
+    "check_n_jobs",
     "spawn_generators",
     "draw_chunks",
     "parallel_map",
@@ -46,7 +49,9 @@ def as_seed_sequence(rng: RngLike) -> np.random.SeedSequence:
     if isinstance(rng, np.random.SeedSequence):
         return rng
     if isinstance(rng, np.random.Generator):
-        return np.random.SeedSequence(rng.integers(0, 2**63, size=2).tolist())
+        # one 126-bit integer entropy, so that ``seed_record`` can replay it as ``rng=<int>``
+        hi, lo = (int(v) for v in rng.integers(0, 2**63, size=2))
+        return np.random.SeedSequence((hi << 63) | lo)
     if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
         if rng < 0:
             raise DataError(f"rng must be a non-negative integer seed, got {rng}.")
@@ -54,6 +59,43 @@ def as_seed_sequence(rng: RngLike) -> np.random.SeedSequence:
     raise DataError(
         f"rng must be None, an int, a numpy Generator or a SeedSequence; got {type(rng).__name__}."
     )
+
+
+def seed_record(seed: np.random.SeedSequence) -> int | np.random.SeedSequence:
+    """The value to store on a result so that ``rng=<value>`` reproduces it exactly.
+
+    Every stochastic result stores it as ``result.seed`` (also when the user passed
+    ``rng=None``: the fresh OS entropy is recorded) and prints it in ``summary()``.
+    A root SeedSequence is recorded as its integer entropy; a spawned child (non-empty
+    ``spawn_key``) is recorded as the SeedSequence itself, since an integer cannot name it.
+
+    Examples
+    --------
+    >>> seed_record(as_seed_sequence(12345))
+    12345
+    >>> ss = as_seed_sequence(None)
+    >>> as_seed_sequence(seed_record(ss)).generate_state(2).tolist() == ss.generate_state(2).tolist()
+    True
+    """
+    if not seed.spawn_key and isinstance(seed.entropy, int | np.integer):
+        return int(seed.entropy)
+    return seed
+
+
+def single_thread_blas():
+    """Context manager limiting BLAS to one thread (a no-op without threadpoolctl).
+
+    ``parallel_map`` runs every task under it, in the parent and in the workers alike, so
+    a result is bit-identical whatever ``n_jobs`` (multi-threaded BLAS kernels may sum in
+    another order). It is also faster for the many small products resampling does.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def spawn_generators(rng: RngLike, n: int) -> list[np.random.Generator]:
@@ -95,8 +137,22 @@ def progress_bar(
     return tqdm(iterable, total=total, disable=disable, desc=desc, leave=False)
 
 
+def check_n_jobs(n_jobs: Any) -> int:
+    """Validate ``n_jobs`` (a non-zero integer, as in joblib: -1 means all cores).
+
+    Examples
+    --------
+    >>> check_n_jobs(2)
+    2
+    """
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs == 0:
+        raise DataError(f"n_jobs must be a non-zero integer (1 = serial, -1 = all cores); got {n_jobs!r}.")
+    return int(n_jobs)
+
+
 def _call(i: int, func: Callable, task: Any) -> tuple[int, Any]:
-    return i, func(task)
+    with single_thread_blas():
+        return i, func(task)
 
 
 def parallel_map(
@@ -138,15 +194,17 @@ def parallel_map(
     [1, 2, 3]
     """
     tasks = list(tasks)
+    check_n_jobs(n_jobs)
     if backend not in (None, "loky", "dask", "threading", "multiprocessing"):
         raise DataError(f"backend must be None, 'loky' or 'dask'; got {backend!r}.")
     bar = progress_bar(total=len(tasks), progress=progress, desc=desc)
     try:
         if n_jobs == 1 and backend is None:
             out = []
-            for t in tasks:
-                out.append(func(t))
-                bar.update(1)
+            with single_thread_blas():  # same BLAS threading as in the workers
+                for t in tasks:
+                    out.append(func(t))
+                    bar.update(1)
             return out
         joblib = lazy_import("joblib")
         if backend == "dask":

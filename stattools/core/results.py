@@ -34,6 +34,7 @@ __all__ = [
     "readonly",
     "result_classes",
     "TIDY_COLUMNS",
+    "augment_frame",
 ]
 
 TIDY_COLUMNS = ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"]
@@ -71,6 +72,49 @@ class default_member:  # noqa: N801 - used like ``property``
         if obj is None:
             return self
         return self.fget(obj)
+
+
+def augment_frame(
+    data: pd.DataFrame | None,
+    fitted: Any,
+    resid: Any = None,
+    *,
+    lower: Any = None,
+    upper: Any = None,
+    index: Any = None,
+) -> pd.DataFrame:
+    """broom's ``augment``: ``data`` (or an empty frame) plus ``.fitted``, ``.resid``,
+    ``.lower``, ``.upper`` (the last three only when given).
+
+    Examples
+    --------
+    >>> augment_frame(pd.DataFrame({"y": [1.0, 2.0]}), [1.5, 1.5], [-0.5, 0.5]).columns.tolist()
+    ['y', '.fitted', '.resid']
+    """
+    fitted_arr = np.asarray(fitted)
+    n = fitted_arr.shape[0]
+    if data is None:
+        out = pd.DataFrame(index=index if index is not None else pd.RangeIndex(n))
+    else:
+        if not isinstance(data, pd.DataFrame):
+            from .exceptions import DataError
+
+            raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
+        if len(data) != n:
+            from .exceptions import DataError
+
+            raise DataError(
+                f"data has {len(data)} rows but the fit has {n} fitted values; pass the rows "
+                "that were used in the fit (after dropping missing values)."
+            )
+        out = data.copy()
+    cols = {".fitted": fitted, ".resid": resid, ".lower": lower, ".upper": upper}
+    for name, value in cols.items():
+        if value is None:
+            continue
+        arr = np.asarray(value)
+        out[name] = list(arr) if arr.ndim > 1 else arr
+    return out
 
 
 def _nan_series(index) -> pd.Series:
