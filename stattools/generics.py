@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .core.exceptions import ArgumentTypeError, DataError
 from .core.inference import coefficient_table
 from .core.results import TIDY_COLUMNS, ResultBase, TestResult
 from .core.summary import Summary
@@ -36,10 +37,10 @@ __all__ = [
 _PROTOCOLS = (ResultBase, TestResult)
 
 
-def _not_supported(name: str, obj: Any) -> TypeError:
-    return TypeError(
-        f"st.{name}() does not know how to handle a {type(obj).__name__}: pass a "
-        "stattools result or a statsmodels-like result with params/bse/conf_int."
+def _not_supported(name: str, obj: Any) -> ArgumentTypeError:
+    return ArgumentTypeError(
+        f"st.{name}(result): result must be a stattools result or a statsmodels-like "
+        f"result with params/bse/conf_int; got a {type(obj).__name__}."
     )
 
 
@@ -302,10 +303,18 @@ def compare(*results: Any, names: list[str] | None = None) -> Summary:
         Column labels (default ``model 1``, ``model 2``, ...).
     """
     if not results:
-        raise ValueError("compare() needs at least one result.")
+        raise DataError("compare() needs at least one result in *results.")
+    for i, r in enumerate(results):
+        if not isinstance(r, _PROTOCOLS) and not hasattr(r, "params"):
+            raise ArgumentTypeError(
+                f"compare(*results): results[{i}] must be a stattools result or a "
+                f"statsmodels-like result with params; got a {type(r).__name__}."
+            )
     names = names or [f"model {i}" for i in range(1, len(results) + 1)]
-    if len(names) != len(results):
-        raise ValueError("names must have one entry per result.")
+    if isinstance(names, str) or len(names) != len(results):
+        raise DataError(
+            f"names must be a list with one label per result ({len(results)}); got {names!r}."
+        )
     est = pd.concat(
         [tidy(r, conf_int=False).set_index("term")["estimate"] for r in results], axis=1, keys=names
     )

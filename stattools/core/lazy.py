@@ -14,6 +14,10 @@ __all__ = ["lazy_import", "pyplot"]
 
 # module -> extra of stattools that installs it
 _EXTRAS = {
+    "pymc": "bayes",
+    "pytensor": "bayes",
+    "arviz": "bayes",
+    "ot": "ot",
     "dask": "dask",
     "distributed": "dask",
     "sklearn": "sklearn",
@@ -49,7 +53,7 @@ def lazy_import(name: str) -> ModuleType:
     except ImportError as exc:  # pragma: no cover - depends on the environment
         top = name.split(".")[0]
         extra = _EXTRAS.get(top)
-        hint = f"pip install 'stattools[{extra}]'" if extra else f"pip install {top}"
+        hint = f'pip install "stattools[{extra}]"' if extra else f"pip install {top}"
         raise MissingDependencyError(
             f"this feature needs the optional package {top!r}: {hint}"
         ) from exc

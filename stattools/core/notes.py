@@ -8,6 +8,7 @@ passed on to the user's warning filters but never recorded on a result.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,9 @@ from contextlib import contextmanager
 from .exceptions import StattoolsWarning
 
 __all__ = ["is_own_warning", "record_warnings", "warn_and_record"]
+
+# the installed package's directory (stattools/), whatever the checkout is called
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 def is_own_warning(message: warnings.WarningMessage) -> bool:
@@ -32,7 +36,7 @@ def is_own_warning(message: warnings.WarningMessage) -> bool:
     if issubclass(message.category, StattoolsWarning):
         return True
     if issubclass(message.category, RuntimeWarning):
-        return "/stattools/" in str(message.filename).replace("\\", "/")
+        return os.path.abspath(str(message.filename)).startswith(_PACKAGE_DIR)
     return False
 
 

@@ -6,11 +6,13 @@
   for any ``n_jobs``, backend or scheduling.
 * :func:`parallel_map` runs tasks through joblib (``n_jobs=1`` by default: loky workers take
   seconds to start), or on a user's dask cluster with ``backend="dask"``.
-* :func:`progress_bar` wraps tqdm: ``progress=None`` shows a bar only on a terminal.
+* :func:`progress_bar` wraps tqdm: ``progress=None`` shows a bar only on a terminal or in
+  a notebook, and ``st.options.progress = False`` turns every bar off.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -130,11 +132,82 @@ def progress_bar(
     total: int | None = None,
     progress: bool | None = None,
     desc: str | None = None,
+    unit: str = "it",
 ):
-    """A tqdm bar: ``progress=None`` shows it only on a terminal, True always, False never."""
-    tqdm = lazy_import("tqdm.auto").tqdm
-    disable = None if progress is None else not progress
-    return tqdm(iterable, total=total, disable=disable, desc=desc, leave=False)
+    """A labelled progress bar that works on a terminal and in a notebook, and never warns.
+
+    Parameters
+    ----------
+    iterable : iterable, optional
+        Wrapped like ``tqdm(iterable)``; or call ``.update(n)`` on the returned bar.
+    total : int, optional
+        Number of units (defaults to ``len(iterable)``).
+    progress : bool or None
+        None (auto): the global ``st.options.progress`` (environment ``STATTOOLS_PROGRESS``)
+        decides, and when that is None too a bar appears only on a terminal or in a Jupyter
+        kernel. True: a bar; False: none. ``st.options.progress = False`` turns every bar
+        off, whatever ``progress`` says.
+    desc : str, optional
+        What is being done, e.g. ``"bootstrap"``.
+    unit : str, default "it"
+        What one tick counts, e.g. ``"draw"``, ``"sweep"``, ``"chain"``, ``"replicate"``.
+
+    Returns
+    -------
+    tqdm.tqdm
+        A disabled bar (no output, same interface) when no bar is wanted. In a notebook the
+        widget bar is used when ipywidgets is installed (the ``docs`` extra), else a text bar
+        on stdout, so tqdm's "IProgress not found" warning cannot appear.
+
+    Examples
+    --------
+    >>> bar = progress_bar(range(3), progress=False, desc="demo", unit="draw")
+    >>> [i for i in bar], bar.disable
+    ([0, 1, 2], True)
+    """
+    import sys
+
+    from .options import options
+
+    glob = options.progress
+    want = progress if progress is not None else glob
+    if glob is False:
+        want = False
+    kernel = _in_jupyter_kernel()
+    if want is None:
+        stream = getattr(sys.stderr, "isatty", None)
+        want = kernel or bool(stream and stream())
+    std = lazy_import("tqdm.std")
+    kw: dict[str, Any] = dict(total=total, desc=desc, unit=unit, leave=False)
+    if not want:
+        return std.tqdm(iterable, disable=True, **kw)
+    if kernel:
+        try:
+            import ipywidgets  # noqa: F401 - the widget bar needs it
+
+            notebook = lazy_import("tqdm.notebook")
+        except ImportError:
+            return std.tqdm(iterable, file=sys.stdout, dynamic_ncols=True, **kw)
+        with warnings.catch_warnings():
+            # tqdm warns (TqdmWarning/TqdmExperimentalWarning) about widget support details;
+            # ipywidgets is importable here, so the bar works and the notice is noise.
+            warnings.simplefilter("ignore", std.TqdmWarning)
+            return notebook.tqdm(iterable, **kw)
+    return std.tqdm(iterable, **kw)
+
+
+def _in_jupyter_kernel() -> bool:
+    """True inside an IPython kernel (Jupyter, nbclient), False in a terminal IPython."""
+    import sys
+
+    ipy = sys.modules.get("IPython")
+    if ipy is None:
+        return False
+    try:
+        shell = ipy.get_ipython()
+    except Exception:  # pragma: no cover - defensive: IPython internals vary
+        return False
+    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def check_n_jobs(n_jobs: Any) -> int:
@@ -146,13 +219,36 @@ def check_n_jobs(n_jobs: Any) -> int:
     2
     """
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs == 0:
-        raise DataError(f"n_jobs must be a non-zero integer (1 = serial, -1 = all cores); got {n_jobs!r}.")
+        raise DataError(
+            f"n_jobs must be a non-zero integer (1 = serial, -1 = all cores); got {n_jobs!r}."
+        )
     return int(n_jobs)
 
 
-def _call(i: int, func: Callable, task: Any) -> tuple[int, Any]:
-    with single_thread_blas():
-        return i, func(task)
+_WORKER_PINNED = False
+
+
+def _pin_worker_blas() -> None:
+    """Limit BLAS to one thread for the rest of this worker process's life.
+
+    Done once per process rather than per task: threadpoolctl's limits are process-wide, so
+    entering and leaving a context in concurrent threads (dask workers run tasks in threads)
+    could restore a stale limit.
+    """
+    global _WORKER_PINNED
+    if not _WORKER_PINNED:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+            return
+        threadpool_limits(limits=1, user_api="blas")
+        _WORKER_PINNED = True
+
+
+def _call(i: int, func: Callable, task: Any, pin: bool = True) -> tuple[int, Any]:
+    if pin:
+        _pin_worker_blas()
+    return i, func(task)
 
 
 def parallel_map(
@@ -219,9 +315,14 @@ def parallel_map(
                 ) from None
         results: list[Any] = [None] * len(tasks)
         cfg = joblib.parallel_config(backend=backend) if backend else _null_context()
-        with cfg:
+        # threads share the parent's BLAS: pin it here once; processes pin themselves
+        pin = backend not in ("threading",)
+        with cfg, single_thread_blas():
             par = joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-            for i, r in par(joblib.delayed(_call)(i, func, t) for i, t in enumerate(tasks)):
+            if pin and getattr(par, "_backend", None) is not None:
+                pin = "Threading" not in type(par._backend).__name__
+            jobs = (joblib.delayed(_call)(i, func, t, pin) for i, t in enumerate(tasks))
+            for i, r in par(jobs):
                 results[i] = r
                 bar.update(1)
         return results

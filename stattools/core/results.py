@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .exceptions import DataError
 from .inference import coefficient_table, normal_conf_int, normal_pvalue
 from .plotting import figure_axes as _figure_axes
 from .summary import Summary
@@ -287,6 +288,13 @@ class Estimate:
     se: float = math.nan
     name: str = ""
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", _real_field(self.value, "value"))
+        se = _real_field(self.se, "se")
+        if se < 0:
+            raise DataError(f"se must be non-negative (or NaN), got {self.se!r}.")
+        object.__setattr__(self, "se", se)
+
     def conf_int(self, level: float = 0.95) -> tuple[float, float]:
         """Wald interval ``value -/+ z * se``."""
         lo, hi = normal_conf_int(self.value, self.se, level)
@@ -297,6 +305,24 @@ class Estimate:
 
 
 # ====================================================================== tests
+def _real_field(value: Any, name: str) -> float:
+    """``float(value)`` for a real scalar (NaN allowed), else a DataError naming the field."""
+    if isinstance(value, str | bytes | bool) or not isinstance(value, int | float | np.number):
+        if not (isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf"):
+            raise DataError(f"{name} must be a real number, got {type(value).__name__} {value!r}.")
+    return float(value)
+
+
+def _pvalue_field(value: Any) -> float:
+    """A p-value in [0, 1] (NaN allowed for undefined tests; rounding by 1e-12 is clipped)."""
+    p = _real_field(value, "pvalue")
+    if math.isnan(p):
+        return p
+    if not -1e-12 <= p <= 1 + 1e-12:
+        raise DataError(f"pvalue must lie in [0, 1] (or be NaN), got {value!r}.")
+    return min(max(p, 0.0), 1.0)
+
+
 def _is_scalar(v: Any) -> bool:
     return isinstance(v, int | float | str | bool | np.integer | np.floating | np.bool_)
 
@@ -334,8 +360,16 @@ class TestResult:
     warnings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "statistic", float(self.statistic))
-        object.__setattr__(self, "pvalue", float(self.pvalue))
+        object.__setattr__(self, "statistic", _real_field(self.statistic, "statistic"))
+        object.__setattr__(self, "pvalue", _pvalue_field(self.pvalue))
+        if self.df is not None and not _real_field(self.df, "df") >= 0:
+            raise DataError(f"df must be non-negative, got {self.df!r}.")
+        for name in ("n_resamples", "nobs"):
+            v = getattr(self, name)
+            if v is not None and (
+                isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 0
+            ):
+                raise DataError(f"{name} must be a non-negative integer or None, got {v!r}.")
         object.__setattr__(self, "extra", MappingProxyType(dict(self.extra or {})))
         object.__setattr__(self, "warnings", tuple(self.warnings))
         if self.critical_values is not None:

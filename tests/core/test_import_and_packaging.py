@@ -11,20 +11,20 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+FAMILIES = ("duration", "conformal", "nonstationary", "frechet", "mixture")
 HEAVY = ("pymc", "arviz", "matplotlib", "dask", "sklearn", "ot", "pytensor", "statsmodels")
 
 
-def test_import_is_fast_and_light():
+def test_import_is_light():
+    # import *time* is measured in benchmarks/bench_core.py (never timed in a unit test);
+    # here the deterministic cause of a slow import: no heavy module and no family loaded
+    families = [f"stattools.{f}" for f in FAMILIES]
     code = (
-        "import sys, time; t = time.perf_counter(); import stattools; "
-        "dt = time.perf_counter() - t; "
-        f"print(dt, [m for m in {HEAVY!r} if m in sys.modules])"
+        "import sys; import stattools; "
+        f"print([m for m in {HEAVY + tuple(families)!r} if m in sys.modules])"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.split(" ", 1)
-    assert float(out[0]) < 0.5, out
-    assert out[1].strip() == "[]", out
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
 
 
 def test_every_public_name_resolves():

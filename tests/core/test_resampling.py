@@ -13,6 +13,8 @@ from stattools.core.resampling import (
     spawn_generators,
 )
 
+pytestmark = pytest.mark.numerics  # make test-matrix runs it under several profiles
+
 
 def _mean_of_draws(task):
     size, seed = task
