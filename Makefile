@@ -1,6 +1,7 @@
 # stattools: two commands do all the set-up.
 #   make demo        - venv (Python >= 3.12), locked install with all extras, execute every
-#                      vignette, build the documentation site under build/
+#                      vignette and build the documentation site: build/html/index.html
+#                      (STATTOOLS_DOCS_FAST=1: API and data pages only, no vignette runs)
 #   make test        - the same set-up, then the whole test suite
 #   make test-matrix - the numerics-sensitive tests (marker `numerics`) under BLAS threads 1/2,
 #                      n_jobs 1/2, in a random order whose seed is printed
