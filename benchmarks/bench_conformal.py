@@ -180,6 +180,11 @@ def cases() -> list[Case]:
     grid6 = np.linspace(0, 1, 200)
 
     def ours_online():
+        with warnings.catch_warnings():  # a few residuals beyond lambda + B: capped, warned
+            warnings.simplefilter("ignore", st.BoundViolationWarning)
+            return _online()
+
+    def _online():
         return st.conformal_sequential(
             "y ~ x",
             data=df,
@@ -222,5 +227,180 @@ def cases() -> list[Case]:
             note="target <= 1 s; includes the OLS fit and bookkeeping",
         )
     )
+    out += _new_method_cases(rng)
     warnings.simplefilter("ignore", DeprecationWarning)
+    return out
+
+
+def _new_method_cases(rng: np.random.Generator) -> list[Case]:
+    """Issue 15: kernel weights (chunked), CQR, LAC sets, CV+ and LTT side by side with MAPIE."""
+    import pandas as pd
+    from mapie.classification import SplitConformalClassifier
+    from mapie.regression import ConformalizedQuantileRegressor, CrossConformalRegressor
+    from mapie.risk_control import control_fwer
+    from mapie.risk_control.methods import compute_hoeffding_bentkus_p_value
+    from sklearn.ensemble import GradientBoostingRegressor
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+    from sklearn.model_selection import KFold
+
+    import stattools as st
+
+    out: list[Case] = []
+    n = m = 10_000
+    Xc, Xt = rng.normal(size=(n, 3)), rng.normal(size=(m, 3))
+    sc = np.abs(rng.normal(size=n))
+
+    def ours_kernel():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = st.crc(
+                scores=sc, target_risk=0.1, weights=st.weights.kernel(1.0), X=Xc, X_test=Xt
+            )
+        return np.asarray(res.lambda_hat)
+
+    out.append(
+        Case(
+            "kernel weights, m = n = 10^4 (chunked rows, compiled kernel)",
+            ours_kernel,
+            repeat=2,
+            note="target < 3 s and < 1 GB (2^24 weights per chunk = 128 MB)",
+        )
+    )
+
+    # CQR with the same three fitted quantile models
+    N = 20_000
+    x = rng.uniform(0, 4, size=N)
+    y = np.sin(x) + (0.2 + 0.3 * x) * rng.normal(size=N)
+    df = pd.DataFrame({"x": x, "y": y})
+    tr, cal, te = df[:5000], df[5000:15000], df[15000:]
+    models = [
+        GradientBoostingRegressor(loss="quantile", alpha=a, n_estimators=30, random_state=0).fit(
+            tr[["x"]].to_numpy(), tr["y"].to_numpy()
+        )
+        for a in (0.05, 0.95, 0.5)
+    ]
+
+    def ours_cqr():
+        fit = st.conformal_regression(
+            "y ~ 0 + x",
+            None,
+            calibration=cal,
+            method="cqr",
+            model=tuple(models),
+            prefit=True,
+            level=0.9,
+        )
+        return fit.predict(te)[["lower", "upper"]].to_numpy()
+
+    def mapie_cqr():
+        mq = ConformalizedQuantileRegressor(models, confidence_level=0.9, prefit=True)
+        mq.conformalize(cal[["x"]].to_numpy(), cal["y"].to_numpy())
+        _, iv = mq.predict_interval(te[["x"]].to_numpy(), symmetric_correction=True)
+        return iv[:, :, 0]
+
+    def close(a, b):
+        d = float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
+        assert d < 1e-9, d
+        return f"max abs difference {d:.1e}"
+
+    out.append(
+        Case(
+            "CQR (prefit GBR quantiles), n_cal = 10^4, 5000 test",
+            ours_cqr,
+            mapie_cqr,
+            "MAPIE 1.6 ConformalizedQuantileRegressor (symmetric)",
+            close,
+            repeat=3,
+        )
+    )
+
+    # LAC classification sets
+    Xk = rng.normal(size=(30_000, 4))
+    eta = np.c_[np.zeros(len(Xk)), Xk[:, 0], Xk[:, 1] - Xk[:, 2]]
+    P = np.exp(eta)
+    P /= P.sum(1, keepdims=True)
+    yk = (rng.uniform(size=(len(Xk), 1)) > P.cumsum(1)).sum(1)
+    clf = LogisticRegression().fit(Xk[:5000], yk[:5000])
+    pc, pt = clf.predict_proba(Xk[5000:15000]), clf.predict_proba(Xk[15000:])
+
+    def ours_lac():
+        res = st.conformal_classification(probs=pc, labels=yk[5000:15000], score="lac")
+        return res.predict_sets(pt)
+
+    def mapie_lac():
+        mc = SplitConformalClassifier(
+            clf, confidence_level=0.9, conformity_score="lac", prefit=True
+        )
+        mc.conformalize(Xk[5000:15000], yk[5000:15000])
+        return mc.predict_set(Xk[15000:])[1][:, :, 0]
+
+    def same(a, b):
+        assert np.array_equal(a, b)
+        return "identical sets"
+
+    out.append(
+        Case(
+            "LAC sets, n_cal = 10^4, 15000 test (probabilities given)",
+            ours_lac,
+            mapie_lac,
+            "MAPIE 1.6 SplitConformalClassifier (prefit; includes predict_proba)",
+            same,
+            repeat=3,
+        )
+    )
+
+    # CV+
+    Xr = rng.normal(size=(2000, 5))
+    yr = Xr @ np.arange(1.0, 6.0) + rng.standard_t(3, size=2000)
+    dfr = pd.DataFrame(Xr, columns=[f"x{i}" for i in range(5)]).assign(y=yr)
+    Xte = rng.normal(size=(500, 5))
+    dte = pd.DataFrame(Xte, columns=[f"x{i}" for i in range(5)])
+
+    def ours_cv():
+        fit = st.conformal_regression(
+            "y ~ x0 + x1 + x2 + x3 + x4", dfr, method="cv+", level=0.9, model=LinearRegression()
+        )
+        return fit.predict(dte)[["lower", "upper"]].to_numpy()
+
+    def mapie_cv():
+        mr = CrossConformalRegressor(
+            LinearRegression(), confidence_level=0.9, method="plus", cv=KFold(5)
+        ).fit_conformalize(Xr, yr)
+        return mr.predict_interval(Xte)[1][:, :, 0]
+
+    out.append(
+        Case(
+            "CV+ (5 folds, LinearRegression), n = 2000, 500 test",
+            ours_cv,
+            mapie_cv,
+            "MAPIE 1.6 CrossConformalRegressor(method='plus')",
+            close,
+            repeat=3,
+        )
+    )
+
+    # LTT: Hoeffding-Bentkus p-values + Holm on a 100-point grid, n = 10^4
+    s5 = rng.uniform(size=10_000)
+    grid = np.linspace(0.5, 1.0, 100)
+    L = (s5[:, None] > grid).astype(float)
+
+    def ours_ltt():
+        return np.asarray(st.ltt(L, 0.1, delta=0.1, lambdas=grid, fwer="holm").valid)
+
+    def mapie_ltt():
+        p = compute_hoeffding_bentkus_p_value(L.mean(0), L.shape[0], 0.1)[:, 0]
+        v = np.zeros(grid.size, bool)
+        v[control_fwer(p, 0.1, fwer_method="bonferroni_holm")] = True
+        return v
+
+    out.append(
+        Case(
+            "LTT (HB p-values, Holm), n = 10^4, 100 lambdas",
+            ours_ltt,
+            mapie_ltt,
+            "MAPIE 1.6 compute_hoeffding_bentkus_p_value + control_fwer",
+            same,
+            repeat=3,
+        )
+    )
     return out

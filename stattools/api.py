@@ -48,6 +48,9 @@ EXPORTS: dict[str, str] = {
     "conformal_regression": "stattools.conformal",
     "conformal_multilabel": "stattools.conformal",
     "conformal_sequential": "stattools.conformal",
+    "conformal_classification": "stattools.conformal",
+    "ltt": "stattools.conformal",
+    "rcps": "stattools.conformal",
     "weights": "stattools.conformal.weights:",
     "losses": "stattools.conformal.losses:",
     # ---------------------------------------------------------------- nonstationary
@@ -56,11 +59,15 @@ EXPORTS: dict[str, str] = {
     "cusum_test": "stattools.nonstationary",
     "trend": "stattools.nonstationary",
     "weighted_test": "stattools.nonstationary",
+    "breakpoints": "stattools.nonstationary",
+    "fluctuation_test": "stattools.nonstationary",
+    "f_test_breaks": "stattools.nonstationary",
     # ---------------------------------------------------------------- frechet
     "frechet": "stattools.frechet:",
     "frechet_regression": "stattools.frechet",
     "frechet_jump": "stattools.frechet",
     "frechet_anova": "stattools.frechet",
+    "frechet_changepoint": "stattools.frechet",
     "spaces": "stattools.frechet:",
     # ---------------------------------------------------------------- mixture
     "mixture": "stattools.mixture:",
@@ -70,4 +77,5 @@ EXPORTS: dict[str, str] = {
     "orlicz_wasserstein": "stattools.mixture",
     "merge_truncate_merge": "stattools.mixture",
     "contraction_study": "stattools.mixture",
+    "partition_estimate": "stattools.mixture",
 }

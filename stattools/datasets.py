@@ -23,6 +23,8 @@ from typing import Any
 
 import pandas as pd
 
+from .core.exceptions import ArgumentTypeError, ColumnError
+
 __all__ = ["list_datasets", "load_dataset", "describe"]
 
 # statsmodels' bundled data sets are proxied, not copied: name -> (module, description)
@@ -47,14 +49,19 @@ def _metadata() -> dict[str, dict[str, Any]]:
     return dict(sorted(out.items()))
 
 
-def _unknown(name: str) -> KeyError:
+def _unknown(name: str) -> ColumnError:
     names = [*_metadata(), *_STATSMODELS]
     close = difflib.get_close_matches(str(name), names, n=3)
     hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-    return KeyError(
+    return ColumnError(
         f"unknown dataset {name!r}.{hint} See st.datasets.list_datasets() for the "
         f"{len(names)} available names."
     )
+
+
+def _check_name(name: Any) -> None:
+    if not isinstance(name, str):
+        raise ArgumentTypeError(f"name must be a dataset name (str), got {type(name).__name__}.")
 
 
 def list_datasets() -> pd.DataFrame:
@@ -81,11 +88,13 @@ def list_datasets() -> pd.DataFrame:
         }
         for k, (_, d) in _STATSMODELS.items()
     ]
-    return pd.DataFrame(rows)
+    # counts are integers; proxied statsmodels sets have none recorded (<NA>, not NaN)
+    return pd.DataFrame(rows).astype({"rows": "Int64", "columns": "Int64"})
 
 
 def describe(name: str) -> dict[str, Any]:
     """The metadata of one dataset (title, description, source, licence, variables, ...)."""
+    _check_name(name)
     meta = _metadata()
     if name in meta:
         return dict(meta[name])
@@ -110,11 +119,12 @@ def load_dataset(name: str) -> pd.DataFrame:
 
     Raises
     ------
-    KeyError
-        Unknown name (the message suggests close matches).
+    ColumnError
+        Unknown name (a ``KeyError``; the message suggests close matches).
+    ArgumentTypeError
+        ``name`` is not a string.
     """
-    if not isinstance(name, str):
-        raise TypeError(f"name must be a string, got {type(name).__name__}.")
+    _check_name(name)
     meta = _metadata()
     if name in meta:
         fname = meta[name].get("file", f"{name}.csv")

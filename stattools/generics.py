@@ -218,6 +218,11 @@ def _(result) -> pd.DataFrame:
 def nobs(result: Any) -> int:
     """Number of observations."""
     if hasattr(result, "nobs"):
+        if result.nobs is None:
+            raise DataError(
+                f"st.nobs(result): this {type(result).__name__} does not record the number "
+                "of observations (its nobs is None)."
+            )
         return int(result.nobs)
     raise _not_supported("nobs", result)
 

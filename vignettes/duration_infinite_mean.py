@@ -78,7 +78,8 @@ fig, ax = plt.subplots(figsize=(7, 3))
 order = np.argsort(dur["start"].to_numpy())
 ax.plot(dur["start"].to_numpy()[order] / 3600, dur["diurnal"].to_numpy()[order])
 ax.set(xlabel="hour of day", ylabel="E[duration | time] (s)", title="Diurnal factor (cubic spline)")
-plt.close(fig)
+plt.close(fig)  # shown once, as the cell's value
+fig
 
 # %% [markdown]
 # ## Fit the ACD(1,1) by exponential QMLE
@@ -92,12 +93,15 @@ fit.summary().save(OUT / "ibm_acd.tex")
 fit.summary().save(OUT / "ibm_acd.html")
 
 # %% [markdown]
-# ## Wald and QLR tests of an infinite mean, side by side
-# Both are normalised by `N(T)`. They agree asymptotically, but near the boundary the
-# profile likelihood is not quadratic and they can disagree, so report both.
+# ## Tests of an infinite mean: the calibrated default and the asymptotic ones
 # `alternative="less"` asks whether the data show a **finite** mean (`alpha + beta < 1`).
-# A fixed-window residual bootstrap (simulating the restricted model over the same `T`,
-# so the number of trades is random) gives a third p-value.
+# The default `test_infinite_mean()` refers the robust Wald `t` to a fixed-window
+# residual bootstrap from the restricted fit (simulating the `alpha + beta = 1` model over
+# the same `T`, so the number of trades is random). The asymptotic Wald and QLR tests
+# are shown for comparison: near the boundary the QMLE of `alpha + beta` is biased
+# downwards, so both over-reject in favour of a finite mean in samples of a few thousand
+# trades (about 10% and 12-19% at nominal 5%; see the size table in the docstring of
+# `st.infinite_mean_test`).
 
 # %%
 rows = []
@@ -122,9 +126,8 @@ tests = pd.DataFrame(rows)
 tests
 
 # %%
-wald = fit.test_infinite_mean(alternative="less")
-print(wald.summary())
-wald.summary().save(OUT / "ibm_wald.md")
+print(boot.summary())
+boot.summary().save(OUT / "ibm_wald.md")
 
 # %% [markdown]
 # ## Tail index
@@ -147,9 +150,43 @@ kappa.summary().save(OUT / "ibm_tail_index.tex")
 # exponential), so a Weibull or Burr law fits the distribution better.
 
 # %%
-fig = fit.plot()
-plt.close(fig)
-print(fit.ljung_box(20))
+lb = fit.ljung_box(20)
+print(lb)
+fit.plot()
+
+# %% [markdown]
+# ## The Ljung-Box test rejects: what does that do to the conclusion?
+# The residuals of the ACD(1,1) are still autocorrelated (the Ljung-Box p-value above is
+# tiny). With thousands of trades this test has power against very small correlations,
+# but the rejection means the ACD(1,1) does not capture all the dynamics, and the test
+# of `alpha + beta = 1` is only as good as the model. Two checks: richer dynamics (an
+# ACD(1,2): an ACD(2,2) has a singular Hessian here and an ACD(2,1) puts alpha[2] on its
+# bound), whose persistence `sum(alpha) + sum(beta)` is the quantity tested for any
+# order, and the Ljung-Box statistic of its residuals. If the persistence and the
+# test's verdict do not move, the finite-mean conclusion does not hinge on the
+# autocorrelation left over by the (1,1) model. (On this sample the ACD(1,2) lowers the
+# AIC by about 25 and Q(20) to 57 (p = 2e-5), still a rejection, with the persistence
+# 0.994 against 0.995: the verdict is stable, but a fully adequate specification, e.g.
+# with intraday news or a regime component, is beyond this vignette.)
+
+# %%
+fit22 = st.acd("adj_duration ~ 1", data=dur, groups="date", order=(1, 2))
+lb22 = fit22.ljung_box(20)
+higher = pd.DataFrame(
+    {
+        "persistence": [fit.persistence.value, fit22.persistence.value],
+        "se": [fit.persistence.se, fit22.persistence.se],
+        "Ljung-Box Q(20)": [lb.statistic, lb22.statistic],
+        "Ljung-Box p": [lb.pvalue, lb22.pvalue],
+        "Wald p (less)": [
+            fit.test_infinite_mean(alternative="less", method="wald").pvalue,
+            fit22.test_infinite_mean(alternative="less", method="wald").pvalue,
+        ],
+        "AIC": [fit.aic, fit22.aic],
+    },
+    index=["ACD(1,1)", "ACD(1,2)"],
+)
+higher
 
 # %%
 positive = dur[dur["adj_duration"] > 0]
@@ -171,7 +208,7 @@ comparison[["nobs", "llf", "aic", "persistence", "persistence_se"]]
 sim = st.simulate_acd(window=dur.attrs["window"], omega=0.05, alpha=0.3, beta=0.71, rng=1)
 sim_fit = st.acd("duration ~ 1", data=sim)
 print(f"N(T) = {sim.attrs['n_events']}, alpha + beta = {sim_fit.persistence.value:.3f}")
-print(sim_fit.test_infinite_mean(alternative="greater"))
+print(sim_fit.test_infinite_mean(alternative="greater", n_resamples=19 if FAST else 199, rng=3))
 
 # %% [markdown]
 # ## Bayesian variant
@@ -200,10 +237,14 @@ print(f"P(alpha + beta >= 1 | data) = {bayes.prob_infinite_mean:.3f}")
 
 # %% [markdown]
 # ## Conclusion
-# For the IBM sample the persistence is just below one. Both the Wald and the QLR test
-# reject `alpha + beta = 1` in favour of a finite mean, the tail index is above one, and
-# the posterior puts little mass on `alpha + beta >= 1`. The tables are in `OUT` as LaTeX,
-# HTML and Markdown.
+# For the IBM sample the persistence is just below one. The calibrated (bootstrap) test,
+# the asymptotic Wald and QLR tests and the tail index all point to a finite mean, and
+# the posterior puts little mass on `alpha + beta >= 1`. Two caveats: the asymptotic
+# tests over-reject in this direction near the boundary (hence the bootstrap default),
+# and the ACD(1,1) leaves autocorrelation in the residuals (Ljung-Box); the ACD(1,2)
+# table above shows whether richer dynamics change the persistence, so read the verdict
+# together with it rather than as a property of the (1,1) model alone. The tables are in
+# `OUT` as LaTeX, HTML and Markdown.
 
 # %%
 sorted(p.name for p in OUT.iterdir())

@@ -9,14 +9,13 @@ Public functions: :func:`crc` (the single weighted rule, solved exactly),
 from __future__ import annotations
 
 from . import losses, weights
+from .classification import ConformalClassificationResult, conformal_classification
 from .crc import CRCResult, crc, split_conformal
+from .cross import CrossConformalResult
+from .highprob import LTTResult, ltt, rcps
+from .regression import ConformalRegressionResult, conformal_regression
 from .sequential import SequentialCRCResult, conformal_sequential
-from .wrappers import (
-    ConformalMultilabelResult,
-    ConformalRegressionResult,
-    conformal_multilabel,
-    conformal_regression,
-)
+from .wrappers import ConformalMultilabelResult, conformal_multilabel
 
 __all__ = [
     "crc",
@@ -24,6 +23,12 @@ __all__ = [
     "conformal_regression",
     "conformal_multilabel",
     "conformal_sequential",
+    "ltt",
+    "rcps",
+    "conformal_classification",
+    "ConformalClassificationResult",
+    "CrossConformalResult",
+    "LTTResult",
     "CRCResult",
     "ConformalRegressionResult",
     "ConformalMultilabelResult",

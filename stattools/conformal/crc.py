@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.exceptions import (
+    BoundViolationWarning,
     DataError,
     InfeasibleRiskWarning,
     SmallSampleWarning,
@@ -25,12 +26,12 @@ from ..core.exceptions import (
 )
 from ..core.plotting import figure_axes
 from ..core.results import ResultBase, readonly
-from ..core.validation import check_level, check_option
+from ..core.validation import as_float_array, check_finite, check_level, check_option
 from . import losses as _losses
 from . import solver
 from .weights import WeightScheme, checked_weights_range, effective_sample_size, uniform
 
-__all__ = ["CRCResult", "crc", "split_conformal"]
+__all__ = ["CRCResult", "crc", "split_conformal", "check_strict_level"]
 
 _GUARANTEES = {
     "exchangeable": "E[L(lambda_hat)] <= target under exchangeability (Angelopoulos et al. 2024).",
@@ -46,6 +47,35 @@ _GUARANTEES = {
         "data-dependent weights: no proven guarantee (appeal to Barber et al. 2023, §4.5)."
     ),
 }
+_COVERAGE = {
+    "exchangeable": "coverage >= {level:g} under exchangeability (split conformal, Vovk et al.).",
+    "non-exchangeable": (
+        "coverage >= {level:g} - sum_i w~_i d_TV(Z, Z^i) for fixed weights (nexCP, Barber "
+        "et al. 2023); the slack is 0 under exchangeability."
+    ),
+    "covariate shift": (
+        "coverage >= {level:g} under covariate shift with the true likelihood ratio "
+        "(Tibshirani et al. 2019); an estimated ratio makes it approximate."
+    ),
+    "heuristic": (
+        "data-dependent weights: no proven coverage guarantee (appeal to Barber et al. 2023, §4.5)."
+    ),
+}
+
+
+def _summary_quantiles(v: np.ndarray) -> np.ndarray:
+    """min, median, max without interpolating between infinities (np.quantile gives NaN)."""
+    v = np.asarray(v, float)
+    if not v.size:
+        return np.full(3, np.nan)
+    s = np.sort(v)
+    k = s.size // 2
+    if s.size % 2:
+        med = float(s[k])
+    else:
+        a, b = float(s[k - 1]), float(s[k])
+        med = a if a == b else 0.5 * (a + b)  # python floats: 1 + inf = inf, no warning
+    return np.array([s[0], med, s[-1]])
 
 
 def _as_float_or_array(x: np.ndarray, scalar: bool):
@@ -138,9 +168,24 @@ class CRCResult(ResultBase):
         """``B / alpha - 1``: the total weight needed when ``L(lambda_max) = 0``."""
         return self.bound / self.target_risk - 1.0
 
+    @property
+    def is_split_cp(self) -> bool:
+        """Whether this is split conformal prediction (miscoverage loss): a coverage level."""
+        return self.loss_name == "miscoverage"
+
+    @property
+    def level(self) -> float:
+        """Coverage level ``1 - target_risk`` (meaningful for split conformal)."""
+        return 1.0 - self.target_risk
+
     # --------------------------------------------------------------- hooks
     def _title(self) -> str:
         return f"{self.method.capitalize()} ({self.loss_name})"
+
+    def _target_rows(self) -> list[tuple[str, Any]]:
+        if self.is_split_cp:
+            return [("Coverage level", self.level)]
+        return [("Target risk", self.target_risk), ("Bound B", self.bound)]
 
     def _summary_header(self) -> list[tuple[str, Any]]:
         return [
@@ -148,8 +193,7 @@ class CRCResult(ResultBase):
             ("Loss", self.loss_name),
             ("Weights", self.weights_name),
             ("Guarantee", self.guarantee),
-            ("Target risk", self.target_risk),
-            ("Bound B", self.bound),
+            *self._target_rows(),
             ("Calibration points", self.nobs),
             ("Test points", self.n_test),
             ("Needed N_w", self.needed_n_w),
@@ -175,9 +219,8 @@ class CRCResult(ResultBase):
             "ESS": np.asarray(self.ess, float),
             "min target risk": np.asarray(self.min_target_risk, float),
         }
-        q = [0.0, 0.5, 1.0]
         tab = pd.DataFrame(
-            {k: np.quantile(v, q) if v.size else np.full(3, np.nan) for k, v in cols.items()},
+            {k: _summary_quantiles(v) for k, v in cols.items()},
             index=["min", "median", "max"],
         )
         feas = np.asarray(self.feasible, bool)
@@ -185,11 +228,15 @@ class CRCResult(ResultBase):
         return {"Calibration over test points": tab}
 
     def _summary_notes(self) -> list[str]:
-        out = [_GUARANTEES.get(self.guarantee, self.guarantee)]
+        if self.is_split_cp:
+            text = _COVERAGE.get(self.guarantee, self.guarantee).format(level=self.level)
+        else:
+            text = _GUARANTEES.get(self.guarantee, self.guarantee)
+        out = [text]
         if self.n_clipped:
             out.append(
-                f"{self.n_clipped} loss value(s) were clipped to [0, B]; the guarantee covers "
-                "the clipped loss."
+                f"{self.n_clipped} calibration loss value(s) exceeded the bound B = "
+                f"{self.bound:g} and were clipped to it; the guarantee covers the clipped loss."
             )
         if not np.all(self.feasible):
             out.append(
@@ -237,8 +284,17 @@ class CRCResult(ResultBase):
 
 
 # ----------------------------------------------------------------------------- helpers
+def check_strict_level(level: Any, name: str = "level") -> float:
+    """A coverage level in (0, 1) given as a number (strings such as "0.9" raise)."""
+    if isinstance(level, str | bool) or not isinstance(level, int | float | np.number):
+        raise DataError(f"{name} must be a number in (0, 1), got {level!r}.")
+    return check_level(float(level), name)
+
+
 def _check_target(target_risk: Any, bound: float) -> float:
     try:
+        if isinstance(target_risk, str | bool):
+            raise TypeError
         a = float(target_risk)
     except (TypeError, ValueError):
         raise DataError(
@@ -249,6 +305,23 @@ def _check_target(target_risk: Any, bound: float) -> float:
             f"target_risk must lie strictly between 0 and bound={bound:g}, got {target_risk!r}."
         )
     return a
+
+
+def _hinge_violations(loss: Any) -> tuple[int, list[str]]:
+    """Count hinge residuals beyond B (capped by the loss) and warn once with the count."""
+    if not isinstance(loss, _losses.HingeLoss):
+        return 0, []
+    n_clip = int((np.asarray(loss.a) - max(loss.lambda_min, 0.0) > loss.bound).sum())
+    if not n_clip:
+        return 0, []
+    msg = (
+        f"{n_clip} of {loss.n} calibration residual(s) exceed the bound B = "
+        f"{loss.bound:g} (largest {float(np.max(loss.a)):.4g}); their hinge loss was "
+        "capped at B, and the guarantee covers the capped loss. Use a larger bound=, "
+        "or y_range= to clip the predictions to the response range."
+    )
+    warnings.warn(msg, BoundViolationWarning, stacklevel=3)
+    return n_clip, [msg]
 
 
 def _resolve_loss(losses, scores, lambdas, bound, clip, monotone):
@@ -435,8 +508,35 @@ def crc(
     """
     on_infeasible = check_option(on_infeasible, "on_infeasible", ("warn", "raise"))
     monotone = check_option(monotone, "monotone", ("raise", "enforce"))
+    kw = dict(
+        losses=losses,
+        target_risk=target_risk,
+        weights=weights,
+        bound=bound,
+        lambdas=lambdas,
+        scores=scores,
+        time=time,
+        test_time=test_time,
+        X=X,
+        X_test=X_test,
+        test_weights=test_weights,
+        clip=clip,
+        monotone=monotone,
+        on_infeasible=on_infeasible,
+        method=method,
+    )
+    chunks = _test_chunks(weights, X, X_test, time, test_time, test_weights)
+    if chunks is not None:
+        return _chunked(kw, chunks)
+    if scores is not None and losses is None and weights is None and test_weights is None:
+        fast = _split_fast(scores, target_risk, bound, method)
+        if fast is not None:
+            return fast
     loss, n_clip, msgs = _resolve_loss(losses, scores, lambdas, bound, clip, monotone)
     alpha = _check_target(target_risk, loss.bound)
+    n_hinge, hmsgs = _hinge_violations(loss)
+    n_clip += n_hinge
+    msgs += hmsgs
     w, w_test, scalar, guarantee, wname, unit = _resolve_weights(
         weights, loss.n, time, test_time, X, X_test, test_weights
     )
@@ -500,6 +600,121 @@ def crc(
     )
 
 
+def _split_fast(scores: Any, target_risk: Any, bound: Any, method: str | None) -> Any:
+    """Unit-weight split CP: one copy and one in-place partition (feasible case only).
+
+    Same answer as the general path (:func:`solver._select_equal_jumps`): the ``k``-th
+    smallest score with ``k = ceil(n - c - tol) - 1``, ``c = alpha (n + 1) - 1`` snapped.
+    """
+    if bound is not None and float(bound) != 1.0:
+        return None
+    raw = as_float_array(scores, "scores", ndim=1)
+    if not math.isfinite(float(raw.sum())):  # a finite sum rules out NaN/inf cheaply
+        check_finite(raw, "scores")
+    alpha = _check_target(target_risk, 1.0)
+    s = raw.copy()
+    n = s.size
+    n_w = np.array([float(n)])
+    c = solver.thresholds(n_w, np.ones(1), alpha, 1.0, True)
+    k = int(np.ceil(n - (c + solver._tolerance(n_w, 1.0)))[0]) - 1
+    if not 0 <= k < n:
+        return None  # infeasible (or degenerate): the general path warns and explains
+    s.partition(k)  # in place on our copy: the loss object does not depend on the order
+    loss = _losses.StepLoss(
+        start=np.broadcast_to(1.0, (n,)),
+        owner=np.arange(n),
+        loc=s,
+        jump=np.broadcast_to(1.0, (n,)),
+        name="miscoverage",
+    )
+    return CRCResult(
+        lambda_hat=float(s[k]),
+        feasible=True,
+        n_w=float(n),
+        ess=float(n),
+        min_target_risk=1.0 / (n + 1.0),
+        target_risk=alpha,
+        bound=1.0,
+        nobs=n,
+        n_test=1,
+        loss_name="miscoverage",
+        weights_name="uniform",
+        guarantee="exchangeable",
+        lambda_min=-math.inf,
+        lambda_max=math.inf,
+        curve_source=(loss, np.broadcast_to(1.0, (n,)), 1.0),
+        method=method or "split conformal",
+    )
+
+
+_CHUNK_ENTRIES = 2**24  # calibration weights held at once: 128 MB of float64
+
+
+def _n_rows(a: Any) -> int:
+    arr = np.asarray(a)
+    return int(arr.shape[0]) if arr.ndim >= 1 else 1
+
+
+def _test_chunks(weights, X, X_test, time, test_time, test_weights) -> list[slice] | None:
+    """Row slices of the test points when a scheme's (m, n) weight matrix would be large."""
+    if not isinstance(weights, WeightScheme) or test_weights is not None:
+        return None
+    if X_test is not None and np.ndim(X_test) == 2 and X is not None:
+        m, n = _n_rows(X_test), _n_rows(X)
+    elif test_time is not None and np.ndim(test_time) == 1 and time is not None:
+        m, n = _n_rows(test_time), _n_rows(time)
+    else:
+        return None
+    step = max(1, _CHUNK_ENTRIES // max(n, 1))
+    if m <= step:
+        return None
+    return [slice(r, min(m, r + step)) for r in range(0, m, step)]
+
+
+def _chunked(kw: dict[str, Any], chunks: list[slice]) -> CRCResult:
+    """Solve per row chunk of test points (bounded memory) and merge into one result."""
+    parts: list[CRCResult] = []
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        for sl in chunks:
+            sub = dict(kw)
+            for key in ("X_test", "test_time"):
+                if sub[key] is not None and np.ndim(sub[key]) >= 1:
+                    sub[key] = np.asarray(sub[key])[sl]
+            parts.append(crc(**sub))
+    first = parts[0]
+
+    def cat(name: str) -> np.ndarray:
+        return readonly(np.concatenate([np.atleast_1d(getattr(p, name)) for p in parts]))
+
+    feas = cat("feasible").astype(bool)
+    msgs: list[str] = []
+    seen: set[type] = set()
+    for w in rec:  # one warning per category, with the totals where they matter
+        if not issubclass(w.category, StattoolsWarning) or w.category in seen:
+            continue
+        seen.add(w.category)
+        text = str(w.message)
+        if issubclass(w.category, InfeasibleRiskWarning):
+            text = (
+                f"target_risk={first.target_risk:g} is infeasible for {int((~feas).sum())} of "
+                f"{feas.size} test points; lambda_hat = lambda_max there. Use more calibration "
+                "data, slower weight decay, or a larger target_risk."
+            )
+        warnings.warn(text, w.category, stacklevel=3)
+        msgs.append(text)
+    return dataclasses.replace(
+        first,
+        lambda_hat=cat("lambda_hat"),
+        feasible=readonly(feas),
+        n_w=cat("n_w"),
+        ess=cat("ess"),
+        min_target_risk=cat("min_target_risk"),
+        n_test=int(feas.size),
+        warnings=tuple(msgs),
+    )
+
+
 def split_conformal(
     scores: Any,
     level: float = 0.9,
@@ -536,5 +751,7 @@ def split_conformal(
     >>> res.lambda_hat, res.method
     (18.0, 'split conformal')
     """
-    level = check_level(level)
+    level = check_strict_level(level)
+    if "target_risk" in kwargs:
+        raise DataError("give level= (coverage) or target_risk=, not both.")
     return crc(scores=scores, target_risk=1.0 - level, weights=weights, **kwargs)

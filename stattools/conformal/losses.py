@@ -224,11 +224,12 @@ def miscoverage(scores: Any) -> StepLoss:
     """
     s = check_finite(as_float_array(scores, "scores", ndim=1), "scores")
     n = s.size
+    ones = np.broadcast_to(1.0, (n,))  # stride-0 views: no allocation for 10^6 scores
     return StepLoss(
-        start=np.ones(n),
+        start=ones,
         owner=np.arange(n),
         loc=s,
-        jump=np.ones(n),
+        jump=ones,
         bound=1.0,
         lambda_min=-math.inf,
         lambda_max=math.inf,
@@ -237,19 +238,32 @@ def miscoverage(scores: Any) -> StepLoss:
 
 
 def _labels(labels: Any, shape: tuple[int, ...], name: str = "labels") -> np.ndarray:
-    y = as_float_array(labels, name, ndim=2)
+    raw = np.asarray(labels)
+    if raw.dtype == bool or np.issubdtype(raw.dtype, np.integer):
+        y = raw  # no float copy of a large 0/1 matrix
+        if y.ndim != 2:
+            raise DataError(f"{name} must be a 2-D array, got {y.ndim} dimension(s).")
+    else:
+        y = as_float_array(labels, name, ndim=2)
     if y.shape != shape:
         raise DataError(f"{name} must have the shape of the probabilities {shape}, got {y.shape}.")
-    check_finite(y, name)
-    if not np.isin(y, (0.0, 1.0)).all():
-        raise DataError(
-            f"{name} must be 0/1 indicators; other values: {describe_positions(~np.isin(y, (0.0, 1.0)))}."
-        )
-    return y.astype(bool)
+    if y.dtype == bool:
+        return y
+    if y.size and (y.min() < 0 or y.max() > 1 or not np.issubdtype(y.dtype, np.integer)):
+        check_finite(y, name)
+        bad = ~np.isin(y, (0, 1))
+        if bad.any():
+            raise DataError(
+                f"{name} must be 0/1 indicators; other values: {describe_positions(bad)}."
+            )
+    return y != 0
 
 
 def _probs(probs: Any, name: str = "probs") -> np.ndarray:
-    p = check_finite(as_float_array(probs, name, ndim=2), name)
+    p = as_float_array(probs, name, ndim=2)
+    if p.size and 0.0 <= p.min() and p.max() <= 1.0:  # NaN fails both comparisons
+        return p
+    check_finite(p, name)
     bad = (p < 0) | (p > 1)
     if bad.any():
         raise DataError(f"{name} must lie in [0, 1]; values outside: {describe_positions(bad)}.")
@@ -290,14 +304,16 @@ def fnr(probs: Any, labels: Any) -> StepLoss:
     p = _probs(probs)
     y = _labels(labels, p.shape)
     card = y.sum(axis=1)
-    rows, cols = np.nonzero(y)
-    jump = 1.0 / card[rows]
+    flat = np.flatnonzero(y)  # row-major: rows ascending, as np.nonzero
+    rows = flat // p.shape[1]
+    inv = np.divide(1.0, card, out=np.zeros(card.size), where=card > 0)
+    jump = inv[rows]
     empty = int((card == 0).sum())
     notes = (f"{empty} calibration row(s) have no true label; their loss is 0.",) if empty else ()
     return StepLoss(
         start=(card > 0).astype(float),
         owner=rows,
-        loc=1.0 - p[rows, cols],
+        loc=1.0 - p.ravel()[flat],
         jump=jump,
         bound=1.0,
         lambda_min=0.0,
@@ -494,7 +510,8 @@ def check_grid_table(
                     f"losses must be nonincreasing in lambda; {rows.size} row(s) increase "
                     f"(first rows: {', '.join(map(str, rows[:5]))}). Fix the loss, pass "
                     "monotone='enforce' to use its monotone envelope sup_{l' >= l} L(l') "
-                    "(valid but conservative), or use Learn-then-Test for non-monotone risks."
+                    "(valid but conservative), or use Learn-then-Test (st.ltt) for non-monotone "
+                    "risks."
                 )
             table = np.maximum.accumulate(table[:, ::-1], axis=1)[:, ::-1]
             msg = (

@@ -19,14 +19,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.exceptions import DataError, InfeasibleRiskWarning
+from ..core.exceptions import BoundViolationWarning, DataError, InfeasibleRiskWarning
 from ..core.formula import Design
 from ..core.plotting import figure_axes
-from ..core.resampling import progress_bar
+from ..core.resampling import as_seed_sequence, progress_bar, seed_record
 from ..core.results import ResultBase
 from ..core.validation import as_float_array, check_finite, check_option
 from . import losses as _losses
 from . import solver
+from .enbpi import walk_enbpi
+from .models import fit_model, predict_model
+from .models import model_name as _model_name
+from .online import walk_agaci, walk_online
 from .weights import (
     WeightScheme,
     _Decay,
@@ -36,7 +40,6 @@ from .weights import (
     effective_sample_size,
     uniform,
 )
-from .wrappers import _model_name, fit_model, predict_model
 
 __all__ = ["SequentialCRCResult", "conformal_sequential"]
 
@@ -64,6 +67,7 @@ class SequentialCRCResult(ResultBase):
     nobs: int = 0
     method: str = "sequential conformal risk control"
     warnings: tuple[str, ...] = ()
+    seed: Any = None
 
     @property
     def methods(self) -> list[str]:
@@ -77,16 +81,15 @@ class SequentialCRCResult(ResultBase):
         return pd.Series(g.to_numpy(float), index=[f"risk[{m}]" for m in g.index])
 
     def table(self) -> pd.DataFrame:
-        """Per method: mean realised risk, mean size, median lambda, infeasible share, N_w."""
+        """Per method: mean realised risk (all steps), mean size over the feasible steps AND
+        over all steps (infinite when any step is infinite), median lambda, infeasible
+        share, mean N_w."""
         g = self.frame.groupby("method", sort=False)
         return pd.DataFrame(
             {
-                "mean risk": g["loss"].mean(),
-                "mean size": g["size"].apply(
-                    lambda s: (
-                        float(np.mean(s[np.isfinite(s)])) if np.isfinite(s).any() else math.inf
-                    )
-                ),
+                "mean risk (all steps)": g["loss"].mean(),
+                "mean size (feasible steps)": g[["size", "feasible"]].apply(_feasible_mean),
+                "mean size (all steps)": g["size"].mean(),
                 "median lambda": g["lambda_hat"].median(),
                 "infeasible share": 1.0 - g["feasible"].mean(),
                 "mean N_w": g["n_w"].mean(),
@@ -100,7 +103,7 @@ class SequentialCRCResult(ResultBase):
         return wide[self.methods].rolling(int(window), min_periods=int(window)).mean()
 
     def _title(self) -> str:
-        return f"Sequential CRC vs non-X CRC ({self.task})"
+        return f"Sequential {' vs '.join(self.methods)} ({self.task})"
 
     def _summary_header(self) -> list[tuple[str, Any]]:
         return [
@@ -113,16 +116,72 @@ class SequentialCRCResult(ResultBase):
             ("Calibrate every", self.calibrate_every),
             ("Refit every", self.refit_every or "never (fixed model, grid)"),
             ("Steps", int(self.frame["step"].nunique())),
-        ]
+        ] + ([("Seed", self.seed)] if self.seed is not None else [])
+
+    def running(self, kind: str = "risk") -> pd.DataFrame:
+        """Long-run (expanding) mean per method, indexed by step.
+
+        ``kind="risk"``: running mean realised loss; ``"coverage"``: running coverage
+        ``1 - `` running miscoverage (miscoverage loss only); ``"width"``: running mean
+        width/size over the finite steps so far.
+        """
+        kind = check_option(kind, "kind", ("risk", "coverage", "width"))
+        if kind == "coverage" and self.bound != 1.0:
+            raise DataError("running(kind='coverage') needs the miscoverage loss.")
+        col = "size" if kind == "width" else "loss"
+        wide = self.frame.pivot(index="step", columns="method", values=col)[self.methods]
+        if kind == "width":
+            fin = wide.replace([np.inf, -np.inf], np.nan)
+            return fin.expanding().mean()
+        run = wide.expanding().mean()
+        return 1.0 - run if kind == "coverage" else run
+
+    def long_run(self) -> pd.DataFrame:
+        """Per method: final long-run risk (and coverage for the miscoverage loss), the
+        largest deviation of the running risk from the target over the second half of the
+        steps, mean finite width and the share of infinite intervals."""
+        run = self.running("risk")
+        half = run.iloc[len(run) // 2 :]
+        out = pd.DataFrame(index=pd.Index(self.methods, name="method"))
+        out["long_run_risk"] = run.iloc[-1]
+        if self.bound == 1.0:
+            out["long_run_coverage"] = 1.0 - run.iloc[-1]
+        out["max_dev_2nd_half"] = (half - self.target_risk).abs().max()
+        sz = self.frame.pivot(index="step", columns="method", values="size")[self.methods]
+        out["mean_width_finite"] = sz.replace([np.inf, -np.inf], np.nan).mean()
+        out["share_infinite"] = np.isinf(sz).mean()
+        return out
 
     def _summary_tables(self, level: float) -> dict[str, pd.DataFrame]:
         return {"Realised risk and size": self.table()}
 
     def _summary_notes(self) -> list[str]:
-        return [
+        out = [
             "Each step calibrates on past calibration points only; the realised loss is "
             "that of the next point. CRC uses unit weights, non-X CRC the given weights."
         ]
+        if "ACI" in self.methods:
+            out.append(
+                "ACI (Gibbs & Candès 2021): alpha_t adapts so that the long-run miscoverage "
+                "tends to the target for any data sequence; infinite intervals count as "
+                "infeasible steps."
+            )
+        if "AgACI" in self.methods:
+            out.append(
+                "AgACI (Zaffran et al. 2022): ACI experts over a grid of step sizes, bounds "
+                "aggregated by Bernstein Online Aggregation under the pinball loss."
+            )
+        if "EnbPI" in self.methods:
+            out.append(
+                "EnbPI (Xu & Xie 2021): bootstrap ensemble fitted once on the warm-up rows, "
+                "leave-one-out residuals with a sliding update; coverage is asymptotic only."
+            )
+        if "RRC" in self.methods:
+            out.append(
+                "RRC (Feldman et al. 2023): lambda_t adapts so that the long-run mean loss "
+                "tends to the target."
+            )
+        return out
 
     def _glance_stats(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -158,6 +217,12 @@ class SequentialCRCResult(ResultBase):
 
 
 # ----------------------------------------------------------------------------- helpers
+def _feasible_mean(df: pd.DataFrame) -> float:
+    s = df["size"].to_numpy(float)[df["feasible"].to_numpy(bool)]
+    s = s[np.isfinite(s)]
+    return float(np.mean(s)) if s.size else math.nan
+
+
 def _proba(fitted: Any, X: np.ndarray, k: int) -> np.ndarray:
     out = fitted.predict_proba(X)
     if isinstance(out, list | tuple):
@@ -168,6 +233,24 @@ def _proba(fitted: Any, X: np.ndarray, k: int) -> np.ndarray:
     if p.shape != (X.shape[0], k):
         raise DataError(f"predict_proba must give {k} label probabilities per row, got {p.shape}.")
     return np.clip(p, 0.0, 1.0)
+
+
+def _calibration_mask(rows: Any, T: int, every: int) -> np.ndarray:
+    idx = np.arange(T)
+    if rows is None:
+        return idx % every == every - 1
+    if isinstance(rows, str):
+        rows = check_option(rows, "calibration_rows", ("odd", "even", "paper"))
+        if rows == "odd":
+            return idx % 2 == 1
+        return (idx % 2 == 0) & (idx > 0 if rows == "paper" else True)
+    mask = np.asarray(rows)
+    if mask.dtype != bool or mask.shape != (T,):
+        raise DataError(
+            f"calibration_rows must be None, 'odd', 'even', 'paper' or a boolean array of "
+            f"length {T}; got {type(rows).__name__} of shape {np.shape(mask)}."
+        )
+    return mask
 
 
 def _step_weights(scheme: WeightScheme, cal: np.ndarray, t: int) -> tuple[np.ndarray, float]:
@@ -194,6 +277,14 @@ def conformal_sequential(
     stop: int | None = None,
     lambdas: Any = None,
     progress: bool | None = None,
+    calibration_rows: Any = None,
+    na_action: str = "raise",
+    method: str = "crc",
+    gamma: float | None = None,
+    gammas: Any = None,
+    n_bootstrap: int = 20,
+    batch: int = 1,
+    rng: Any = None,
 ) -> SequentialCRCResult:
     """Walk forward through time comparing CRC with non-exchangeable CRC.
 
@@ -238,6 +329,33 @@ def conformal_sequential(
         Increasing grid for ``refit_every=None``; default 201 points on ``[0, B]`` (hinge)
         or ``[0, 1]`` (FNR); required for the miscoverage loss.
     progress : bool, optional
+    calibration_rows : None, "odd", "even", "paper" or bool array (T,), optional
+        Which rows calibrate (the others train). ``None``: every ``calibrate_every``-th
+        row, indices ``i % k == k - 1`` (odd rows for ``k = 2``). ``"odd"``/``"even"``:
+        odd/even row indices; ``"paper"``: even rows without row 0 (the ELEC2 protocol of
+        Farinhas et al. 2024). A boolean mask gives any other choice.
+    method : {"crc", "aci", "agaci", "enbpi", "rrc"}
+        ``"crc"``: CRC and non-X CRC (above). ``"aci"``: adaptive conformal inference
+        (Gibbs & Candès 2021) on the miscoverage loss; ``"agaci"``: its aggregation over
+        ``gammas`` (Zaffran et al. 2022); ``"enbpi"``: ensemble bootstrap prediction
+        intervals (Xu & Xie 2021, :mod:`stattools.conformal.enbpi`); ``"rrc"``: rolling
+        risk control (Feldman et al. 2023) on ``loss``. With ``compare=True`` CRC (unit weights) runs
+        beside it. See :mod:`stattools.conformal.online`.
+    gamma : float, optional
+        Step size of ACI (default 0.005) or RRC (default 0.05).
+    gammas : array_like, optional
+        AgACI's grid of ACI step sizes (default ``[0.0005, 0.001, 0.002, 0.005, 0.01,
+        0.02, 0.05, 0.1]``).
+    n_bootstrap : int, default 20
+        EnbPI: number of bootstrap models, fitted once on the rows before ``warmup``.
+    batch : int, default 1
+        EnbPI: the residual window slides after every ``batch`` steps.
+    rng : seed, SeedSequence or Generator, optional
+        EnbPI's bootstrap seed; recorded as ``result.seed`` (``rng=result.seed``
+        reproduces the run).
+    na_action : {"raise", "drop"}
+        Rows with missing values in the formula's variables raise, or are dropped (with a
+        :class:`MissingDataWarning`) before the walk.
 
     Returns
     -------
@@ -247,6 +365,9 @@ def conformal_sequential(
     -----
     InfeasibleRiskWarning
         Once, with the number of infeasible steps, if any.
+    BoundViolationWarning
+        Once, with the number of evaluated steps whose residual exceeds the hinge bound
+        ``B`` (their loss is capped at ``B``).
 
     Notes
     -----
@@ -278,8 +399,22 @@ def conformal_sequential(
     ...                               target_risk=0.05, warmup=100, refit_every=20)
     >>> run.methods
     ['CRC', 'non-X CRC']
+
+    Online methods with long-run diagnostics (AgACI; EnbPI records its bootstrap seed):
+
+    >>> ag = st.conformal_sequential("y ~ x", data=df, method="agaci", warmup=100,
+    ...                              refit_every=None, compare=False)
+    >>> list(ag.long_run().columns[:2])
+    ['long_run_risk', 'long_run_coverage']
+    >>> en = st.conformal_sequential("y ~ x", data=df, method="enbpi", warmup=100,
+    ...                              compare=False, rng=1)
+    >>> en.seed
+    1
     """
     loss = check_option(loss, "loss", ("hinge", "miscoverage", "fnr"))
+    method = check_option(method, "method", ("crc", "aci", "agaci", "enbpi", "rrc"))
+    if method in ("aci", "agaci", "enbpi"):
+        loss = "miscoverage"  # ACI controls the long-run miscoverage
     scheme = decay(0.99) if weights is None else weights
     if not isinstance(scheme, WeightScheme):
         raise DataError("weights must be a weight scheme such as st.weights.decay(0.99).")
@@ -295,7 +430,8 @@ def conformal_sequential(
             raise DataError("a formula needs data=.")
         if loss == "fnr":
             raise DataError("loss='fnr' needs X= and labels= (multilabel task).")
-        design = Design.from_formula(formula, data)
+        na_action = check_option(na_action, "na_action", ("raise", "drop"))
+        design = Design.from_formula(formula, data, na_action=na_action)
         Xm = design.X.to_numpy(dtype=float)
         y = design.y[design.response[0]].to_numpy(dtype=float)
         task = "regression intervals"
@@ -325,10 +461,69 @@ def conformal_sequential(
     methods = [("non-X CRC", scheme)]
     if compare:
         methods.insert(0, ("CRC", uniform()))
-
-    idx = np.arange(T)
-    is_cal = idx % calibrate_every == calibrate_every - 1
-    if refit_every is None:
+    online_rows = None
+    seed = None
+    is_cal = _calibration_mask(calibration_rows, T, calibrate_every)
+    if method in ("agaci", "enbpi"):
+        if task != "regression intervals":
+            raise DataError(f"method={method!r} supports the regression task (formula) only.")
+        if method == "agaci":
+            gs = np.asarray(
+                [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1] if gammas is None else gammas,
+                dtype=float,
+            ).ravel()
+            if gs.size == 0 or not np.all(np.isfinite(gs) & (gs > 0)):
+                raise DataError("gammas must be a non-empty array of positive step sizes.")
+            online_rows, _ = walk_agaci(
+                lambda train: _fit_predict(model, task, Xm, y, train, y_range),
+                y,
+                alpha,
+                is_cal,
+                warmup,
+                stop,
+                refit_every,
+                gs,
+            )
+        else:
+            if int(n_bootstrap) < 2 or int(batch) < 1:
+                raise DataError("n_bootstrap must be >= 2 and batch >= 1.")
+            ss = as_seed_sequence(rng)
+            seed = seed_record(ss)
+            online_rows, _ = walk_enbpi(
+                model,
+                Xm,
+                y,
+                alpha,
+                warmup,
+                stop,
+                int(n_bootstrap),
+                np.random.default_rng(ss),
+                int(batch),
+            )
+        methods = methods[:1] if compare else []
+    if method in ("aci", "rrc"):
+        if task != "regression intervals":
+            raise DataError(f"method={method!r} supports the regression task (formula) only.")
+        g = (0.005 if method == "aci" else 0.05) if gamma is None else float(gamma)
+        if not g > 0:
+            raise DataError(f"gamma must be a positive step size, got {gamma!r}.")
+        online_rows, _ = walk_online(
+            method,
+            lambda train: _fit_predict(model, task, Xm, y, train, y_range),
+            y,
+            loss,
+            B,
+            alpha,
+            is_cal,
+            warmup,
+            stop,
+            refit_every,
+            g,
+        )
+        methods = methods[:1] if compare else []
+    if not methods:
+        rows, n_infeasible = _new_rows(), 0
+    elif refit_every is None:
         grid = _default_grid(lambdas, loss, B)
         rows, n_infeasible = _walk_fixed(
             model, task, Xm, y, loss, B, alpha, methods, is_cal, warmup, stop, grid, y_range
@@ -350,7 +545,21 @@ def conformal_sequential(
             y_range,
             progress,
         )
+    if online_rows is not None:
+        rows = {k: rows[k] + online_rows[k] for k in rows}
     msgs: list[str] = []
+    if loss == "hinge":
+        fr = pd.DataFrame(rows)
+        # the realised hinge loss reaches the cap B when |y - yhat| - lambda_hat >= B
+        n_viol = int(fr.loc[fr["loss"] >= B, "step"].nunique())
+        if n_viol:
+            msg = (
+                f"{n_viol} of {stop - warmup} evaluated step(s) have a residual beyond lambda_hat + B "
+                f"(B = {B:g}); their hinge loss was capped at B, and the guarantee covers the "
+                "capped loss. Use y_range= to clip the predictions, or a larger bound=."
+            )
+            warnings.warn(msg, BoundViolationWarning, stacklevel=2)
+            msgs.append(msg)
     if n_infeasible:
         msg = (
             f"the target was infeasible at {n_infeasible} step-method pair(s) (lambda_max "
@@ -374,6 +583,7 @@ def conformal_sequential(
         refit_every=0 if refit_every is None else refit_every,
         nobs=stop - warmup,
         warnings=tuple(msgs),
+        seed=seed,
     )
 
 

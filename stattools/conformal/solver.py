@@ -23,6 +23,7 @@ first point of its (step, piecewise-linear or grid) curve at or below ``c``:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numba
@@ -189,6 +190,8 @@ def _hinge_rows(W, s0, slope0, c, tol, owner, sign, loc, lam_min, lam_max):  # p
 def final_losses(loss: Loss) -> np.ndarray:
     """``L_i(lambda_max)`` for each calibration point."""
     if isinstance(loss, StepLoss):
+        if loss.name == "miscoverage" and math.isinf(loss.lambda_max):
+            return np.zeros(loss.n)  # every score lies below lambda_max = +inf
         return loss.start - np.bincount(loss.owner, weights=loss.jump, minlength=loss.n)
     if isinstance(loss, HingeLoss):
         return np.minimum(loss.bound, np.maximum(loss.a - loss.lambda_max, 0.0))
@@ -228,6 +231,54 @@ def _select_equal_jumps(loss: StepLoss, w0: float, c: np.ndarray, tol: np.ndarra
     return lam, feas
 
 
+_SELECT_ABOVE = 200_000  # breakpoints: above this, bin-and-select beats a full sort
+_N_BINS = 4096
+
+
+def _select_binned(loss: StepLoss, w: np.ndarray, c: np.ndarray, tol: np.ndarray) -> tuple:
+    """Rule (★) for one threshold without sorting every breakpoint: ``O(N)``.
+
+    The weighted jumps are summed into equal-width bins of the locations; the first bin in
+    which the running drop reaches ``S0 - c`` is the only one sorted (ties merged), which
+    gives the same knot as the full sort of :func:`_step_curve`.
+    """
+    s0 = float(loss.start @ w)
+    cj = float(c[0] + tol[0])
+    if s0 <= cj:
+        return np.array([loss.lambda_min]), np.array([True])
+    jumps = w[loss.owner] * loss.jump
+    loc = loss.loc
+    lo, hi = float(loc.min()), float(loc.max())
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        pts, s = _step_curve(loss, w)
+        k = _first_below(s, c, tol)
+        lam = np.where(k < pts.size, pts[np.minimum(k, pts.size - 1)], loss.lambda_max)
+        return lam, k < pts.size
+    scale = (_N_BINS - 1) / (hi - lo)
+    idx = ((loc - lo) * scale).astype(np.int64)
+    binsum = np.bincount(idx, weights=jumps, minlength=_N_BINS)
+    drop = np.cumsum(binsum)
+    need = s0 - cj
+    if s0 - float(drop[-1]) > cj:  # even lambda_max misses the target
+        return np.array([loss.lambda_max]), np.array([False])
+    b0 = int(np.searchsorted(drop, need - 1e-9 * max(1.0, s0), side="left"))
+    b = max(0, b0 - 1)  # one bin of slack either way for rounding in the bin sums
+    before = float(drop[b - 1]) if b > 0 else 0.0
+    sel = (idx >= b) & (idx <= b0 + 1)
+    lsel, jsel = loc[sel], jumps[sel]
+    order = np.argsort(lsel, kind="stable")
+    lsel, jsel = lsel[order], jsel[order]
+    uniq, first = _merge_sorted(lsel)
+    svals = s0 - before - np.cumsum(np.add.reduceat(jsel, first)) if lsel.size else lsel
+    k = int(np.searchsorted(-svals, -cj, side="left"))
+    if k >= uniq.size:  # not in the window (rounding): fall back to the full curve
+        pts, s_all = _step_curve(loss, w)
+        kk = _first_below(s_all, c, tol)
+        lam = np.where(kk < pts.size, pts[np.minimum(kk, pts.size - 1)], loss.lambda_max)
+        return lam, kk < pts.size
+    return np.array([uniq[k]]), np.array([True])
+
+
 def _solve_shared(loss: Loss, w: np.ndarray, c: np.ndarray, tol: np.ndarray) -> tuple:
     if isinstance(loss, HingeLoss):
         pts, s, slopes = _hinge_curve(loss, w)
@@ -244,6 +295,8 @@ def _solve_shared(loss: Loss, w: np.ndarray, c: np.ndarray, tol: np.ndarray) -> 
     if isinstance(loss, StepLoss):
         if c.size <= 8 and _equal_jumps(loss, w):
             return _select_equal_jumps(loss, float(w[0]), c, tol)
+        if c.size == 1 and loss.loc.size > _SELECT_ABOVE:
+            return _select_binned(loss, w, c, tol)
         pts, s = _step_curve(loss, w)
     else:
         pts, s = loss.lambdas, np.asarray(loss.values()).T @ w

@@ -5,14 +5,14 @@ single weighted rule (★) of :func:`~stattools.conformal.crc`: calibration weig
 ``w_i`` (a vector, or an ``(m, n)`` matrix with one row per test point) and a test weight
 ``w_{n+1}`` per test point.
 
-======================  ==================  =========  ===============================
-scheme                  w_i                 w_{n+1}    guarantee
-======================  ==================  =========  ===============================
-:func:`uniform`         1                   1          exact under exchangeability
-:func:`decay`           rho^(t - t_i)       1          non-X bound (fixed weights)
-:func:`kernel`          K(|x - X_i| / h)    1          heuristic (data-dependent)
-:func:`likelihood_ratio`  w(X_i)            w(x)       exact under covariate shift
-======================  ==================  =========  ===============================
+==========================  ==================  =========  ===============================
+scheme                      w_i                 w_{n+1}    guarantee
+==========================  ==================  =========  ===============================
+:func:`uniform`             1                   1          exact under exchangeability
+:func:`decay`               rho^(t - t_i)       1          non-X bound (fixed weights)
+:func:`kernel`              ``K(|x-X_i|/h)``    1          heuristic (data-dependent)
+:func:`likelihood_ratio`    w(X_i)              w(x)       exact under covariate shift
+==========================  ==================  =========  ===============================
 
 Examples
 --------
@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numba
 import numpy as np
 
 from ..core.exceptions import DataError
@@ -162,6 +163,8 @@ def decay(rho: float) -> WeightScheme:
     >>> w.round(3).tolist()
     [[0.81, 0.9, 1.0], [0.729, 0.81, 0.9]]
     """
+    if isinstance(rho, str | bytes | bool) or not isinstance(rho, int | float | np.number):
+        raise DataError(f"rho must be a number in (0, 1], got {rho!r}.")  # issue 10
     r = float(rho)
     if not 0.0 < r <= 1.0:
         raise DataError(f"rho must lie in (0, 1], got {rho!r}.")
@@ -196,9 +199,33 @@ class _Kernel(WeightScheme):
             raise DataError(
                 f"X_test has {xt.shape[1]} columns but X has {xc.shape[1]}; they must match."
             )
-        d2 = (xt * xt).sum(1)[:, None] + (xc * xc).sum(1)[None, :] - 2.0 * xt @ xc.T
-        u = np.sqrt(np.maximum(d2, 0.0)) / self.bandwidth
-        return _KERNELS[self.kernel](u), np.ones(xt.shape[0])
+        code = ("gaussian", "epanechnikov", "uniform").index(self.kernel)
+        w = _kernel_matrix(
+            np.ascontiguousarray(xt), np.ascontiguousarray(xc), float(self.bandwidth), code
+        )
+        return w, np.ones(xt.shape[0])
+
+
+@numba.njit(cache=True)
+def _kernel_matrix(xt, xc, h, code):  # pragma: no cover - compiled
+    """``K(||xt_j - xc_i|| / h)`` in one pass, no (m, n) temporaries."""
+    m, n, p = xt.shape[0], xc.shape[0], xt.shape[1]
+    out = np.empty((m, n))
+    inv = 1.0 / (h * h)
+    for j in range(m):
+        for i in range(n):
+            d2 = 0.0
+            for k in range(p):
+                d = xt[j, k] - xc[i, k]
+                d2 += d * d
+            u2 = d2 * inv
+            if code == 0:
+                out[j, i] = np.exp(-0.5 * u2)
+            elif code == 1:
+                out[j, i] = max(1.0 - u2, 0.0)
+            else:
+                out[j, i] = 1.0 if u2 <= 1.0 else 0.0
+    return out
 
 
 def kernel(bandwidth: float, kernel: str = "gaussian") -> WeightScheme:
@@ -229,6 +256,10 @@ def kernel(bandwidth: float, kernel: str = "gaussian") -> WeightScheme:
     >>> w.round(4).tolist()
     [[1.0, 0.6065]]
     """
+    if isinstance(bandwidth, str | bytes | bool) or not isinstance(
+        bandwidth, int | float | np.number
+    ):  # issue 10
+        raise DataError(f"bandwidth must be a positive number, got {bandwidth!r}.")
     h = float(bandwidth)
     if not (math.isfinite(h) and h > 0):
         raise DataError(f"bandwidth must be a positive number, got {bandwidth!r}.")
@@ -243,6 +274,31 @@ class _LikelihoodRatio(WeightScheme):
     name: str = "likelihood ratio"
     guarantee: str = "covariate shift"
     bounded: bool = False
+    n_features: int | None = None
+    feature_names: tuple[str, ...] | None = None
+
+    def check_features(self, names: list[str]) -> None:
+        """Check the contract: the ratio is evaluated on exactly these feature columns.
+
+        Raises
+        ------
+        DataError
+            The classifier was trained on a different number of columns, or on columns
+            with other names.
+        """
+        if self.feature_names is not None and list(self.feature_names) != list(names):
+            raise DataError(
+                "weights: the likelihood-ratio classifier was trained on columns "
+                f"{list(self.feature_names)}, but the formula's design columns (without the "
+                f"intercept) are {list(names)}. Train it on fit.design_features(frame) "
+                "(or on a DataFrame with those columns)."
+            )
+        if self.n_features is not None and self.n_features != len(names):
+            raise DataError(
+                f"weights: the likelihood-ratio classifier was trained on {self.n_features} "
+                f"column(s), but the formula's design has {len(names)} ({list(names)}). "
+                "Train it on the design columns without the intercept."
+            )
 
     def weights(self, n, *, time=None, test_time=None, X=None, X_test=None) -> Weights:
         if X is None or X_test is None:
@@ -283,6 +339,14 @@ def likelihood_ratio(
     ``LogisticRegression()``) trained to tell ``target`` (label 1) from ``source``
     (label 0): ``w(x) = p(x) / (1 - p(x)) * n_source / n_target`` with ``p`` clipped to
     ``[eps, 1 - eps]``.
+
+    **Feature contract.** The ratio is evaluated on the same columns the classifier was
+    trained on. :func:`~stattools.conformal.conformal_regression` evaluates it on the
+    formula's design columns without the intercept (``fit.design_features(frame)``), so
+    train the classifier on those: with DataFrames, the column names are recorded and
+    checked; with arrays, the number of columns is checked. A mismatch raises
+    :class:`~stattools.core.exceptions.DataError`. A ``ratio=`` callable receives the same
+    design-column array and is the user's responsibility.
 
     Parameters
     ----------
@@ -328,10 +392,32 @@ def likelihood_ratio(
         )
     if not (hasattr(classifier, "fit") and hasattr(classifier, "predict_proba")):
         raise DataError("classifier must have fit(X, y) and predict_proba(X).")
-    clf = classifier.fit(np.vstack([xs, xt]), np.r_[np.zeros(len(xs)), np.ones(len(xt))])
+    names = _column_names(source, target)
+    both: Any = np.vstack([xs, xt])
+    if names is not None:
+        import pandas as pd
+
+        both = pd.DataFrame(both, columns=list(names))
+    clf = classifier.fit(both, np.r_[np.zeros(len(xs)), np.ones(len(xt))])
     fitted = clf if clf is not None else classifier
-    ratio_fn = _ClassifierRatio(fitted, len(xs) / len(xt), float(eps))
-    return _LikelihoodRatio(ratio=ratio_fn, name=f"likelihood ratio ({type(classifier).__name__})")
+    ratio_fn = _ClassifierRatio(fitted, len(xs) / len(xt), float(eps), names)
+    return _LikelihoodRatio(
+        ratio=ratio_fn,
+        name=f"likelihood ratio ({type(classifier).__name__})",
+        n_features=int(xs.shape[1]),
+        feature_names=names,
+    )
+
+
+def _column_names(source: Any, target: Any) -> tuple[str, ...] | None:
+    cs, ct = getattr(source, "columns", None), getattr(target, "columns", None)
+    if cs is None and ct is None:
+        return None
+    if cs is None or ct is None or list(cs) != list(ct):
+        raise DataError(
+            "source and target must both be DataFrames with the same columns, or both arrays."
+        )
+    return tuple(str(c) for c in cs)
 
 
 @dataclass(frozen=True)
@@ -341,8 +427,13 @@ class _ClassifierRatio:
     classifier: Any
     scale: float
     eps: float
+    feature_names: tuple[str, ...] | None = None
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
+        if self.feature_names is not None:
+            import pandas as pd
+
+            x = pd.DataFrame(np.asarray(x, dtype=float), columns=list(self.feature_names))
         p = np.asarray(self.classifier.predict_proba(x))[:, 1]
         p = np.clip(p, self.eps, 1.0 - self.eps)
         return p / (1.0 - p) * self.scale

@@ -29,12 +29,17 @@ __all__ = [
     "NonMonotoneLossWarning",
     "TruncationWarning",
     "MixingWarning",
+    "TiesWarning",
+    "ReplicationFailureWarning",
     # errors
     "StattoolsError",
     "DataError",
     "FormulaError",
+    "ColumnError",
+    "ArgumentTypeError",
     "NotFittedError",
     "MissingDependencyError",
+    "SimulationError",
 ]
 
 
@@ -103,6 +108,14 @@ class MixingWarning(StattoolsWarning):
     """MCMC chains mix poorly (R-hat or effective sample size)."""
 
 
+class TiesWarning(StattoolsWarning):
+    """Heavily tied data (e.g. a mixture fit would build tiny-variance clusters on ties)."""
+
+
+class ReplicationFailureWarning(StattoolsWarning):
+    """Some replications of a simulation study failed and were recorded (``on_error="record"``)."""
+
+
 # ----------------------------------------------------------------------------- errors
 class StattoolsError(Exception):
     """Root of every exception raised by stattools."""
@@ -116,9 +129,40 @@ class FormulaError(DataError):
     """A formula could not be parsed or refers to something that does not exist."""
 
 
+class ColumnError(DataError, KeyError):
+    """A column (or key) named by the user is not in the data.
+
+    Both a :class:`DataError` and a :class:`KeyError`, so ``except KeyError`` keeps working.
+    ``str()`` gives the plain message (``KeyError`` alone would print it quoted).
+
+    Examples
+    --------
+    >>> err = ColumnError("column 'z' not found in data; available columns: x, y.")
+    >>> isinstance(err, KeyError), isinstance(err, DataError)
+    (True, True)
+    >>> str(err)
+    "column 'z' not found in data; available columns: x, y."
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if len(self.args) == 1 else Exception.__str__(self)
+
+
+class ArgumentTypeError(DataError, TypeError):
+    """An argument has the wrong type (e.g. an array where a fitted result is expected).
+
+    Both a :class:`DataError` and a :class:`TypeError`; the message names the argument.
+    """
+
+
 class NotFittedError(StattoolsError):
     """A method needs a fitted object."""
 
 
 class MissingDependencyError(StattoolsError, ImportError):
     """An optional dependency is missing; the message gives the ``pip install`` hint."""
+
+
+class SimulationError(StattoolsError):
+    """A replication of a simulation study failed; the message names the design and the seed
+    that reproduce it, and the original exception is chained (``__cause__``)."""

@@ -16,8 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .exceptions import DataError, FormulaError, IrregularTimeWarning, MissingDataWarning
-from .validation import check_option
+from .exceptions import (
+    ColumnError,
+    DataError,
+    FormulaError,
+    IrregularTimeWarning,
+    MissingDataWarning,
+)
+from .validation import check_frame, check_option
 
 __all__ = ["Design"]
 
@@ -42,9 +48,9 @@ def _required(parsed, data: pd.DataFrame) -> list[str]:
     return names
 
 
-def _missing_column_error(formula: str, missing: list[str], data: pd.DataFrame) -> KeyError:
+def _missing_column_error(formula: str, missing: list[str], data: pd.DataFrame) -> ColumnError:
     avail = ", ".join(map(str, list(data.columns)[:25]))
-    return KeyError(
+    return ColumnError(
         f"formula {formula!r} uses column(s) {', '.join(map(repr, missing))} "
         f"that are not in data; available columns: {avail}."
     )
@@ -152,13 +158,19 @@ class Design:
         ------
         FormulaError
             Unparseable formula or a term formulaic cannot evaluate.
-        KeyError
-            A column named in the formula (or ``time``) is not in ``data``.
+        ColumnError
+            A column named in the formula (or ``time``) is not in ``data`` (a ``DataError``
+            that is also a ``KeyError``).
         DataError
-            NaN in a used column with ``na_action="raise"``, or bad time stamps.
+            ``data`` is not a non-empty DataFrame, NaN in a used column with
+            ``na_action="raise"``, a non-numeric response, or bad time stamps.
         """
-        if not isinstance(data, pd.DataFrame):
-            raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
+        if not isinstance(formula, str):
+            raise FormulaError(
+                f"formula must be a string like 'y ~ x1 + x2', got {type(formula).__name__} "
+                f"{formula!r}."
+            )
+        check_frame(data, "data")
         na_action = check_option(na_action, "na_action", ("raise", "drop"))
         parsed = _parse(formula)
         needed = _required(parsed, data)
@@ -167,8 +179,10 @@ class Design:
             raise _missing_column_error(formula, missing, data)
         used = [v for v in needed if v in data.columns]
         if time is not None:
+            if not isinstance(time, str):
+                raise DataError(f"time must be a column name (str), got {time!r}.")
             if time not in data.columns:
-                raise KeyError(
+                raise ColumnError(
                     f"time column {time!r} is not in data; available columns: "
                     f"{', '.join(map(str, list(data.columns)[:25]))}."
                 )
@@ -177,6 +191,8 @@ class Design:
         if sort and time is not None:
             frame = frame.sort_values(time, kind="stable")
         frame = _handle_na(frame, used, na_action)
+        if len(frame) == 0:
+            raise DataError(f"no rows of data are left after dropping missing values in {used}.")
         # bool responses become int; string columns become categories
         frame = frame.copy()
         for c in used:

@@ -198,16 +198,9 @@ def progress_bar(
 
 def _in_jupyter_kernel() -> bool:
     """True inside an IPython kernel (Jupyter, nbclient), False in a terminal IPython."""
-    import sys
+    from .plotting import in_jupyter_kernel
 
-    ipy = sys.modules.get("IPython")
-    if ipy is None:
-        return False
-    try:
-        shell = ipy.get_ipython()
-    except Exception:  # pragma: no cover - defensive: IPython internals vary
-        return False
-    return shell is not None and getattr(shell, "kernel", None) is not None
+    return in_jupyter_kernel()
 
 
 def check_n_jobs(n_jobs: Any) -> int:

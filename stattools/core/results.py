@@ -439,7 +439,11 @@ class TestResult:
         return _conf_frame(self.params.index, [math.nan], [math.nan], level, "not-applicable")
 
     def _details(self) -> pd.DataFrame:
-        rows = {k: v for k, v in self.extra.items() if _is_scalar(v) and not k.startswith("_")}
+        rows = {
+            k: v
+            for k, v in self.extra.items()
+            if _is_scalar(v) and not k.startswith("_") and k != "seed"  # seed: header row
+        }
         return pd.DataFrame({"value": list(rows.values())}, index=list(rows.keys()), dtype=object)
 
     def _summary_notes(self) -> list[str]:
@@ -456,6 +460,8 @@ class TestResult:
             head.append(("No. observations", self.nobs))
         if self.n_resamples is not None:
             head.append(("Resamples", self.n_resamples))
+        if self.extra.get("seed") is not None:  # stochastic tests: rng=<seed> reproduces them
+            head.append(("Seed", self.extra["seed"]))
         test = {"statistic": [self.statistic], "p-value": [self.pvalue]}
         if self.df is not None:
             test["df"] = [self.df]
@@ -596,6 +602,10 @@ class InvalidTestResult(TestResult):
         object.__setattr__(self, "method", method)
         object.__setattr__(self, "null_hypothesis", null_hypothesis)
         object.__setattr__(self, "alternative", alternative)
+        if nobs is not None and (
+            isinstance(nobs, bool) or not isinstance(nobs, int | np.integer) or nobs < 0
+        ):
+            raise DataError(f"nobs must be a non-negative integer or None, got {nobs!r}.")
         object.__setattr__(self, "nobs", nobs)
         object.__setattr__(self, "extra", MappingProxyType(dict(extra or {})))
         object.__setattr__(self, "warnings", tuple(warnings))

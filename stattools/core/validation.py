@@ -6,13 +6,14 @@ what to do; all raise :class:`~stattools.core.exceptions.DataError` (a ``ValueEr
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .exceptions import DataError
+from .exceptions import ColumnError, DataError
 
 __all__ = [
     "as_float_array",
@@ -23,6 +24,7 @@ __all__ = [
     "check_option",
     "check_increasing",
     "check_columns",
+    "check_frame",
     "check_alternative",
     "describe_positions",
 ]
@@ -114,10 +116,9 @@ def check_in_unit_interval(x: np.ndarray, name: str) -> np.ndarray:
 
 def check_level(level: float, name: str = "level") -> float:
     """Check a confidence/coverage/credible level in (0, 1)."""
-    try:
-        lv = float(level)
-    except (TypeError, ValueError):
-        raise DataError(f"{name} must be a number in (0, 1), got {level!r}.") from None
+    if isinstance(level, str | bytes | bool) or not isinstance(level, numbers.Real):
+        raise DataError(f"{name} must be a number in (0, 1), got {level!r}.")
+    lv = float(level)
     if not 0.0 < lv < 1.0:
         raise DataError(
             f"{name} must lie strictly between 0 and 1, got {level!r} "
@@ -153,14 +154,48 @@ def check_increasing(t: np.ndarray, name: str, *, strict: bool = True) -> np.nda
     return t
 
 
+def check_frame(data: Any, name: str = "data", *, min_rows: int = 1) -> pd.DataFrame:
+    """Raise unless ``data`` is a DataFrame with at least ``min_rows`` rows.
+
+    Examples
+    --------
+    >>> check_frame(pd.DataFrame({"x": [1.0]})).shape
+    (1, 1)
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(
+            f"{name} must be a pandas DataFrame, got {type(data).__name__}"
+            + (
+                " (wrap an array with pandas.DataFrame(array, columns=[...]))."
+                if isinstance(data, np.ndarray)
+                else "."
+            )
+        )
+    if len(data) < min_rows:
+        raise DataError(
+            f"{name} has {len(data)} row(s); at least {min_rows} needed."
+            if len(data)
+            else f"{name} is empty (0 rows)."
+        )
+    return data
+
+
 def check_columns(data: pd.DataFrame, columns: Iterable[str], what: str = "data") -> None:
-    """Raise ``KeyError`` naming the columns of ``columns`` that ``data`` lacks."""
+    """Raise :class:`ColumnError` (a ``DataError`` and a ``KeyError``) naming missing columns.
+
+    Examples
+    --------
+    >>> check_columns(pd.DataFrame({"x": [1.0]}), ["z"])
+    Traceback (most recent call last):
+    ...
+    stattools.core.exceptions.ColumnError: column(s) 'z' not found in data; available columns: x.
+    """
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"{what} must be a pandas DataFrame, got {type(data).__name__}.")
     missing = [c for c in columns if c not in data.columns]
     if missing:
         avail = ", ".join(map(str, list(data.columns)[:20]))
-        raise KeyError(
+        raise ColumnError(
             f"column(s) {', '.join(map(repr, missing))} not found in {what}; "
             f"available columns: {avail}."
         )

@@ -3,7 +3,8 @@
 Public names: :func:`acd` (= :meth:`ACD.from_formula` + fit), :class:`ACD`,
 :func:`durations`, :func:`diurnal_adjust`, :func:`simulate_acd`,
 :func:`infinite_mean_test`, the innovation laws (:class:`Exponential`, :class:`Weibull`,
-:class:`Burr`, :class:`GeneralizedGamma`) and the results (:class:`ACDResult`,
+:class:`Burr`, :class:`GeneralizedGamma`, :class:`GeneralizedF`, :class:`QWeibull`,
+:class:`MixQWeibullExponential`) and the results (:class:`ACDResult`,
 :class:`ACDBayesResult`).
 """
 
@@ -11,7 +12,16 @@ from __future__ import annotations
 
 from .bayes import ACDBayesResult
 from .data import diurnal_adjust, durations
-from .distributions import Burr, Exponential, GeneralizedGamma, Innovation, Weibull
+from .distributions import (
+    Burr,
+    Exponential,
+    GeneralizedF,
+    GeneralizedGamma,
+    Innovation,
+    MixQWeibullExponential,
+    QWeibull,
+    Weibull,
+)
 from .inference import infinite_mean_test, kappa_exponential, ljung_box, tail_index
 from .model import ACD, acd
 from .results import ACDResult
@@ -32,6 +42,9 @@ __all__ = [
     "Weibull",
     "Burr",
     "GeneralizedGamma",
+    "GeneralizedF",
+    "QWeibull",
+    "MixQWeibullExponential",
     "ACDResult",
     "ACDBayesResult",
 ]

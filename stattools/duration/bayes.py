@@ -17,22 +17,20 @@ The likelihood is the full likelihood of the chosen innovation law (for
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..core.exceptions import MixingWarning
 from ..core.lazy import lazy_import
-from ..core.resampling import as_seed_sequence
+from ..core.resampling import as_seed_sequence, check_n_jobs, seed_record
 from ..core.results import ResultBase
-from ..core.validation import check_level
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .model import ACD
+from ..core.validation import check_level, check_option
 
 __all__ = ["ACDBayesResult", "fit_bayes", "mixing_messages"]
 
@@ -81,16 +79,25 @@ def _make_ops(x: np.ndarray, Z, spec, dist, b: float, segments=None):
 
 
 def fit_bayes(
-    model: ACD,
+    model: Any,
     *,
     draws: int = 1000,
     tune: int = 1000,
     chains: int = 2,
     rng: Any = None,
     progress: bool | None = None,
+    n_jobs: int = 1,
     level: float = 0.95,
 ) -> ACDBayesResult:
-    """Sample the posterior with PyMC's NUTS (``cores=1``); returns :class:`ACDBayesResult`.
+    """Sample the posterior with PyMC's NUTS; returns :class:`ACDBayesResult`.
+
+    Chains run in parallel processes when ``n_jobs > 1`` (PyMC's ``cores``). The
+    returned DataTree keeps ``posterior`` (parameters on the original scale and
+    ``persistence``), ``sample_stats`` (NUTS diagnostics: ``diverging``, ``energy``,
+    ...), ``log_likelihood`` (pointwise, so ``az.loo`` works), ``observed_data`` and
+    ``posterior_predictive`` (one-step-ahead replicates ``x_rep_i = psi_i(theta)
+    eps_i``, ``eps_i`` drawn from the innovation law of the draw). The seed is stored as
+    ``result.seed``; ``rng=result.seed`` reproduces the draws.
 
     Examples
     --------
@@ -101,7 +108,11 @@ def fit_bayes(
     spec, dist = model.spec, model.dist
     xbar = float(model.x.mean())
     op = _make_ops(model.x / xbar, model.Z, spec, dist, model.b / xbar, model.segments)
-    seed = int(as_seed_sequence(rng).generate_state(1)[0])
+    n_jobs = check_n_jobs(n_jobs)
+    ss = as_seed_sequence(rng)
+    seed_rec = seed_record(ss)
+    ss_pm, ss_pp = ss.spawn(2)
+    seed = int(ss_pm.generate_state(1)[0])
     with pm.Model():
         parts = [
             pm.HalfNormal("omega_s", 1.0, shape=(1,))
@@ -130,7 +141,7 @@ def fit_bayes(
                 draws=draws,
                 tune=tune,
                 chains=chains,
-                cores=1,
+                cores=min(n_jobs, chains),
                 random_seed=seed,
                 progressbar=bool(progress),
                 compute_convergence_checks=False,
@@ -154,11 +165,48 @@ def fit_bayes(
     names = list(cols)
     cols["persistence"] = sum(cols[nm] for nm in names[first : 1 + spec.p + spec.q])
     az = lazy_import("arviz")
-    tree = az.from_dict({"posterior": cols})
+    ll, xrep = _pointwise(model, cols, names, np.random.default_rng(ss_pp))
+    stats_group = idata["sample_stats"] if "sample_stats" in idata.children else None
+    groups: dict[str, Any] = {
+        "posterior": cols,
+        "log_likelihood": {model.name: ll},
+        "posterior_predictive": {model.name: xrep},
+        "observed_data": {model.name: np.asarray(model.x)},
+    }
+    if stats_group is not None:
+        groups["sample_stats"] = {
+            k: np.asarray(v.values) for k, v in stats_group.to_dataset().data_vars.items()
+        }
+    tree = az.from_dict(groups)
     msgs = mixing_messages(tree, names, chains)
-    return ACDBayesResult.from_tree(
+    res = ACDBayesResult.from_tree(
         tree, names, model.x.shape[0], model.name, draws, chains, level, warnings=tuple(msgs)
     )
+    return dataclasses.replace(res, seed=seed_rec, dist_name=dist.name)
+
+
+def _pointwise(model: Any, cols: dict, names: list[str], gen: np.random.Generator):
+    """Pointwise log-likelihood and one-step-ahead replicates for every posterior draw."""
+    from .recursion import _neg_terms, filter_state_groups
+
+    spec, dist = model.spec, model.dist
+    first = cols[names[0]]
+    nc, nd = first.shape
+    n = model.x.shape[0]
+    ll = np.empty((nc, nd, n))
+    xrep = np.empty((nc, nd, n))
+    for c in range(nc):
+        for d in range(nd):
+            th = np.array([cols[nm][c, d] for nm in names])
+            shape = tuple(th[spec.k :])
+            with np.errstate(all="ignore"):
+                st_ = filter_state_groups(
+                    th[: spec.k], model.x, spec, model.b, model.Z, model.segments
+                )
+                terms, _, psi = _neg_terms(st_, model.x, spec, dist, shape)
+            ll[c, d] = -terms
+            xrep[c, d] = psi * dist.rvs(n, gen, shape if shape else None)
+    return ll, xrep
 
 
 def mixing_messages(tree: Any, names: list[str], chains: int) -> list[str]:
@@ -206,6 +254,9 @@ class ACDBayesResult(ResultBase):
     warnings: tuple[str, ...] = ()
     method: str = "Bayesian ACD (PyMC NUTS)"
     _conf_int_kind: str = "ETI"
+    seed: Any = None
+    dist_name: str = "exponential"
+    interval: str = "ETI"
 
     @classmethod
     def from_tree(
@@ -242,42 +293,86 @@ class ACDBayesResult(ResultBase):
         """``P(alpha + beta >= 1 | data)``."""
         return float(np.mean(self._draws("persistence") >= 1.0))
 
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Equal-tailed credible intervals."""
+    @property
+    def tvalues(self) -> pd.Series:  # type: ignore[override]
+        """Not defined for a posterior (NaN): read the credible intervals instead."""
+        return pd.Series(np.nan, index=list(self.names))
+
+    @property
+    def pvalues(self) -> pd.Series:  # type: ignore[override]
+        """Not defined for a posterior (NaN); see ``prob_infinite_mean``."""
+        return pd.Series(np.nan, index=list(self.names))
+
+    def _interval(self, d: np.ndarray, level: float, interval: str) -> tuple[float, float]:
+        if interval == "ETI":
+            lo, hi = np.quantile(d, [(1 - level) / 2, (1 + level) / 2])
+            return float(lo), float(hi)
+        x = np.sort(d)  # HDI: the shortest interval holding ``level`` of the draws
+        m = max(int(math.floor(level * x.size)), 1)
+        widths = x[m:] - x[: x.size - m]
+        i = int(np.argmin(widths))
+        return float(x[i]), float(x[i + m])
+
+    def conf_int(self, level: float = 0.95, interval: str | None = None) -> pd.DataFrame:
+        """Credible intervals: equal-tailed (``"ETI"``, default) or highest-density (``"HDI"``).
+
+        ``attrs["kind"]`` says which.
+        """
         level = check_level(level)
-        q = [(1 - level) / 2, (1 + level) / 2]
-        lo, hi = zip(*[np.quantile(self._draws(n), q) for n in self.names])
+        interval = check_option(interval or self.interval, "interval", ("eti", "hdi")).upper()
+        lo, hi = zip(*[self._interval(self._draws(n), level, interval) for n in self.names])
         df = pd.DataFrame({"lower": lo, "upper": hi}, index=list(self.names))
         df.attrs["level"] = level
-        df.attrs["kind"] = "ETI"
+        df.attrs["kind"] = interval
         return df
+
+    def tidy(self, conf_int: bool = True, level: float = 0.95) -> pd.DataFrame:
+        """Posterior mean (``estimate``), sd (``std_error``) and credible interval; the
+        ``statistic`` and ``p_value`` columns are NaN (no z statistics for a posterior);
+        ``interval`` names the interval (ETI or HDI)."""
+        ci = self.conf_int(level)
+        return pd.DataFrame(
+            {
+                "term": list(self.names),
+                "estimate": self.params.to_numpy(),
+                "std_error": self.bse.to_numpy(),
+                "statistic": np.nan,
+                "p_value": np.nan,
+                "conf_low": ci["lower"].to_numpy() if conf_int else np.nan,
+                "conf_high": ci["upper"].to_numpy() if conf_int else np.nan,
+                "interval": ci.attrs["kind"],
+            }
+        )
 
     def _summary_header(self) -> list[tuple[str, Any]]:
         return [
             ("Method", self.method),
             ("Dep. variable", self.model_name),
+            ("Likelihood", self.dist_name),
             ("No. observations", self.nobs),
             ("Chains x draws", f"{self.chains} x {self.draws}"),
             ("P(alpha + beta >= 1 | data)", self.prob_infinite_mean),
+            ("Seed", self.seed),
         ]
 
     def _summary_tables(self, level: float) -> dict[str, pd.DataFrame]:
         ci = self.conf_int(level)
+        kind = ci.attrs["kind"]
         tab = pd.DataFrame(
             {
                 "mean": self.params,
                 "sd": self.bse,
-                f"[{100 * level:g}% ETI": ci["lower"],
+                f"[{100 * level:g}% {kind}": ci["lower"],
                 f"{100 * level:g}%]": ci["upper"],
             }
         )
         d = self._draws("persistence")
-        lo, hi = np.quantile(d, [(1 - level) / 2, (1 + level) / 2])
+        lo, hi = self._interval(d, level, kind)
         pers = pd.DataFrame(
             {
                 "mean": [d.mean()],
                 "sd": [d.std(ddof=1)],
-                f"[{100 * level:g}% ETI": [lo],
+                f"[{100 * level:g}% {kind}": [lo],
                 f"{100 * level:g}%]": [hi],
             },
             index=["alpha + beta"],
@@ -287,7 +382,9 @@ class ACDBayesResult(ResultBase):
     def _summary_notes(self) -> list[str]:
         return [
             "Priors: omega/xbar ~ HalfNormal(1), alpha ~ HalfNormal(0.5), beta ~ U(0, 1) "
-            "(alpha + beta not capped at 1); intervals are equal-tailed (ETI).",
+            f"(alpha + beta not capped at 1); {self.dist_name} likelihood; intervals are "
+            + ("equal-tailed (ETI)." if self.interval == "ETI" else "highest-density (HDI).")
+            + " Posterior summaries only: no z statistics or p-values.",
             f"Posterior probability of an infinite mean, P(alpha + beta >= 1) = {self.prob_infinite_mean:.3f}.",
         ]
 

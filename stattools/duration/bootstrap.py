@@ -1,96 +1,135 @@
 """Fixed-window residual bootstrap of the infinite-mean test (our addition, not from the paper).
 
-1. Fit the model restricted to ``alpha + beta = 1`` and take its residuals, rescaled to
-   mean one.
-2. Simulate the restricted model over the **same window T** with innovations drawn from
-   those residuals, so ``N*(T)`` is random, as in the data.
-3. Refit and compute the robust Wald statistic ``t*``.
-4. ``p = (1 + #{t* at least as extreme as t}) / (B + 1)``.
+1. Fit the model restricted to ``alpha + beta = 1`` and take its residuals
+   ``eps_tilde = x / psi_tilde``, rescaled to mean one.
+2. Simulate the restricted model over the **same window T** (per group, when the fit
+   restarts the recursion per group) with innovations drawn from those residuals, so
+   ``N*(T)`` is random, as in the data. Each path starts at ``psi = omega_tilde`` and
+   runs a burn-in of 500 events before the window opens.
+3. Refit the unrestricted model (started at the restricted estimate, same law, backcast
+   rule and covariance type) and compute the Wald statistic ``t*``.
+4. ``p = (1 + #{t* at least as extreme as t}) / (B + 1)``; draws whose refit fails (too
+   few events, no standard error) are dropped and counted in ``n_failed``.
 
-Seeds come from ``SeedSequence(rng).spawn(B)`` (one child per replicate), so the result
-is identical for any ``n_jobs``.
+Seeds come from ``SeedSequence(rng).spawn(B)`` (one child per replicate) and every task
+runs with BLAS pinned to one thread, so the result is identical for any ``n_jobs``.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ..core.exceptions import DataError, StattoolsWarning
-from ..core.resampling import as_seed_sequence, parallel_map
-from .recursion import filter_state_groups
+from ..core.resampling import parallel_map
+from .engine import backcast_value, covariances, fit_engine, sandwich
+from .recursion import Spec, filter_state_groups
 from .simulate import _run
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .results import ACDResult
-
-__all__ = ["bootstrap_wald"]
+__all__ = ["bootstrap_wald", "simulate_window"]
 
 
-def _simulate_window(theta: np.ndarray, p: int, pool: np.ndarray, T: float, gen, burn: int = 500):
+def simulate_window(
+    theta: np.ndarray, p: int, pool: np.ndarray, T: float, gen, burn: int = 500
+) -> np.ndarray:
+    """Durations of the linear ACD ``theta`` with innovations resampled from ``pool``,
+    all events in ``[0, T]`` (the spell crossing ``T`` is censored and dropped).
+
+    Returns an empty array when the path would need more than 5e7 events or overflows.
+    """
     omega = float(theta[0])
     alpha = np.ascontiguousarray(theta[1 : 1 + p])
     beta = np.ascontiguousarray(theta[1 + p :])
     xh = np.full(alpha.size, omega)
     sh = np.full(beta.size, omega)
     _run(omega, alpha, beta, gen.choice(pool, burn), xh, sh, False)
-    xs, total, chunk = [], 0.0, 1024
+    xs, total, count, chunk = [], 0.0, 0, 1024
     while total <= T:
         x, _ = _run(omega, alpha, beta, gen.choice(pool, chunk), xh, sh, False)
         xs.append(x)
         total += float(x.sum())
+        count += chunk
         chunk = min(2 * chunk, 1 << 20)
-        if sum(len(v) for v in xs) > 50_000_000 or not math.isfinite(total):
+        if count > 50_000_000 or not math.isfinite(total):
             return np.empty(0)
     x = np.concatenate(xs)
     return x[np.cumsum(x) <= T]
 
 
 def _one(task: tuple) -> float:
-    seed, theta, order, pool, T = task
-    from .model import ACD
-
+    seed, theta, order, pool, windows, dist, backcast, cov_type = task
     gen = np.random.default_rng(seed)
-    x = _simulate_window(theta, order[0], pool, T, gen)
-    need = max(50, 10 * (1 + order[0] + order[1]))
-    if x.size < need or np.ptp(x) == 0:
+    spec = Spec(order[0], order[1], acdm=backcast == "acdm")
+    parts = [simulate_window(theta[: spec.k], order[0], pool, T, gen) for T in windows]
+    need = max(50, 10 * (spec.k + len(dist.names)))
+    if any(v.size < 3 for v in parts):
         return math.nan
+    x = np.concatenate(parts)
+    if x.size < need or np.ptp(x) == 0 or (dist.needs_positive and (x <= 0).any()):
+        return math.nan
+    segments = None
+    if len(parts) > 1:
+        ends = np.cumsum([v.size for v in parts])
+        segments = tuple(zip((0, *ends[:-1].tolist()), ends.tolist()))
+    b = backcast_value(x, backcast)
     with warnings.catch_warnings():
         # bootstrap refits near the boundary routinely warn; the statistic is what counts
         warnings.simplefilter("ignore", StattoolsWarning)
-        fit = ACD(x, order=order, window=T).fit()
-    pers = fit.persistence
-    return (pers.value - 1.0) / pers.se if pers.se > 0 else math.nan
+        warnings.simplefilter("ignore", RuntimeWarning)
+        out = fit_engine(x, None, spec, dist, b, start=theta, segments=segments)
+        mats = covariances(out.theta, x, None, spec, dist, b, segments)
+        V, ok = sandwich(mats, cov_type, x.shape[0], type(dist).__name__ == "Exponential")
+    if not ok:
+        return math.nan
+    g = np.zeros(out.theta.size)
+    g[1 : spec.k] = 1.0
+    var = float(g @ V @ g)
+    pi = float(g @ out.theta)
+    return (pi - 1.0) / math.sqrt(var) if var > 0 else math.nan
 
 
 def bootstrap_wald(
-    res: ACDResult,
+    res: Any,
     theta_restricted: np.ndarray,
     *,
     n_resamples: int = 199,
-    rng: Any = None,
+    seed: np.random.SeedSequence,
     n_jobs: int = 1,
     backend: str | None = None,
     progress: bool | None = None,
 ) -> np.ndarray:
-    """Bootstrap draws ``t*`` of the Wald statistic under ``alpha + beta = 1``."""
+    """Bootstrap draws ``t*`` of the Wald statistic under ``alpha + beta = 1``.
+
+    ``seed`` is the root SeedSequence (the caller records it on the result).
+    """
     model = res._model
-    if model.spec.exog or model.spec.log or not res.qmle:
+    if model.spec.exog or model.spec.log:
         raise DataError(
-            "the bootstrap test is available for the exponential QMLE of the linear ACD "
-            "without regressors."
+            "the bootstrap test is available for the linear ACD without regressors; use "
+            "method='wald' or method='qlr' here."
         )
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, int | np.integer):
+        raise DataError(f"n_resamples must be a positive integer, got {n_resamples!r}.")
     if int(n_resamples) < 1:
         raise DataError(f"n_resamples must be a positive integer, got {n_resamples}.")
     spec = model.spec
-    psi = filter_state_groups(theta_restricted, model.x, spec, model.b, None, model.segments)
+    k = spec.k
+    psi = filter_state_groups(theta_restricted[:k], model.x, spec, model.b, None, model.segments)
     pool = model.x / psi
     pool = pool / pool.mean()
-    seeds = as_seed_sequence(rng).spawn(int(n_resamples))
-    tasks = [(s, np.asarray(theta_restricted), (spec.p, spec.q), pool, res.window) for s in seeds]
+    if model.segments is None:
+        windows: tuple[float, ...] = (float(res.window),)
+    else:  # each group's window: its share of T in proportion to its summed durations
+        sums = np.array([model.x[s:e].sum() for s, e in model.segments])
+        windows = tuple(float(v) for v in res.window * sums / sums.sum())
+    backcast = model.backcast if isinstance(model.backcast, str) else "mean"
+    dist = res.dist
+    seeds = seed.spawn(int(n_resamples))
+    th = np.asarray(theta_restricted, dtype=float)
+    tasks = [(s, th, (spec.p, spec.q), pool, windows, dist, backcast, res.cov_type) for s in seeds]
     out = parallel_map(
         _one, tasks, n_jobs=n_jobs, backend=backend, progress=progress, desc="bootstrap"
     )

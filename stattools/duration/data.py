@@ -41,6 +41,44 @@ def _session(session: Sequence[Any] | None) -> tuple[float, float] | None:
     return out[0], out[1]
 
 
+def _check_daily_reset(df: pd.DataFrame, t: np.ndarray, time: str, sort: bool) -> None:
+    """Refuse stacked trading days without ``by``: time of day restarting a few times.
+
+    A "reset" is a decrease of the time stamp by at least an hour or a quarter of the
+    range; when every decrease is one and there are few of them (at most one per 50
+    trades), the data are several days one after the other and ``sort=True`` would pool
+    them by time of day.
+    """
+    dt = np.diff(t)
+    drops = np.flatnonzero(dt < 0)
+    if drops.size == 0:
+        return
+    big = -dt[drops] >= min(3600.0, 0.25 * float(np.ptp(t)))
+    if not (big.all() and drops.size <= max(1, t.size // 50)):
+        return
+    starts = drops + 1
+    cands = []
+    for c in df.columns:
+        if c in (time, "_t"):
+            continue
+        v = df[c].to_numpy()
+        change = np.flatnonzero(pd.Series(v).ne(pd.Series(v).shift()).to_numpy()[1:]) + 1
+        if change.size == starts.size and np.array_equal(change, starts):
+            cands.append(repr(str(c)))
+    hint = (
+        f"Pass by={cands[0]}" if len(cands) == 1
+        else f"Pass by= one of {', '.join(cands)}" if cands
+        else "Add a column identifying the trading day and pass it as by="
+    )  # fmt: skip
+    what = "sort=True would pool the days by time of day" if sort else "the data are not sorted"
+    raise DataError(
+        f"time column {time!r} restarts {drops.size} time(s) (first at position "
+        f"{int(starts[0])}: {t[drops[0]]:g} then {t[starts[0]]:g}): this looks like "
+        f"{drops.size + 1} trading days one after the other, and {what}. {hint}, so that "
+        "durations are computed within each day."
+    )
+
+
 def durations(
     data: pd.DataFrame,
     *,
@@ -104,6 +142,9 @@ def durations(
     110.0
     """
     zeros = check_option(zeros, "zeros", ("aggregate", "drop", "keep", "error"))
+    from ..core.validation import check_frame  # argument validation (issue 10)
+
+    check_frame(data, "data")
     check_columns(data, [time, *([by] if by else []), *sum_columns])
     df = data.copy()
     is_dt = pd.api.types.is_datetime64_any_dtype(df[time])
@@ -117,6 +158,8 @@ def durations(
         key = "_day"
     secs = _seconds(df[time], time)
     df["_t"] = secs
+    if key is None:
+        _check_daily_reset(df, secs, time, sort)
     if sort:
         df = df.sort_values([key, "_t"] if key else ["_t"], kind="stable")
         secs = df["_t"].to_numpy()
@@ -135,7 +178,8 @@ def durations(
             where = f" in group {g[key].iloc[0]}" if key else ""
             raise DataError(
                 f"time column {time!r} is not sorted{where}: position {i} ({t[i - 1]} then "
-                f"{t[i]}). Sort the trades or pass sort=True."
+                f"{t[i]}). Sort the trades or pass sort=True"
+                + (" (with by=, if several days are stacked)." if not key else ".")
             )
         if zeros == "error" and (dt == 0).any():
             raise DataError(
@@ -253,7 +297,14 @@ def diurnal_adjust(
     1.0
     """
     method = check_option(method, "method", ("spline", "fourier"))
+    from ..core.validation import check_frame  # argument validation (issue 10)
+
+    check_frame(data, "data")
     check_columns(data, [duration, time])
+    if not pd.api.types.is_numeric_dtype(data[duration]):
+        raise DataError(
+            f"duration column {duration!r} must be numeric, got dtype {data[duration].dtype}."
+        )
     x = data[duration].to_numpy(dtype=float)
     t = _seconds(data[time], time)
     if not np.all(np.isfinite(x)) or not np.all(np.isfinite(t)):

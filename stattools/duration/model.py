@@ -7,15 +7,12 @@ infinite-mean (``pi > 1`` with ``E log(alpha eps + beta) < 0``) regions are admi
 from __future__ import annotations
 
 import dataclasses
-import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
 from ..core.exceptions import (
     BoundaryWarning,
@@ -25,18 +22,14 @@ from ..core.exceptions import (
     NonStationaryWarning,
     ZeroDurationWarning,
 )
+from ..core.resampling import check_n_jobs, single_thread_blas
 from ..core.validation import as_float_array, check_option, describe_positions
 from .distributions import Innovation, get_distribution
-from .recursion import (
-    Spec,
-    negloglik_groups,
-    obs_scores_groups,
-    segments_from_labels,
-)
+from .engine import FitOutput, backcast_value, covariances, fit_engine, sandwich
+from .recursion import Spec, segments_from_labels
+from .results import ACDResult
 
 __all__ = ["ACD", "acd", "FitOutput", "check_durations", "fit_engine"]
-
-_BIG = 1e10
 
 
 def check_durations(
@@ -79,310 +72,6 @@ def check_durations(
     return x
 
 
-@dataclass(frozen=True)
-class FitOutput:
-    """Raw output of :func:`fit_engine` (original scale)."""
-
-    theta: np.ndarray  # recursion + shape parameters
-    llf: float
-    converged: bool
-    score_max: float
-    n_iter: int
-    at_bound: tuple[str, ...]
-    message: str
-
-
-def _backcast(x: np.ndarray, backcast: str | float) -> float:
-    if isinstance(backcast, str):
-        key = check_option(backcast, "backcast", ("mean", "ewma"))
-        if key == "mean":
-            return float(x.mean())
-        tau = min(75, x.shape[0])
-        w = 0.94 ** np.arange(tau)
-        return float(w @ x[:tau] / w.sum())
-    b = float(backcast)
-    if not (math.isfinite(b) and b > 0):
-        raise DataError(f"backcast must be 'mean', 'ewma' or a positive number; got {backcast!r}.")
-    return b
-
-
-def _scale_map(spec: Spec, n_shape: int, xbar: float) -> tuple[np.ndarray, np.ndarray]:
-    """Affine map ``theta = D theta_scaled + c`` from the x / xbar problem to the original."""
-    k = spec.k + n_shape
-    D = np.eye(k)
-    c = np.zeros(k)
-    if spec.log:
-        L = math.log(xbar)
-        c[0] = L
-        D[0, 1 + spec.p : 1 + spec.p + spec.q] = -L  # omega = w~ + L (1 - sum beta)
-    else:
-        D[0, 0] = xbar
-        for m in range(len(spec.exog)):
-            D[1 + spec.p + spec.q + m, 1 + spec.p + spec.q + m] = xbar
-    return D, c
-
-
-def _bounds(spec: Spec, dist: Innovation) -> list[tuple[float | None, float | None]]:
-    eps = 1e-8
-    if spec.log:
-        rec = [(None, None)] * (1 + spec.p) + [(-1 + eps, 1 - eps)] * spec.q
-    else:
-        rec = [(1e-10, None)] + [(0.0, None)] * spec.p + [(0.0, 1 - eps)] * spec.q
-    return rec + [(None, None)] * len(spec.exog) + list(dist.bounds)
-
-
-def _starts(spec: Spec, dist: Innovation, restricted: bool) -> list[np.ndarray]:
-    grid = (
-        [(0.05, 0.95), (0.1, 0.9), (0.2, 0.8)]
-        if restricted
-        else [(0.05, 0.9), (0.1, 0.8), (0.2, 0.7)]
-    )
-    out = []
-    for a, bb in grid:
-        th = np.zeros(spec.k)
-        th[1] = a
-        if spec.q:
-            th[1 + spec.p] = bb
-        th[0] = 0.0 if spec.log else max(1.0 - a - bb, 0.01)
-        out.append(np.r_[th, dist.start])
-    return out
-
-
-class _Problem:
-    """Mean negative log-likelihood on the scaled data, optionally restricted to pi = 1."""
-
-    def __init__(
-        self, x, Z, spec: Spec, dist: Innovation, b: float, restricted: bool, segments=None
-    ):
-        self.x, self.Z, self.spec, self.dist, self.b = x, Z, spec, dist, b
-        self.segments = segments
-        k = spec.k + len(dist.names)
-        self.k = k
-        self.bounds = _bounds(spec, dist)
-        if restricted:  # beta_q = 1 - sum(alpha) - sum_{j<q} beta_j
-            iq = spec.p + spec.q
-            keep = [i for i in range(k) if i != iq]
-            A = np.zeros((k, k - 1))
-            for col, i in enumerate(keep):
-                A[i, col] = 1.0
-            A[iq, [keep.index(j) for j in range(1, iq)]] = -1.0
-            cvec = np.zeros(k)
-            cvec[iq] = 1.0
-            self.iq = iq
-            self.free_bounds = [self.bounds[i] for i in keep]
-        else:
-            A, cvec, self.iq = np.eye(k), np.zeros(k), None
-            self.free_bounds = self.bounds
-        self.A, self.c = A, cvec
-
-    def theta(self, phi: np.ndarray) -> np.ndarray:
-        return self.c + self.A @ phi
-
-    def phi(self, theta: np.ndarray) -> np.ndarray:
-        return np.linalg.lstsq(self.A, theta - self.c, rcond=None)[0]
-
-    def feasible(self, th: np.ndarray) -> bool:
-        spec = self.spec
-        if self.iq is not None:
-            lo, hi = self.bounds[self.iq]
-            v = th[self.iq]
-            if (lo is not None and v < lo) or (hi is not None and v > hi):
-                return False
-        if spec.q > 1 and not spec.log:
-            if th[1 + spec.p : 1 + spec.p + spec.q].sum() >= 1 - 1e-8:
-                return False
-        return True
-
-    def fg(self, phi: np.ndarray) -> tuple[float, np.ndarray]:
-        th = self.theta(phi)
-        if not self.feasible(th):
-            return _BIG, np.zeros(phi.shape[0])
-        sp = self.spec
-        f, g = negloglik_groups(
-            th[: sp.k], tuple(th[sp.k :]), self.x, sp, self.dist, self.b, self.Z, self.segments
-        )
-        if not np.isfinite(f) or not np.all(np.isfinite(g)):
-            return _BIG, np.zeros(phi.shape[0])
-        return f, self.A.T @ g
-
-    def hessian(self, phi: np.ndarray) -> np.ndarray:
-        k = phi.shape[0]
-        H = np.empty((k, k))
-        for j in range(k):
-            h = 1e-5 * max(abs(phi[j]), 1.0)
-            up, dn = phi.copy(), phi.copy()
-            up[j] += h
-            dn[j] -= h
-            H[:, j] = (self.fg(up)[1] - self.fg(dn)[1]) / (2 * h)
-        return 0.5 * (H + H.T)
-
-    def opg(self, phi: np.ndarray) -> np.ndarray:
-        th = self.theta(phi)
-        sp = self.spec
-        S = obs_scores_groups(
-            th[: sp.k], tuple(th[sp.k :]), self.x, sp, self.dist, self.b, self.Z, self.segments
-        )[0]
-        S = S @ self.A
-        return S.T @ S / S.shape[0]
-
-    def at_bound(self, phi: np.ndarray, g: np.ndarray) -> np.ndarray:
-        out = np.zeros(phi.shape[0], dtype=bool)
-        for j, (lo, hi) in enumerate(self.free_bounds):
-            if lo is not None and phi[j] <= lo + 1e-9 and g[j] > 0:
-                out[j] = True
-            if hi is not None and phi[j] >= hi - 1e-9 and g[j] < 0:
-                out[j] = True
-        return out
-
-    def clip(self, phi: np.ndarray) -> np.ndarray:
-        lo = np.array([-np.inf if b[0] is None else b[0] for b in self.free_bounds])
-        hi = np.array([np.inf if b[1] is None else b[1] for b in self.free_bounds])
-        return np.clip(phi, lo, hi)
-
-
-def _polish(
-    prob: _Problem, phi: np.ndarray, max_iter: int = 25, gtol: float = 1e-9
-) -> tuple[np.ndarray, float, np.ndarray, int]:
-    """Newton steps (numerical Hessian of the analytic gradient; BHHH if not PD).
-
-    A step is accepted when it lowers the objective or, where the objective is flat to
-    rounding, the largest free score component; iteration stops at ``gtol``.
-    """
-    f, g = prob.fg(phi)
-    it = 0
-    while it < max_iter:
-        it += 1
-        free = ~prob.at_bound(phi, g)
-        gmax = float(np.max(np.abs(g[free]))) if free.any() else 0.0
-        if gmax < gtol:
-            break
-        H = prob.hessian(phi)[np.ix_(free, free)]
-        try:
-            np.linalg.cholesky(H)
-        except np.linalg.LinAlgError:
-            H = prob.opg(phi)[np.ix_(free, free)]
-        try:
-            step = np.linalg.solve(H, g[free])
-        except np.linalg.LinAlgError:
-            break
-        t = 1.0
-        improved = False
-        for _ in range(12):
-            cand = phi.copy()
-            cand[free] -= t * step
-            cand = prob.clip(cand)
-            fc, gc = prob.fg(cand)
-            if fc < _BIG and (
-                fc < f - 1e-13 * abs(f)
-                or (fc <= f + 1e-13 * abs(f) and np.max(np.abs(gc[free])) < gmax)
-            ):
-                improved = True
-                break
-            t /= 2
-        if not improved:
-            break
-        phi, f, g = cand, fc, gc
-    return phi, f, g, it
-
-
-def fit_engine(
-    x: np.ndarray,
-    Z: np.ndarray | None,
-    spec: Spec,
-    dist: Innovation,
-    b: float,
-    *,
-    restricted: bool = False,
-    start: np.ndarray | None = None,
-    maxiter: int = 500,
-    segments=None,
-) -> FitOutput:
-    """Maximise the likelihood on ``x / mean(x)``; return parameters on the original scale.
-
-    L-BFGS-B from the best of three starting points, then Newton/BHHH polish.
-    Convergence: sup-norm of the mean score over the free parameters ``<= 1e-6``.
-    """
-    xbar = float(x.mean())
-    xs, bs = x / xbar, b / xbar
-    n_shape = len(dist.names)
-    D, c = _scale_map(spec, n_shape, xbar)
-    prob = _Problem(xs, Z, spec, dist, bs, restricted, segments)
-    if start is not None:
-        starts = [np.linalg.solve(D, np.asarray(start, dtype=float) - c)]
-    else:
-        starts = _starts(spec, dist, restricted)
-    cands = []
-    for th0 in starts:
-        phi0 = prob.clip(prob.phi(th0))
-        f0, _ = prob.fg(phi0)
-        cands.append((f0, phi0))
-    phi0 = min(cands, key=lambda t: t[0])[1]
-    res = optimize.minimize(
-        prob.fg,
-        phi0,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=prob.free_bounds,
-        options={"maxiter": maxiter, "ftol": 1e-13, "gtol": 1e-9, "maxcor": 20},
-    )
-    phi, f, g, n_pol = _polish(prob, res.x)
-    free = ~prob.at_bound(phi, g)
-    score_max = float(np.max(np.abs(g[free]))) if free.any() else 0.0
-    ok = bool(np.isfinite(f) and f < _BIG and score_max <= 1e-6)
-    th_s = prob.theta(phi)
-    theta = D @ th_s + c
-    names = spec.names + list(dist.names)
-    fb = prob.at_bound(phi, g)
-    keep = [i for i in range(prob.k) if i != prob.iq]
-    at_b = tuple(names[keep[j]] for j in np.flatnonzero(fb))
-    llf = -float(f) * x.shape[0] - x.shape[0] * math.log(xbar)
-    return FitOutput(theta, llf, ok, score_max, int(res.nit) + n_pol, at_b, str(res.message))
-
-
-def covariances(
-    theta: np.ndarray, x: np.ndarray, Z, spec: Spec, dist: Innovation, b: float, segments=None
-) -> dict[str, Any]:
-    """Observed Hessian ``H``, score outer product ``I`` and ``J`` of ``-l/N`` (original scale).
-
-    Computed on the scaled problem and mapped back with the affine Jacobian, so the
-    finite-difference steps are well conditioned whatever the time unit of ``x``.
-    """
-    xbar = float(x.mean())
-    n_shape = len(dist.names)
-    D, c = _scale_map(spec, n_shape, xbar)
-    prob = _Problem(x / xbar, Z, spec, dist, b / xbar, False, segments)
-    th_s = np.linalg.solve(D, theta - c)
-    H = prob.hessian(th_s)
-    S, s, jac = obs_scores_groups(
-        th_s[: spec.k], tuple(th_s[spec.k :]), x / xbar, spec, dist, b / xbar, Z, segments
-    )
-    In = S.T @ S / x.shape[0]
-    d = jac if spec.log else jac / s[:, None]
-    J = np.zeros_like(H)
-    J[: spec.k, : spec.k] = d.T @ d / x.shape[0]
-    Di = np.linalg.inv(D)
-    # theta = D th_s + c  =>  grad_th = D^{-T} grad_s, H_th = D^{-T} H_s D^{-1}
-    return {"H": Di.T @ H @ Di, "I": Di.T @ In @ Di, "J": Di.T @ J @ Di}
-
-
-def sandwich(
-    mats: dict[str, np.ndarray], cov_type: str, n: int, qmle: bool
-) -> tuple[np.ndarray, bool]:
-    """Covariance of the estimates; returns ``(V, hessian_ok)``."""
-    H, In, J = mats["H"], mats["I"], mats["J"]
-    A = J if cov_type == "expected" else H
-    if cov_type == "expected" and not qmle:
-        raise DataError("cov_type='expected' is defined for the exponential ACD QMLE only.")
-    try:
-        np.linalg.cholesky(A)
-    except np.linalg.LinAlgError:
-        return np.full_like(H, np.nan), False
-    Ai = np.linalg.inv(A)
-    if cov_type == "classic":
-        return Ai / n, True
-    return Ai @ In @ Ai / n, True
-
-
 # ---------------------------------------------------------------------- model class
 class ACD:
     """Autoregressive conditional duration model (ACD(p, q) or log-ACD).
@@ -396,7 +85,9 @@ class ACD:
     order : tuple of int, default (1, 1)
         ``(p, q)``: lags of ``x`` and of ``psi`` (arch's ``p``, ``q``; ACDm's ``order``).
     dist : str or Innovation, default "exponential"
-        ``"exponential"`` (QMLE), ``"weibull"``, ``"burr"``, ``"generalized_gamma"``.
+        ``"exponential"`` (QMLE), ``"weibull"``, ``"burr"``, ``"generalized_gamma"``,
+        ``"genf"`` (generalised F), ``"qweibull"``, ``"mixqwe"`` (q-Weibull/exponential
+        mixture; the last three in R ACDm's parametrisation).
     model : {"acd", "log"}
         Linear ACD or log-ACD (type I, Bauwens and Giot 2000).
     backcast : {"mean", "ewma"} or float
@@ -463,7 +154,10 @@ class ACD:
                 raise DataError(
                     f"exog has NaN or infinite values: {describe_positions(~np.isfinite(Z).all(axis=1))}."
                 )
-        self.spec = Spec(int(order[0]), int(order[1]), model == "log", exog_names)
+        acdm = isinstance(backcast, str) and backcast.lower() == "acdm"
+        if acdm and model == "log":
+            raise DataError("backcast='acdm' is available for the linear ACD only.")
+        self.spec = Spec(int(order[0]), int(order[1]), model == "log", exog_names, acdm)
         self.name = name
         self.notes: list[str] = []  # data warnings, copied into the result
         self.x = np.array(check_durations(durations, name, self.dist, self.spec.log, self.notes))
@@ -483,7 +177,7 @@ class ACD:
                 f"{self.spec.k + len(self.dist.names)} parameters needs at least {need}."
             )
         self.backcast = backcast
-        self.b = _backcast(self.x, backcast)
+        self.b = backcast_value(self.x, backcast)
         self.window = float(window) if window is not None else float(self.x.sum())
         self.index = index
         self.segments = None
@@ -514,6 +208,17 @@ class ACD:
         if not isinstance(data, pd.DataFrame):
             raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
         lhs = formula.split("~")[0].strip() if isinstance(formula, str) else ""
+        if lhs in data.columns and not pd.api.types.is_numeric_dtype(data[lhs]):
+            raise DataError(
+                f"duration column {lhs!r} must be numeric, got dtype {data[lhs].dtype}."
+            )
+        if lhs in data.columns and not (
+            pd.api.types.is_numeric_dtype(data[lhs]) and not pd.api.types.is_bool_dtype(data[lhs])
+        ):
+            raise DataError(
+                f"duration column {lhs!r} has dtype {data[lhs].dtype}; durations must be "
+                "numeric (convert with pd.to_numeric, or compute them with st.durations)."
+            )
         if lhs in data.columns:  # our own NaN/sign checks with counts and positions
             dist = get_distribution(kwargs.get("dist", "exponential"))
             with warnings.catch_warnings():
@@ -562,8 +267,6 @@ class ACD:
         maxiter: int = 500,
     ):
         """Maximum (quasi-)likelihood fit; returns an :class:`ACDResult`."""
-        from .results import ACDResult
-
         cov_type = check_option(cov_type, "cov_type", ("robust", "classic", "expected"))
         qmle = type(self.dist).__name__ == "Exponential"
         if cov_type == "expected" and not qmle:
@@ -587,7 +290,10 @@ class ACD:
             warnings.warn(m, ConvergenceWarning, stacklevel=2)
             msgs.append(m)
         names = self.spec.names + list(self.dist.names)
-        mats = covariances(out.theta, self.x, self.Z, self.spec, self.dist, self.b, self.segments)
+        with single_thread_blas():
+            mats = covariances(
+                out.theta, self.x, self.Z, self.spec, self.dist, self.b, self.segments
+            )
         V, ok = sandwich(mats, cov_type, self.x.shape[0], qmle)
         if not ok:
             m = "the Hessian is not positive definite; standard errors are NaN."
@@ -613,6 +319,23 @@ class ACD:
             )
             warnings.warn(m, BoundaryWarning, stacklevel=2)
             msgs.append(m)
+        shape_bound = [
+            f"{nm} = {v:.6g} (bound {lo:g})" if abs(v - lo) <= 1e-6 * max(1.0, abs(lo))
+            else f"{nm} = {v:.6g} (bound {hi:g})"
+            for nm, v, (lo, hi) in zip(self.dist.names, out.theta[self.spec.k :], self.dist.bounds)
+            if abs(v - lo) <= 1e-6 * max(1.0, abs(lo)) or abs(v - hi) <= 1e-6 * max(1.0, abs(hi))
+        ]  # fmt: skip
+        if shape_bound:
+            m = (
+                f"shape parameter {', '.join(shape_bound)} of the {self.dist.name} law is at "
+                "the bound of its range: the likelihood increases towards a limit of the "
+                "family (e.g. the log-normal limit of the generalized gamma as nu grows), "
+                "so this is not a maximum and its standard errors are meaningless. Use "
+                "another law (e.g. dist='weibull' or 'burr'), or compare log-likelihoods."
+            )
+            warnings.warn(m, BoundaryWarning, stacklevel=2)
+            msgs.append(m)
+            out = dataclasses.replace(out, converged=False)
         params = pd.Series(out.theta, index=names, dtype=float)
         cov = pd.DataFrame(V, index=names, columns=names)
         res = ACDResult.build(self, params, cov, out, cov_type, mats, tuple(msgs))
@@ -645,6 +368,7 @@ def acd(
     chains: int = 2,
     rng: Any = None,
     progress: bool | None = None,
+    n_jobs: int = 1,
 ):
     r"""Fit an ACD(p, q) or log-ACD model by (quasi-)maximum likelihood or Bayes.
 
@@ -661,15 +385,22 @@ def acd(
         Lags of ``x`` (alpha) and of ``psi`` (beta).
     dist : str or Innovation
         ``"exponential"`` (QMLE, default), ``"weibull"``, ``"burr"``,
-        ``"generalized_gamma"`` (full MLE), each with ``E eps = 1``.
+        ``"generalized_gamma"``, ``"genf"``, ``"qweibull"``, ``"mixqwe"`` (full MLE), each
+        with ``E eps = 1``.
     model : {"acd", "log"}
         Linear ACD or log-ACD (type I).
-    backcast : {"mean", "ewma"} or float
+    backcast : {"mean", "ewma", "acdm"} or float
         Presample ``x`` and ``psi``; ``"mean"`` gives ``psi_1 = omega + pi * mean(x)``,
-        exactly arch's GARCH recursion with ``backcast=mean(x)``.
+        exactly arch's GARCH recursion with ``backcast=mean(x)``. ``"acdm"`` is R ACDm's
+        rule: ``psi_1 = ... = psi_m = mean(x)`` (``m = max(p, q)``, constants that still
+        enter the likelihood, restarted per group), the recursion with in-sample lags
+        from ``i = m + 1`` on.
     cov_type : {"robust", "classic", "expected"}
-        Sandwich ``H^-1 I H^-1 / N`` (default), ``H^-1 / N`` (valid only if
-        ``Var eps = 1`` for the QMLE), or the sandwich with ``J = mean(d d')`` for ``H``.
+        Sandwich ``H^-1 I H^-1 / N`` with the observed Hessian ``H`` (default; the same
+        as arch's robust covariance), ``H^-1 / N`` (valid only if ``Var eps = 1`` for the
+        QMLE), or the sandwich with the expected information ``J = mean(d d')`` for ``H``.
+        R ACDm's ``robust_se`` is the ``"expected"`` one: the two are asymptotically
+        equal but differ in the second digit in finite samples.
     window : float, optional
         Observation window ``T`` (default ``data.attrs["window"]`` or the sum of durations).
     groups : str, optional
@@ -679,8 +410,10 @@ def acd(
         ``"bayes"`` samples the posterior with PyMC (see :func:`stattools.duration.bayes.fit_bayes`).
     start : sequence of float, optional
         Start values on the original scale (recursion then shape parameters).
-    draws, tune, chains, rng, progress
-        Sampler settings for ``method="bayes"``.
+    draws, tune, chains, rng, progress, n_jobs
+        Sampler settings for ``method="bayes"`` (``n_jobs > 1`` runs the chains in
+        parallel processes). It needs the ``bayes`` extra (PyMC, ArviZ):
+        ``pip install "stattools[bayes]"``; without it a ``MissingDependencyError`` says so.
 
     Returns
     -------
@@ -741,6 +474,7 @@ def acd(
     [0.09, 0.12, 0.79]
     """
     method = check_option(method, "method", ("mle", "bayes"))
+    n_jobs = check_n_jobs(n_jobs)
     mod = ACD.from_formula(
         formula,
         data,
@@ -754,5 +488,7 @@ def acd(
     if method == "bayes":
         from .bayes import fit_bayes
 
-        return fit_bayes(mod, draws=draws, tune=tune, chains=chains, rng=rng, progress=progress)
+        return fit_bayes(
+            mod, draws=draws, tune=tune, chains=chains, rng=rng, progress=progress, n_jobs=n_jobs
+        )
     return mod.fit(cov_type=cov_type, start=start)

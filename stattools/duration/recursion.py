@@ -45,6 +45,12 @@ class Spec:
     q: int = 1
     log: bool = False
     exog: tuple[str, ...] = ()
+    acdm: bool = False  # ACDm's start: psi_1..psi_m fixed at b, m = max(p, q)
+
+    @property
+    def m(self) -> int:
+        """Number of leading conditional durations fixed at ``b`` (ACDm's rule), else 0."""
+        return max(self.p, self.q) if self.acdm else 0
 
     @property
     def k(self) -> int:
@@ -128,6 +134,16 @@ def filter_state(
     """
     u = _drive(theta, x, spec, b, Z)
     c = spec.ar(theta)
+    m = spec.m
+    if m:  # ACDm: psi_i = b for i < m, the recursion (with in-sample lags) afterwards
+        y = np.empty_like(u)
+        y[:m] = b
+        if c.size == 0:
+            y[m:] = u[m:]
+        else:
+            zi = lfiltic([1.0], np.r_[1.0, -c], np.full(c.size, b))
+            y[m:] = lfilter([1.0], np.r_[1.0, -c], u[m:], zi=zi)[0]
+        return y
     if c.size == 0:
         return u
     s0 = np.log(b) if spec.log else b
@@ -283,6 +299,7 @@ def _negloglik(
     kk = spec.k + len(shape)
     if (
         fused
+        and not spec.acdm
         and not spec.log
         and not spec.exog
         and not shape
@@ -306,16 +323,17 @@ def _negloglik(
     if not spec.log:
         g = g / psi
     c = spec.ar(theta)
+    if spec.m:  # the first m conditional durations are constants
+        g = g.copy()
+        g[: spec.m] = 0.0
     lam = lfilter([1.0], np.r_[1.0, -c], g[::-1])[::-1] if c.size else g
+    if spec.m:
+        lam[: spec.m] = 0.0
     out = np.empty(kk)
     for k in range(spec.k):
         out[k] = _zcol_dot(k, lam, theta, x, s, spec, b, Z) / n
-    for j in range(len(shape)):
-        h = 1e-6 * max(abs(shape[j]), 1e-2)
-        up, dn = list(shape), list(shape)
-        up[j] += h
-        dn[j] -= h
-        out[spec.k + j] = -(dist.logpdf(eps, up).sum() - dist.logpdf(eps, dn).sum()) / (2 * h * n)
+    if shape:
+        out[spec.k :] = -dist.dlogpdf_shape(eps, shape).sum(axis=0) / n
     return f, out
 
 
@@ -338,6 +356,8 @@ def state_jacobian(
         cols[:, p + j] = _lag(s, j, fill_s)
     for m in range(len(spec.exog)):
         cols[:, 1 + p + q + m] = _lag(Z[:, m], 1, Z[:, m].mean())
+    if spec.m:  # constant leading conditional durations (ACDm's start)
+        cols[: spec.m] = 0.0
     c = spec.ar(theta)
     jac = lfilter([1.0], np.r_[1.0, -c], cols, axis=0) if c.size else cols
     return s, jac
@@ -364,12 +384,8 @@ def obs_scores(
         g = g / psi
     out = np.empty((x.shape[0], spec.k + len(shape)))
     out[:, : spec.k] = g[:, None] * jac
-    for j in range(len(shape)):
-        h = 1e-6 * max(abs(shape[j]), 1e-2)
-        up, dn = list(shape), list(shape)
-        up[j] += h
-        dn[j] -= h
-        out[:, spec.k + j] = -(dist.logpdf(eps, up) - dist.logpdf(eps, dn)) / (2 * h)
+    if shape:
+        out[:, spec.k :] = -dist.dlogpdf_shape(eps, shape)
     return (out, s, jac) if full else out
 
 

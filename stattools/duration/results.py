@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from scipy import optimize
 
 from ..core.inference import coefficient_table
 from ..core.plotting import figure_axes
@@ -19,7 +20,7 @@ from .inference import infinite_mean_test, ljung_box, tail_index
 from .recursion import filter_state_groups
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .model import ACD, FitOutput
+    from .engine import FitOutput
 
 __all__ = ["ACDResult"]
 
@@ -51,7 +52,7 @@ class ACDResult(ResultBase):
     window: float
     x: np.ndarray
     psi: np.ndarray
-    _model: ACD
+    _model: Any  # the ACD model object (model.py imports this module, not vice versa)
     nobs: int
     converged: bool
     warnings: tuple[str, ...]
@@ -59,7 +60,7 @@ class ACDResult(ResultBase):
     method: str = "ACD QMLE"
 
     @classmethod
-    def build(cls, model: ACD, params, cov, out: FitOutput, cov_type, mats, msgs) -> ACDResult:
+    def build(cls, model: Any, params, cov, out: FitOutput, cov_type, mats, msgs) -> ACDResult:
         spec = model.spec
         shape = tuple(params.iloc[spec.k :].to_numpy(dtype=float))
         dist = model.dist.with_params(shape) if shape else model.dist
@@ -116,6 +117,26 @@ class ACDResult(ResultBase):
         """Conditional expected durations ``psi_hat_i``."""
         return pd.Series(np.asarray(self.psi), index=self._index, name="psi")
 
+    def augment(self, data: pd.DataFrame | None = None) -> pd.DataFrame:
+        """broom's ``augment``: the data plus ``.fitted`` (``psi_hat``) and ``.resid``
+        (``eps_hat = x / psi_hat``).
+
+        With ``data=None`` the frame holds the duration column only (indexed like the
+        rows used in the fit); otherwise ``data`` must have one row per duration.
+
+        Examples
+        --------
+        >>> import stattools as st
+        >>> sim = st.simulate_acd(500, omega=0.1, alpha=0.1, beta=0.8, rng=0)
+        >>> st.acd("duration ~ 1", data=sim).augment().columns.tolist()
+        ['duration', '.fitted', '.resid']
+        """
+        from ..core.results import augment_frame
+
+        if data is None:
+            data = pd.DataFrame({self._model.name: np.asarray(self.x)}, index=self._index)
+        return augment_frame(data, np.asarray(self.psi), np.asarray(self.x / self.psi))
+
     @property
     def _index(self) -> pd.Index:
         idx = self._model.index
@@ -156,11 +177,26 @@ class ACDResult(ResultBase):
         with np.errstate(divide="ignore"):
             return float(np.mean(np.log(A)))
 
+    def _kappa_hat(self) -> float:
+        """Empirical tail index (root of ``mean(A_i^kappa) = 1``), NaN when there is none."""
+        a, b = float(self.params["alpha[1]"]), float(self.params["beta[1]"])
+        A = a * self.x / self.psi + b
+        if a <= 0 or not (A.max() > 1):
+            return math.nan
+        with np.errstate(divide="ignore", over="ignore"):
+            logA = np.log(A)
+            h = lambda lk: float(np.mean(np.exp(math.exp(lk) * logA))) - 1.0  # noqa: E731
+            lo, hi = (0.0, math.log(200.0)) if np.mean(A) < 1 else (math.log(1e-6), 0.0)
+            try:
+                return math.exp(optimize.brentq(h, lo, hi, xtol=1e-10))
+            except ValueError:
+                return math.nan
+
     # ------------------------------------------------------------------ tests
     def test_infinite_mean(
         self,
         alternative: str = "two-sided",
-        method: str = "wald",
+        method: str = "auto",
         level: float = 0.95,
         *,
         n_resamples: int = 199,
@@ -316,8 +352,15 @@ class ACDResult(ResultBase):
     def _summary_notes(self) -> list[str]:
         spec = self._model.spec
         notes = [
-            f"Standard errors: {self.cov_type}"
-            + (" sandwich H^-1 I H^-1 / N." if self.cov_type == "robust" else ".")
+            {
+                "robust": "Standard errors: robust sandwich H^-1 I H^-1 / N with the observed "
+                "Hessian H (as arch); R ACDm's robust_se uses the expected information "
+                "J = mean(d d') instead: cov_type='expected' reproduces it.",
+                "expected": "Standard errors: sandwich J^-1 I J^-1 / N with the expected "
+                "information J = mean(d d') (as R ACDm's robust_se).",
+                "classic": "Standard errors: classic H^-1 / N (valid only if the errors "
+                "follow the assumed law; for the QMLE only if Var eps = 1).",
+            }[self.cov_type]
         ]
         if spec.log:
             notes.append("Log-ACD: psi > 0 for any parameters; stationary if |sum beta| < 1.")
@@ -325,10 +368,19 @@ class ACDResult(ResultBase):
         p = self.persistence
         g = self.gamma
         if math.isfinite(g):
-            notes.append(
-                f"Strictly stationary: {'yes' if g < 0 else 'no'} "
-                f"(mean log(alpha eps + beta) = {g:.4f})."
-            )
+            k = self._kappa_hat()
+            if g >= 0 or not math.isfinite(k):
+                notes.append(
+                    f"Strictly stationary: no (mean log(alpha eps + beta) = {g:.4f}"
+                    + (" >= 0" if g >= 0 else "; no tail index solves mean A^kappa = 1")
+                    + "): the tail index is undefined and the asymptotics do not apply."
+                )
+            else:
+                notes.append(
+                    f"Strictly stationary: yes (mean log(alpha eps + beta) = {g:.4f}); "
+                    f"empirical tail index kappa = {k:.4g}: mean duration "
+                    + ("finite (kappa > 1)." if k > 1 else "infinite (kappa <= 1).")
+                )
         else:
             notes.append(
                 "Strict stationarity (mean log(alpha eps + beta) < 0) is checked for the "

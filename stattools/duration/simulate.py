@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,9 +10,9 @@ import numba
 import numpy as np
 import pandas as pd
 
-from ..core.exceptions import DataError
-from ..core.resampling import as_seed_sequence
-from .distributions import Innovation, get_distribution
+from ..core.exceptions import DataError, NonStationaryWarning
+from ..core.resampling import as_seed_sequence, seed_record
+from .distributions import Innovation, get_distribution, log_moment
 
 __all__ = ["simulate_acd"]
 
@@ -89,7 +90,8 @@ def simulate_acd(
     DataFrame
         Columns ``duration``, ``psi`` (true conditional duration) and ``time`` (event time
         from 0). ``attrs`` holds ``window`` (``T``; the sum of durations for ``nobs``),
-        ``n_events`` (``N(T)``) and the true parameters.
+        ``n_events`` (``N(T)``), the true parameters and ``seed`` (``rng=attrs["seed"]``
+        reproduces the sample, also when ``rng=None``).
 
     Examples
     --------
@@ -99,15 +101,50 @@ def simulate_acd(
     """
     if (nobs is None) == (window is None):
         raise DataError("give exactly one of nobs (a count) and window (a time T).")
+    if nobs is not None and (isinstance(nobs, bool) or not isinstance(nobs, int | np.integer)):
+        raise DataError(f"nobs must be a positive integer, got {nobs!r}.")
+    for _name, _val in (("omega", omega), ("alpha", alpha), ("beta", beta)):
+        _arr = np.asarray(_val)
+        if _arr.dtype.kind not in "iuf" or not np.all(np.isfinite(_arr)):
+            raise DataError(f"{_name} must be finite number(s), got {_val!r}.")
     log = model == "log"
     if model not in ("acd", "log"):
         raise DataError(f"model must be 'acd' or 'log'; got {model!r}.")
     law = get_distribution(dist)
     a = np.atleast_1d(np.asarray(alpha, dtype=float))
     b = np.atleast_1d(np.asarray(beta, dtype=float))
-    if not log and (omega <= 0 or (a < 0).any() or (b < 0).any()):
-        raise DataError("the ACD needs omega > 0 and alpha, beta >= 0.")
-    gen = np.random.default_rng(as_seed_sequence(rng))
+    for nm, v in (("omega", np.atleast_1d(omega)), ("alpha", a), ("beta", b)):
+        if not np.all(np.isfinite(v)):
+            raise DataError(f"{nm} must be finite; got {v.tolist()}.")
+    if not log:
+        if omega <= 0:
+            raise DataError(f"omega must be positive for the ACD; got {omega}.")
+        for nm, v in (("alpha", a), ("beta", b)):
+            if (v < 0).any():
+                raise DataError(f"{nm} must be non-negative for the ACD; got {v.tolist()}.")
+        if a.size == 1 and b.size <= 1:
+            gam = log_moment(float(a[0]), float(b[0]) if b.size else 0.0, law)
+            if gam >= 0:
+                raise DataError(
+                    f"alpha = {a.tolist()}, beta = {b.tolist()} give an explosive ACD: "
+                    f"E log(alpha eps + beta) = {gam:.4g} >= 0 under {law!r}, so the "
+                    "durations diverge (not strictly stationary). alpha + beta > 1 is "
+                    "allowed only while E log(alpha eps + beta) < 0."
+                )
+        elif a.sum() + b.sum() >= 1:
+            warnings.warn(
+                f"alpha + beta = {a.sum() + b.sum():.4g} >= 1 in an ACD{(a.size, b.size)}: "
+                "strict stationarity is not checked for orders other than (1, 1); the "
+                "path may explode (an overflow raises DataError).",
+                NonStationaryWarning,
+                stacklevel=2,
+            )
+    elif b.size and np.abs(b).sum() >= 1:
+        raise DataError(
+            f"the log-ACD needs sum |beta| < 1 to be stationary; got beta = {b.tolist()}."
+        )
+    ss = as_seed_sequence(rng)
+    gen = np.random.default_rng(ss)
     pi = a.sum() + b.sum()
     if start is None:
         start = omega / (1 - b.sum()) if log else (omega / (1 - pi) if pi < 1 else omega)
@@ -116,13 +153,15 @@ def simulate_acd(
     if burn > 0:
         _run(float(omega), a, b, law.rvs(int(burn), gen), xh, sh, log)
     if nobs is not None:
-        if int(nobs) < 1:
-            raise DataError(f"nobs must be a positive integer, got {nobs}.")
+        if isinstance(nobs, bool) or not isinstance(nobs, int | np.integer) or nobs < 1:
+            raise DataError(f"nobs must be a positive integer, got {nobs!r}.")
         x, psi = _run(float(omega), a, b, law.rvs(int(nobs), gen), xh, sh, log)
         T = float(x.sum())
     else:
+        if isinstance(window, bool) or not isinstance(window, int | float | np.number):
+            raise DataError(f"window must be a positive number, got {window!r}.")
         T = float(window)
-        if not T > 0:
+        if not (T > 0 and np.isfinite(T)):
             raise DataError(f"window must be positive, got {window}.")
         xs, ps, total, count = [], [], 0.0, 0
         chunk = 4096
@@ -156,6 +195,7 @@ def simulate_acd(
             "beta": b.tolist(),
             "dist": repr(law),
             "model": model,
+            "seed": seed_record(ss),  # rng=attrs["seed"] reproduces the sample
         }
     )
     return out

@@ -9,8 +9,11 @@ and :class:`Laplacian` (networks).
 """
 
 from ._pav import weighted_pav
-from .anova import frechet_anova
+from .anova import FrechetAnovaResult, frechet_anova
+from .bands import confidence_bands
 from .bandwidth import cv_bandwidth
+from .changepoint import FrechetChangePointResult, frechet_changepoint
+from .densities import DensityEstimate, create_density, density_to_qf, qf_to_density
 from .jump import frechet_jump
 from .matrices import SPD, Correlation, Laplacian, nearest_correlation, psd_project
 from .regression import frechet_regression
@@ -22,7 +25,13 @@ __all__ = [
     "frechet_jump",
     "frechet_regression",
     "frechet_anova",
+    "frechet_changepoint",
+    "create_density",
+    "density_to_qf",
+    "qf_to_density",
+    "DensityEstimate",
     "cv_bandwidth",
+    "confidence_bands",
     "MetricSpace",
     "Euclidean",
     "Wasserstein",
@@ -36,4 +45,6 @@ __all__ = [
     "simulate_jump_design",
     "FrechetJumpResult",
     "FrechetRegressionResult",
+    "FrechetAnovaResult",
+    "FrechetChangePointResult",
 ]

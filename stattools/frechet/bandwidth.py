@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import warnings
 from typing import Any
@@ -10,17 +9,23 @@ from typing import Any
 import numba
 import numpy as np
 
-from ..core.exceptions import TuningWarning
+from ..core.exceptions import DataError, TuningWarning
 from ..core.resampling import as_seed_sequence, parallel_map
 from ..core.validation import check_option
 from ._common import bw_nrd0
 from .spaces import MetricSpace
 
-__all__ = ["predict_local", "cv_bandwidth", "bandwidth_candidates"]
+__all__ = [
+    "predict_local",
+    "cv_bandwidth",
+    "bandwidth_candidates",
+    "support_cap",
+    "choose_candidate",
+]
 
 
 @numba.njit(cache=True)
-def _block_weights(xw, xb, h, kid, labw, labb, usew):  # pragma: no cover - compiled
+def _block_weights(xw, xb, h, kid, labw, labb, usew, skipb, lo):  # pragma: no cover
     b, w = xb.size, xw.size
     W = np.zeros((b, w))
     good = np.zeros(b, dtype=np.bool_)
@@ -28,7 +33,7 @@ def _block_weights(xw, xb, h, kid, labw, labb, usew):  # pragma: no cover - comp
         t0 = t1 = t2 = 0.0
         cnt = 0
         for i in range(w):
-            if not usew[i] or labw[i] != labb[j]:
+            if not usew[i] or labw[i] != labb[j] or lo + i == skipb[j]:
                 continue
             t = (xw[i] - xb[j]) / h
             a = abs(t)
@@ -74,6 +79,7 @@ def predict_local(
     labels: np.ndarray | None = None,
     labels0: np.ndarray | None = None,
     train: np.ndarray | None = None,
+    exclude: np.ndarray | None = None,
     exact: bool = True,
     block: int = 64,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -101,17 +107,18 @@ def predict_local(
     lab = np.zeros(n, np.int64) if labels is None else np.asarray(labels, np.int64)
     lab0 = np.zeros(m, np.int64) if labels0 is None else np.asarray(labels0, np.int64)
     use = np.ones(n, bool) if train is None else np.asarray(train, bool)
+    skip = np.full(m, -1, np.int64) if exclude is None else np.asarray(exclude, np.int64)
     order = np.argsort(x0, kind="stable")
     flat = Z.reshape(Z.shape[0], -1)
     # callers wrap whole fits in single_thread_blas() once (re-entering it per call is costly)
     _predict_blocks(
-        x_train, Z, flat, x0, h, kid, lab, lab0, use, order, block, space, exact, preds, ok
+        x_train, Z, flat, x0, h, kid, lab, lab0, use, skip, order, block, space, exact, preds, ok
     )
     return preds, ok
 
 
 def _predict_blocks(
-    x_train, Z, flat, x0, h, kid, lab, lab0, use, order, block, space, exact, preds, ok
+    x_train, Z, flat, x0, h, kid, lab, lab0, use, skip, order, block, space, exact, preds, ok
 ) -> None:
     for start in range(0, x0.size, block):
         idx = order[start : start + block]
@@ -126,6 +133,8 @@ def _predict_blocks(
             lab[lo:hi],
             np.ascontiguousarray(lab0[idx]),
             use[lo:hi],
+            np.ascontiguousarray(skip[idx]),
+            int(lo),
         )
         ok[idx] = good
         if not good.any():
@@ -141,59 +150,94 @@ def _predict_blocks(
                 preds[j] = space.weighted_mean(Z[lo:hi][nz], r[nz])
 
 
-def single_thread_blas():
-    """Limit BLAS to one thread: many small matrix products run faster without threads."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn/scipy stacks
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+def support_cap(x: np.ndarray, cutoff: float) -> float:
+    """Largest useful bandwidth at a cutoff: the distance to the farthest point on the
+    shorter side, ``min(c - min x, max x - c)`` (times ``1 + 1e-6``, so that point keeps a
+    positive kernel weight). Beyond it the window holds no more data on that side, while
+    ``n h f(c)`` keeps growing."""
+    x = np.asarray(x, dtype=float)
+    left = x[x < cutoff]
+    right = x[x >= cutoff]
+    dl = float(cutoff - left.min()) if left.size else 0.0
+    dr = float(right.max() - cutoff) if right.size else 0.0
+    return min(dl, dr) * (1 + 1e-6)
 
 
 def bandwidth_candidates(
-    x: np.ndarray, cutoff: float | None, n_candidates: int = 10, min_points: int = 10
+    x: np.ndarray, cutoff: float | None, n_candidates: int = 10, min_points: int = 20
 ) -> np.ndarray:
-    """Geometric bandwidth grid from ``max(1.5 * smallest gap, h_min)`` to ``range / 3``.
+    """Geometric bandwidth grid from ``max(1.5 * smallest gap, h_min)`` to ``h_max``.
 
-    ``h_min`` is the distance from the cutoff to the ``min_points``-th nearest point on
-    each side (the larger of the two); without a cutoff, the widest span of 5 consecutive
-    points (so every local fit has at least 5 points). The smallest candidate can thus
-    be fitted at all.
+    With a cutoff the grid is built per side: ``h_min`` is the distance from the cutoff to
+    the ``min_points``-th nearest point on each side (the larger of the two) and
+    ``h_max = min(range / 3, support_cap)``, so no candidate runs past the data on either
+    side. Without a cutoff ``h_min`` is the widest span of 5 consecutive points (every
+    local fit has at least 5 points) and ``h_max = range / 3``.
     """
     xs = np.sort(x)
     gaps = np.diff(xs)
     gaps = gaps[gaps > 0]
     rng_ = xs[-1] - xs[0]
     lo = 1.5 * gaps.min() if gaps.size else rng_ / 100
+    hi = rng_ / 3
     if cutoff is not None:
         right = np.sort(xs[xs >= cutoff] - cutoff)
         left = np.sort(cutoff - xs[xs < cutoff])
         need = [s[min(min_points, s.size) - 1] for s in (left, right) if s.size]
         hmin = max(need) if need else lo
+        cap = support_cap(xs, cutoff)
+        if cap > 0:
+            hi = min(hi, cap)
     else:  # every point has >= 5 neighbours within h (span of 5 consecutive points)
         k = min(4, xs.size - 1)
         hmin = float((xs[k:] - xs[:-k]).max()) if k > 0 else lo
     lo = max(lo, hmin)
-    hi = max(rng_ / 3, lo * 1.0001)
+    hi = max(hi, lo * 1.0001)
     return np.geomspace(lo, hi, n_candidates)
+
+
+def choose_candidate(scores: np.ndarray, scale: float, rtol: float = 1e-6) -> int:
+    """Index of the largest candidate whose loss is within a tolerance of the minimum.
+
+    The tolerance is ``rtol * (min + scale)`` (``scale``: a data-dependent size of squared
+    distances), so floating-point noise in a flat loss (e.g. an exact fit) never decides
+    the choice: ties go to the larger, more stable bandwidth.
+
+    Examples
+    --------
+    >>> choose_candidate(np.array([1e-31, 3e-31, 2e-31]), scale=1.0)
+    2
+    >>> choose_candidate(np.array([2.0, 1.0, 1.5]), scale=1.0)
+    1
+    """
+    fin = np.isfinite(scores)
+    best = float(scores[fin].min())
+    tol = rtol * (abs(best) + abs(scale))
+    return int(np.flatnonzero(fin & (scores <= best + tol)).max())
+
+
+DEFAULT_CV_SEED = 0
+"""Seed of the cross-validation folds when ``rng=None`` (the default is reproducible)."""
 
 
 def _cv_score(
     h: float,
     x: np.ndarray,
     Z: np.ndarray,
-    fold: np.ndarray,
+    splits: list[tuple[np.ndarray | None, np.ndarray, np.ndarray | None]],
     labels: np.ndarray,
-    valid: np.ndarray,
     kernel: str,
     space: MetricSpace,
-    folds: int,
 ) -> tuple[float, float]:
-    """Mean validation loss at bandwidth ``h`` and its standard error."""
+    """Mean validation loss at bandwidth ``h`` over every split, and its standard error.
+
+    Each split is ``(train mask or None, validation indices, excluded index per validation
+    point or None)``: k-fold splits pass a training mask, leave-one-out passes the
+    validation points themselves as the excluded indices.
+    """
     losses: list[np.ndarray] = []
     tried = 0
-    for f in range(folds):
-        va = np.flatnonzero(valid & (fold == f))
+    for train, va, excl in splits:
         if va.size == 0:
             continue
         preds, ok = predict_local(
@@ -205,7 +249,8 @@ def _cv_score(
             space,
             labels=labels,
             labels0=labels[va],
-            train=fold != f,
+            train=train,
+            exclude=excl,
             exact=False,
         )
         tried += va.size
@@ -218,6 +263,12 @@ def _cv_score(
     return float(d2.mean()), se
 
 
+def _evenly(ids: np.ndarray, k: int) -> np.ndarray:
+    if ids.size <= k:
+        return ids
+    return ids[np.linspace(0, ids.size - 1, k).round().astype(int)]
+
+
 def cv_bandwidth(
     x: np.ndarray,
     Z: np.ndarray,
@@ -225,31 +276,42 @@ def cv_bandwidth(
     *,
     cutoff: float | None = None,
     kernel: str = "epanechnikov",
-    folds: int = 5,
+    folds: int | None = None,
+    repeats: int = 3,
     n_candidates: int = 10,
-    max_validation: int = 50,
+    max_validation: int = 250,
     rule: str = "min",
     rng: Any = None,
     n_jobs: int = 1,
+    progress: bool | None = False,
 ) -> tuple[float, dict[str, Any]]:
-    """K-fold cross-validated bandwidth of a local-linear Fréchet regression.
+    """Cross-validated bandwidth of a local-linear Fréchet regression.
 
-    With a cutoff, folds are drawn within each side, every training fit uses only points
-    on the side of the validation point, and validation points are those within the
-    largest candidate of the cutoff. At most ``max_validation`` validation points per side
-    and fold are used (evenly spaced in x), which keeps the cost linear in n; each is
-    scored by ``d^2(Y_j, l_hat(X_j))``. Candidates run over ``n_jobs``.
+    ``folds=None`` (default): leave-one-out at up to ``max_validation`` validation points
+    per side, evenly spaced in x. Nothing is random, so the choice cannot depend on a
+    hidden fold split. ``folds=k``: ``repeats`` random k-fold assignments (seeded by
+    ``rng``; ``None`` uses the fixed seed ``DEFAULT_CV_SEED = 0``), each scoring at most
+    ``ceil(max_validation / (k repeats))`` points per side and fold, with the losses
+    averaged over all repeats and folds.
 
-    ``rule="min"`` (default) takes the minimiser; ``rule="1se"`` the largest candidate
-    whose mean loss is within one standard error of the smallest (Breiman et al. 1984).
-    When the loss curve is flat the minimiser can pick small, noisy bandwidths (less power,
-    occasionally a negative one-sided variance); the one-SE rule then picks large ones,
-    which risks smoothing bias at the cutoff. Check the sensitivity to the bandwidth.
+    With a cutoff, every training fit uses only points on the side of the validation
+    point (folds are drawn within each side), and validation points are those within the
+    largest candidate of the cutoff. The candidate grid is built per side and never runs
+    past the data on either side (:func:`bandwidth_candidates`). Each validation point is
+    scored by ``d^2(Y_j, l_hat(X_j))``; the cost is linear in n. Candidates run over
+    ``n_jobs``.
 
-    Returns the chosen bandwidth and a dict with ``candidates``, ``scores`` and ``rule``.
-    Below ``2 * folds`` points on a side the rule falls back to ``bw.nrd0`` (Silverman),
-    enlarged to the smallest candidate if needed, with a :class:`TuningWarning`; so does a
-    choice at either end of the candidate grid.
+    ``rule="min"`` (default) takes the largest candidate whose mean loss is within a
+    relative tolerance of 1e-6 of the minimum (:func:`choose_candidate`: floating-point
+    ties never decide); ``rule="1se"`` the largest candidate within one standard error of
+    the smallest (Breiman et al. 1984).
+
+    Returns the chosen bandwidth and a dict with ``candidates``, ``scores``, ``se``,
+    ``rule``, ``folds`` (None for leave-one-out), ``repeats``, ``seed`` (None when
+    nothing is random) and ``scheme`` (a description). Below 10 points on a side (or
+    ``2 * folds``) the rule falls back to ``bw.nrd0`` (Silverman), enlarged to the
+    smallest candidate if needed, with a :class:`TuningWarning`; a choice at either end of
+    the grid also warns.
 
     Examples
     --------
@@ -257,57 +319,88 @@ def cv_bandwidth(
     >>> gen = np.random.default_rng(0)
     >>> x = gen.uniform(-1, 1, 300)
     >>> y = np.sin(3 * x) + (x >= 0) + gen.normal(0, 0.5, 300)
-    >>> h, info = cv_bandwidth(x, y[:, None], Euclidean(), cutoff=0.0, rng=0)
-    >>> round(h, 4), info["candidates"].size
-    (0.2634, 10)
+    >>> h, info = cv_bandwidth(x, y[:, None], Euclidean(), cutoff=0.0)
+    >>> bool(info["candidates"][0] <= h <= info["candidates"][-1]), info["seed"]
+    (True, None)
+    >>> h5, info5 = cv_bandwidth(x, y[:, None], Euclidean(), cutoff=0.0, folds=5)
+    >>> info5["seed"], info5["scheme"]
+    (0, '5-fold x 3 repeats within each side, seed 0')
     """
+    from ..core.resampling import seed_record
+
     rule = check_option(rule, "rule", ("1se", "min"))
+    loo = folds is None
+    if not loo and (
+        isinstance(folds, bool) or not isinstance(folds, int | np.integer) or folds < 2
+    ):
+        raise DataError(f"folds must be None (leave-one-out) or an integer >= 2, got {folds!r}.")
+    if isinstance(repeats, bool) or not isinstance(repeats, int | np.integer) or repeats < 1:
+        raise DataError(f"cv_repeats must be a positive integer, got {repeats!r}.")
+    repeats = 1 if loo else int(repeats)
+    ss = None if loo else as_seed_sequence(DEFAULT_CV_SEED if rng is None else rng)
+    seed = None if ss is None else seed_record(ss)
+    side_txt = " within each side" if cutoff is not None else ""
+    scheme = (
+        f"leave-one-out at <= {max_validation} evenly spaced points{side_txt} (deterministic)"
+        if loo
+        else f"{folds}-fold x {repeats} repeats{side_txt}, seed {seed}"
+    )
     x = np.asarray(x, dtype=float)
     order = np.argsort(x, kind="stable")
     x, Z = x[order], Z[order]
     labels = (x >= cutoff).astype(np.int64) if cutoff is not None else np.zeros(x.size, np.int64)
     counts = np.bincount(labels, minlength=2)[: 2 if cutoff is not None else 1]
-    if counts.min() < 2 * folds:
+    base = {"folds": folds, "repeats": repeats, "seed": seed, "scheme": scheme}
+    if counts.min() < (10 if loo else 2 * folds):
         h = max(bw_nrd0(x), float(bandwidth_candidates(x, cutoff)[0]))
         warnings.warn(
-            f"too few points per side ({counts.min()}) for {folds}-fold cross-validation; "
+            f"too few points per side ({counts.min()}) for cross-validation; "
             f"used Silverman's rule h = {h:.4g}. Pass a numeric bandwidth to override.",
             TuningWarning,
             stacklevel=3,
         )
-        return h, {"candidates": np.array([h]), "scores": np.array([np.nan]), "rule": "nrd0"}
+        return h, {
+            "candidates": np.array([h]),
+            "scores": np.array([np.nan]),
+            "se": np.array([np.nan]),
+            "rule": "nrd0",
+            **base,
+        }
     cands = bandwidth_candidates(x, cutoff, n_candidates)
-    gen = np.random.default_rng(as_seed_sequence(rng))
-    fold = np.empty(x.size, dtype=np.int64)
-    valid = np.zeros(x.size, dtype=bool)
     near = np.abs(x - cutoff) <= cands[-1] if cutoff is not None else np.ones(x.size, bool)
-    for lab in np.unique(labels):
-        ids = np.flatnonzero(labels == lab)
-        fold[ids] = gen.permutation(np.arange(ids.size) % folds)
-        for f in range(folds):
-            cand = ids[(fold[ids] == f) & near[ids]]
-            if cand.size > max_validation:
-                cand = cand[np.linspace(0, cand.size - 1, max_validation).round().astype(int)]
-            valid[cand] = True
+    splits: list[tuple[np.ndarray | None, np.ndarray, np.ndarray | None]] = []
+    if loo:
+        va = np.concatenate(
+            [
+                _evenly(np.flatnonzero((labels == lab) & near), max_validation)
+                for lab in np.unique(labels)
+            ]
+        )
+        splits.append((None, va, va))
+    else:
+        per = max(5, -(-int(max_validation) // (folds * repeats)))
+        for child in ss.spawn(repeats):
+            gen = np.random.default_rng(child)
+            fold = np.empty(x.size, dtype=np.int64)
+            vas: list[list[np.ndarray]] = [[] for _ in range(folds)]
+            for lab in np.unique(labels):
+                ids = np.flatnonzero(labels == lab)
+                fold[ids] = gen.permutation(np.arange(ids.size) % folds)
+                for f in range(folds):
+                    vas[f].append(_evenly(ids[(fold[ids] == f) & near[ids]], per))
+            for f in range(folds):
+                splits.append((fold != f, np.concatenate(vas[f]), None))
     score = functools.partial(
-        _cv_score,
-        x=x,
-        Z=Z,
-        fold=fold,
-        labels=labels,
-        valid=valid,
-        kernel=kernel,
-        space=space,
-        folds=folds,
+        _cv_score, x=x, Z=Z, splits=splits, labels=labels, kernel=kernel, space=space
     )
-    with single_thread_blas():  # many small matrix products: threads only add overhead
-        out = parallel_map(score, list(cands), n_jobs=n_jobs, progress=False)
+    out = parallel_map(score, list(cands), n_jobs=n_jobs, progress=progress, desc="CV bandwidth")
     scores = np.array([o[0] for o in out])
     ses = np.array([o[1] for o in out])
     if not np.isfinite(scores).any():
         h = float(cands[-1])
     elif rule == "min":
-        h = float(cands[int(np.argmin(scores))])
+        scale = float(np.mean(space.dist2(Z, Z[Z.shape[0] // 2])))
+        h = float(cands[choose_candidate(scores, scale)])
     else:  # one-standard-error rule: the largest h within one SE of the minimum
         best = int(np.argmin(scores))
         limit = scores[best] + (ses[best] if np.isfinite(ses[best]) else 0.0)
@@ -320,4 +413,4 @@ def cv_bandwidth(
             TuningWarning,
             stacklevel=3,
         )
-    return h, {"candidates": cands, "scores": scores, "se": ses, "rule": f"cv ({rule})"}
+    return h, {"candidates": cands, "scores": scores, "se": ses, "rule": f"cv ({rule})", **base}

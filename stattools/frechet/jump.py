@@ -10,168 +10,46 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..core.exceptions import (
-    ApproximationWarning,
-    BoundaryWarning,
-    DataError,
-    SmallSampleWarning,
-)
+from ..core.exceptions import DataError, TuningWarning
+from ..core.notes import record_warnings
+from ..core.resampling import as_seed_sequence, check_n_jobs, seed_record
 from ..core.results import InvalidTestResult
 from ..core.validation import check_option
-from ._common import (
-    _check_kernel,
-    kde_at,
-    kernel_constant,
-    one_sided_weights,
-    resolve_inputs,
-    resolve_space,
-)
-from .bandwidth import cv_bandwidth
+from ._common import _check_kernel, kde_at, one_sided_weights, resolve_inputs, resolve_space
+from .bandwidth import DEFAULT_CV_SEED, cv_bandwidth, support_cap
 from .results import FrechetJumpResult
 from .spaces import MetricSpace
+from .statistic import VARIANCES, _mean, jump_statistic, scalar_jump_se
 
-__all__ = ["frechet_jump", "jump_statistic"]
+__all__ = ["frechet_jump", "jump_statistic", "resolve_cluster"]
 
 METHOD = "Fréchet jump test"
 H0 = "l+(c) = l-(c) and V+(c) = V-(c)"
 
 
-def _mean(space: MetricSpace, Z: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, bool]:
-    nz = s != 0
-    if space.hilbert:
-        a = space.linear_average(Z[nz], s[nz])
-        m = space.project(a)
-        active = bool(np.linalg.norm(m - a) > 1e-10 * max(1.0, float(np.linalg.norm(a))))
-        return m, active
-    return space.weighted_mean(Z[nz], s[nz]), False
-
-
-def jump_statistic(
-    u: np.ndarray,
-    Z: np.ndarray,
-    h: float,
-    space: MetricSpace,
-    *,
-    kernel: str = "epanechnikov",
-    f_hat: float,
-    n: int,
-) -> dict[str, Any] | str:
-    """All quantities of the jump statistic at bandwidth ``h`` (``u = X - c``).
-
-    Returns a dict, or a string giving the reason when the test is undefined.
-    """
-    inside = np.abs(u) <= h
-    u, Z = u[inside], Z[inside]
-    out: dict[str, Any] = {"warnings": []}
-    fits = {}
-    for side, name in ((1, "right"), (-1, "left")):
-        s, npos, degenerate = one_sided_weights(u, h, kernel, side)
-        if npos < 5:
-            return (
-                f"only {npos} observations with positive kernel weight on the {name} of the "
-                f"cutoff at bandwidth {h:.4g} (need 5); use a larger bandwidth."
+def resolve_cluster(
+    cluster: Any, data: pd.DataFrame | None, design: Any, n: int
+) -> np.ndarray | None:
+    """Cluster labels aligned with the rows used: a column name of ``data`` or an array."""
+    if cluster is None:
+        return None
+    if isinstance(cluster, str):
+        if data is None or design is None:
+            raise DataError(
+                "cluster='<column>' needs a formula and data=; pass an array otherwise."
             )
-        if degenerate:
-            return (
-                f"the local-linear fit on the {name} of the cutoff is degenerate (fewer than 2 "
-                f"distinct x values within bandwidth {h:.4g})."
-            )
-        if npos < 20:
-            out["warnings"].append(
-                (
-                    f"only {npos} observations within the bandwidth on the {name}; the "
-                    "chi-square approximation may be poor.",
-                    SmallSampleWarning,
-                )
-            )
-        ndist = np.unique(u[(s != 0)]).size
-        if ndist < 5:
-            out["warnings"].append(
-                (
-                    f"only {ndist} distinct x values within the bandwidth on the {name} (mass "
-                    "points); consider a larger bandwidth.",
-                    SmallSampleWarning,
-                )
-            )
-        # sum(s) = 1, so the negative mass is below half of sum|s| by construction; the
-        # check is on the negative mass itself (sum|s| > 2: strong extrapolation to c)
-        neg = -s[s < 0].sum()
-        if neg > 0.5:
-            out["warnings"].append(
-                (
-                    f"negative local-linear weights sum to {-neg:.2f} on the {name} (the fit "
-                    "extrapolates to the cutoff): the boundary fit is unstable; use a larger "
-                    "bandwidth.",
-                    BoundaryWarning,
-                )
-            )
-        m, active = _mean(space, Z, s)
-        on = s != 0
-        s_on = s[on]
-        d2 = space.dist2(Z[on], m)
-        V = float(s_on @ d2)
-        a = np.abs(s_on)
-        sig2 = float(a @ (d2 - V) ** 2 / a.sum())
-        fits[name] = dict(
-            s=s,
-            m=m,
-            V=V,
-            sig2=sig2,
-            active=active,
-            npos=npos,
-            neff=float(a.sum() ** 2 / (s**2).sum()),
-            asum=float(a.sum()),
-        )
-    L, R = fits["left"], fits["right"]
-    for f, name in ((L, "left"), (R, "right")):
-        if not f["V"] > 0:
-            return (
-                f"the estimated Fréchet variance on the {name} is {f['V']:.3g} <= 0 "
-                "(negative local-linear weights); use a larger bandwidth."
-            )
-        if f["sig2"] < 1e-12:
-            f["sig2"] = 1e-12
-            out["warnings"].append(
-                (
-                    f"the variance of squared distances on the {name} is below 1e-12 "
-                    "(degenerate responses); it was floored.",
-                    ApproximationWarning,
-                )
-            )
-    sbar = (L["s"] + R["s"]) / 2
-    mp, act_p = _mean(space, Z, sbar)
-    Vp = float(sbar @ space.dist2(Z, mp))
-    SK = kernel_constant(kernel)
-    lam = R["asum"] / (R["asum"] + L["asum"])
-    ssum = L["sig2"] + R["sig2"]
-    F = Vp - (L["V"] + R["V"]) / 2
-    U = (R["V"] - L["V"]) ** 2
-    var_part = n * h * U / (SK * ssum / f_hat)
-    mean_part = n * h * F**2 / (lam * (1 - lam) * ssum * SK / f_hat)
-    T = var_part + mean_part
-    out.update(
-        statistic=T,
-        mean_left=L["m"],
-        mean_right=R["m"],
-        mean_pooled=mp,
-        var_left=L["V"],
-        var_right=R["V"],
-        var_pooled=Vp,
-        sigma2_left=L["sig2"],
-        sigma2_right=R["sig2"],
-        U_n=U,
-        F_n=F,
-        var_part=var_part,
-        mean_part=mean_part,
-        lambda_hat=lam,
-        S_K=SK,
-        n_left=L["npos"],
-        n_right=R["npos"],
-        n_eff_left=L["neff"],
-        n_eff_right=R["neff"],
-        projection_active=bool(L["active"] or R["active"] or act_p),
-    )
-    return out
+        if cluster not in data.columns:
+            raise DataError(f"cluster column {cluster!r} is not in data.")
+        lab = data.loc[design.index, cluster]
+    else:
+        lab = pd.Series(np.asarray(cluster).ravel() if np.ndim(cluster) else [cluster])
+        if design is not None and len(lab) == len(data):
+            lab = pd.Series(np.asarray(lab), index=data.index).loc[design.index]
+    if len(lab) != n:
+        raise DataError(f"cluster has {len(lab)} labels but there are {n} observations.")
+    if pd.isna(lab).any():
+        raise DataError("cluster contains missing labels.")
+    return pd.factorize(pd.Series(np.asarray(lab)).astype(str))[0]
 
 
 def frechet_jump(
@@ -185,11 +63,15 @@ def frechet_jump(
     bandwidth: str | float = "cv",
     undersmooth: float = 0.9,
     kernel: str = "epanechnikov",
-    folds: int = 5,
+    variance: str = "residual",
+    cluster: Any = None,
+    folds: int | None = None,
+    cv_repeats: int = 3,
     density_at_cutoff: float | None = None,
     alternative: str = "two-sided",
     na_action: str = "raise",
     n_jobs: int = 1,
+    progress: bool | None = None,
     rng: Any = None,
 ) -> FrechetJumpResult | InvalidTestResult:
     """Test for a jump in the conditional Fréchet mean or variance at a cutoff.
@@ -209,36 +91,55 @@ def frechet_jump(
         ``"euclidean"``, ``"wasserstein"``, ``"spd"``, ``"correlation"``, ``"sphere"``,
         ``"laplacian"``, ``"compositions"`` or an instance from :mod:`stattools.frechet`.
     bandwidth : "cv", "cv_1se", "cv_cutoff" or float
-        ``h_F``. ``"cv"``: k-fold local cross-validation, loss minimiser (see
+        ``h_F``. ``"cv"``: repeated k-fold local cross-validation (see
         :func:`cv_bandwidth`); ``"cv_1se"``: the largest bandwidth within one standard
-        error of the minimum.
-        ``"cv_cutoff"`` scores validation points with the one-sided fits at the cutoff
-        itself, as frechesTest does.
+        error of the minimum; ``"cv_cutoff"`` scores validation points with the one-sided
+        fits at the cutoff itself, as frechesTest does. A number larger than the data on
+        either side of the cutoff is capped there, with a :class:`TuningWarning`.
     undersmooth : float, default 0.9
         ``h_V = undersmooth * h_F`` is used for every final quantity.
     kernel : {"epanechnikov", "triangular", "uniform"}
-    folds : int, default 5
+    variance : {"residual", "frechestest"}
+        ``"residual"`` (default, calibrated): squared distances to the one-sided local
+        linear fit at each point, local-linear one-sided variances and a (cluster-)robust
+        sandwich variance of their difference; ``"frechestest"``: the author's R statistic.
+    cluster : str or array_like, optional
+        Cluster labels (a column of ``data`` or an array): cluster-robust variance for
+        repeated units (e.g. constituencies observed at several elections).
+    folds : int or None, default None
+        Cross-validation scheme: None is leave-one-out at up to 250 evenly spaced points per
+        side (deterministic: no fold split can change the answer); an integer k gives
+        ``cv_repeats`` random k-fold splits seeded by ``rng``, averaged.
+    cv_repeats : int, default 3
+        Random fold assignments averaged by k-fold cross-validation.
     density_at_cutoff : float, optional
-        ``f_X(c)``; by default a Gaussian KDE with R's ``bw.nrd0`` bandwidth.
+        ``f_X(c)``; by default a Gaussian KDE with R's ``bw.nrd0`` bandwidth (used by
+        ``variance="frechestest"``; reported otherwise).
     alternative : {"two-sided"}
         The chi-square test is omnibus.
     na_action : {"raise", "drop"}
     n_jobs : int, default 1
-        Bandwidth candidates evaluated in parallel.
+        Bandwidth candidates evaluated in parallel (results do not depend on it).
+    progress : bool or None
+        Progress bar over bandwidth candidates (None: only on a terminal).
     rng : None, int, Generator or SeedSequence
-        Fold assignment of the cross-validation.
+        Seed of k-fold cross-validation (``folds=k``, and ``bandwidth="cv_cutoff"``).
+        ``None`` uses the fixed seed 0, so every default is reproducible; the seed is
+        stored as ``result.seed`` (None when nothing random was drawn).
 
     Returns
     -------
     FrechetJumpResult or InvalidTestResult
-        ``estimate`` is the jump size ``d(l_-, l_+)`` in the space's metric. The invalid result (with a reason) when a side has fewer than 5 points of positive
+        ``estimate`` is the jump: ``l_+ - l_-`` (signed, with a robust standard error and
+        Wald interval) for scalar responses, else the distance ``d(l_-, l_+)``. The
+        invalid result (with a reason) when a side has fewer than 5 points of positive
         kernel weight, a degenerate design, or a non-positive variance estimate.
 
     Raises
     ------
     DataError
         NaN in x or Y, a cutoff outside (min x, max x), responses outside the space, a bad
-        option.
+        option, cluster labels of the wrong length or missing.
 
     Warns
     -----
@@ -246,6 +147,9 @@ def frechet_jump(
         Fewer than 20 points, or fewer than 5 distinct x values, within the bandwidth on a side.
     BoundaryWarning
         Negative weights on a side sum to less than -0.5 (strong extrapolation to c).
+    TuningWarning
+        A numeric bandwidth beyond the data on a side (it is capped); a cross-validated
+        bandwidth at the end of the candidate grid.
     ApproximationWarning
         The floor on the variance of squared distances is active.
 
@@ -253,23 +157,31 @@ def frechet_jump(
     -----
     With one-sided local-linear weights ``s_i^{+/-}``, the one-sided Fréchet means
     ``l_{+/-} = argmin sum s_i d^2(Y_i, w)``, variances ``V_{+/-} = sum s_i d^2(Y_i, l)``, the
-    pooled fit with ``(s^+ + s^-)/2``, ``F_n = V_p - (V_+ + V_-)/2``, ``U_n = (V_+ - V_-)^2``,
-    ``sigma^2_{+/-} = sum |s_i| (d_i^2 - V)^2 / sum |s_i|`` and
+    pooled fit with ``(s^+ + s^-)/2``, ``F_n = V_p - (V_+ + V_-)/2`` and
     ``lambda = sum|s^+| / (sum|s^+| + sum|s^-|)``::
 
-        T_n = n h U_n / [S_K (s2+ + s2-) / f] + n h F_n^2 / [lambda (1-lambda)(s2+ + s2-) S_K / f]
+        T_n = U_n / Var(V_+ - V_-) + F_n^2 / [lambda (1-lambda)(s2+ + s2-) q]
 
-    with ``p = P(chi2_1 > T_n)``. H0 is equality of both the means and the variances. In a
+    with ``p = P(chi2_1 > T_n)``. ``variance="frechestest"``: ``U_n = (V_+ - V_-)^2``,
+    ``Var = S_K (s2+ + s2-) / (n h f)``, ``q = S_K / (n h f)`` and
+    ``s2 = sum |s_i| (d_i^2 - V)^2 / sum |s_i|``. ``variance="residual"``: the variances
+    are the local-linear intercepts of ``r_i = d^2(Y_i, l_line(X_i))`` (distance to the
+    one-sided local-linear line), ``Var`` is the robust sandwich
+    ``sum_g (sum_{i in g} w_i e_i)^2`` (``e`` the residuals of the local-linear fit of
+    ``r``), ``q = (sum s+^2 + sum s-^2) / 2`` and ``s2 = Var_side / sum s^2``. Under
+    smooth designs both are asymptotically equivalent (``sum s^2 ~ S_K / (n h f)``), but the
+    residual form stays sized when the conditional mean has a slope or curvature and when
+    the bandwidth is wide. H0 is equality of both the means and the variances. In a
     Hilbert space ``F_n = d^2(l_+, l_-)/4``; a pure location shift enters only through
-    ``n h tau^4 / 16``, so this is not the RD t-test and has much less power against small
+    ``F_n^2``, so this is not the RD t-test and has much less power against small
     location shifts.
 
     Not confirmed from the source: the paper's full text could not be read. The statistic,
     the kernel constant ``S_K``, the ``lambda (1 - lambda)`` factor and the rejection on a
     variance jump alone follow the author's R code (frechesTest), as reconstructed in the
-    stattools spec. Deviations: the cross-validation grid starts where both sides have at
-    least 10 points, and at most 50 validation points per side and fold are scored;
-    ``"cv_1se"`` (one-standard-error rule) is a stattools addition.
+    stattools spec. Deviations (stattools additions): the residual variance (default),
+    cluster-robust variance, the capped bandwidth and per-side candidate grid, repeated
+    cross-validation with a fixed default seed, and the ``"cv_1se"`` rule.
 
     References
     ----------
@@ -282,17 +194,19 @@ def frechet_jump(
     >>> import numpy as np
     >>> gen = np.random.default_rng(0)
     >>> x = gen.uniform(-1, 1, 400)
-    >>> y = 0.5 * x + 1.0 * (x >= 0) + gen.normal(0, 0.3, 400)
+    >>> y = 0.5 * x - 1.0 * (x >= 0) + gen.normal(0, 0.3, 400)
     >>> res = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.4)
-    >>> round(res.mean_right - res.mean_left, 3), res.pvalue < 0.05
-    (0.926, True)
+    >>> round(res.estimate, 3), res.pvalue < 0.05
+    (-1.074, True)
     >>> bool(np.isclose(res.F_n, (res.mean_right - res.mean_left) ** 2 / 4))
     True
     """
     alternative = check_option(alternative, "alternative", ("two-sided",))
+    variance = check_option(variance, "variance", VARIANCES)
     kernel = _check_kernel(kernel)
+    check_n_jobs(n_jobs)
     sp = resolve_space(space)
-    Y, X, _, _ = resolve_inputs(formula, data, y, x, na_action)
+    Y, X, _, design = resolve_inputs(formula, data, y, x, na_action)
     if X.shape[1] != 1:
         raise DataError(f"the jump test needs one running variable, got {X.shape[1]} columns.")
     xv = X[:, 0]
@@ -306,47 +220,140 @@ def frechet_jump(
     if not 0 < undersmooth <= 1.5:
         raise DataError(f"undersmooth must be in (0, 1.5], got {undersmooth}.")
     n = xv.size
-    warns: list[tuple[str, type]] = []
+    cl = resolve_cluster(cluster, data, design, n)
+    cap = support_cap(xv, cutoff)
+    msgs: list[str] = []
+    base: dict[str, Any] = {}
+    with record_warnings(msgs):
+        res = _jump(
+            xv,
+            Z,
+            sp,
+            n,
+            cl,
+            cap,
+            cutoff,
+            bandwidth,
+            undersmooth,
+            kernel,
+            variance,
+            folds,
+            cv_repeats,
+            density_at_cutoff,
+            n_jobs,
+            progress,
+            rng,
+            base,
+        )
+    if isinstance(res, str):
+        return InvalidTestResult(
+            res, method=METHOD, null_hypothesis=H0, nobs=n, extra=base, warnings=tuple(msgs)
+        )
+    return FrechetJumpResult(**res, warnings=tuple(msgs))
+
+
+def _jump(
+    xv,
+    Z,
+    sp,
+    n,
+    cl,
+    cap,
+    cutoff,
+    bandwidth,
+    undersmooth,
+    kernel,
+    variance,
+    folds,
+    repeats,
+    density_at_cutoff,
+    n_jobs,
+    progress,
+    rng,
+    base,
+) -> dict[str, Any] | str:
+    seed = None
+    cv_desc = "-"
     if isinstance(bandwidth, str):
         rule = check_option(bandwidth, "bandwidth", ("cv", "cv_1se", "cv_cutoff"))
         if rule in ("cv", "cv_1se"):
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                hF, info = cv_bandwidth(
-                    xv,
-                    Z,
-                    sp,
-                    cutoff=cutoff,
-                    kernel=kernel,
-                    folds=folds,
-                    rng=rng,
-                    n_jobs=n_jobs,
-                    rule="1se" if rule == "cv_1se" else "min",
-                )
-            warns += [(str(w.message), w.category) for w in caught]
+            hF, info = cv_bandwidth(
+                xv,
+                Z,
+                sp,
+                cutoff=cutoff,
+                kernel=kernel,
+                folds=folds,
+                repeats=repeats,
+                rng=rng,
+                n_jobs=n_jobs,
+                progress=progress,
+                rule="1se" if rule == "cv_1se" else "min",
+            )
+            seed = info["seed"]
+            cv_desc = (
+                info["scheme"] if info["rule"] != "nrd0" else "too few points: Silverman's rule"
+            )
         else:
-            hF = _cv_cutoff(xv - cutoff, Z, sp, kernel, folds, rng)
+            ss = as_seed_sequence(DEFAULT_CV_SEED if rng is None else rng)
+            seed = seed_record(ss)
+            k = 5 if folds is None else int(folds)
+            hF = _cv_cutoff(xv - cutoff, Z, sp, kernel, k, ss)
+            cv_desc = f"{k}-fold within each side (frechesTest criterion), seed {seed}"
     else:
         hF = float(bandwidth)
         if not (np.isfinite(hF) and hF > 0):
             raise DataError(
-                f"bandwidth must be 'cv', 'cv_cutoff' or a positive number, got {bandwidth!r}."
+                f"bandwidth must be 'cv', 'cv_1se', 'cv_cutoff' or a positive number, got "
+                f"{bandwidth!r}."
             )
         rule = "fixed"
-    hV = undersmooth * hF
+    capped = False
+    if cap > 0 and undersmooth * hF > cap * (1 + 1e-12):
+        capped = True
+        if rule == "fixed":
+            warnings.warn(
+                f"bandwidth h_V = {undersmooth * hF:.4g} exceeds the data on one side of the "
+                f"cutoff (the shorter side spans {cap:.4g}); it was capped at {cap:.4g}. A "
+                "wider window adds no data there but would inflate n h f(c).",
+                TuningWarning,
+                stacklevel=4,
+            )
+    hV = min(undersmooth * hF, cap) if cap > 0 else undersmooth * hF
     f_hat = kde_at(xv, cutoff) if density_at_cutoff is None else float(density_at_cutoff)
     if not f_hat > 0:
         raise DataError(f"density_at_cutoff must be positive, got {f_hat}.")
-    core = jump_statistic(xv - cutoff, Z, hV, sp, kernel=kernel, f_hat=f_hat, n=n)
-    base = {"h_F": hF, "h_V": hV, "f_hat": f_hat, "bandwidth_rule": rule, "kernel": kernel}
+    base.update(
+        h_F=hF,
+        h_V=hV,
+        f_hat=f_hat,
+        bandwidth_rule=rule,
+        bandwidth_capped=capped,
+        kernel=kernel,
+        variance=variance,
+        cv=cv_desc,
+        seed=seed,
+        n_clusters=None if cl is None else int(np.unique(cl).size),
+    )
+    core = jump_statistic(
+        xv - cutoff, Z, hV, sp, kernel=kernel, f_hat=f_hat, n=n, variance=variance, cluster=cl
+    )
     if isinstance(core, str):
-        msgs = _emit(warns)
-        return InvalidTestResult(
-            core, method=METHOD, null_hypothesis=H0, nobs=n, extra=base, warnings=msgs
-        )
-    warns += core.pop("warnings")
-    msgs = _emit(warns)
+        return core
+    for msg, cls in core.pop("warnings"):
+        warnings.warn(msg, cls, stacklevel=4)
     T = float(core.pop("statistic"))
+    g_window = core.pop("n_clusters", None)
+    if g_window is not None:
+        base["n_clusters"] = int(g_window)  # clusters with positive kernel weight
+    mL, mR = np.asarray(core["mean_left"]), np.asarray(core["mean_right"])
+    scalar = Z.ndim == 2 and Z.shape[1] == 1 and type(sp).__name__ == "Euclidean"
+    if scalar:
+        estimate = float(mR.ravel()[0] - mL.ravel()[0])
+        se = scalar_jump_se(xv - cutoff, Z[:, 0], hV, kernel, cl)
+    else:
+        estimate = float(np.sqrt(max(sp.dist2(mL[None], mR)[0], 0.0)))
+        se = None
     extra = {
         **base,
         **{
@@ -356,41 +363,30 @@ def frechet_jump(
         },
     }
     extra["mean_pooled"] = sp.to_element(core["mean_pooled"])
-    mL, mR = np.asarray(core["mean_left"]), np.asarray(core["mean_right"])
-    jump_size = float(np.sqrt(max(sp.dist2(mL[None], mR)[0], 0.0)))
-    return FrechetJumpResult(
+    return dict(
         statistic=T,
         pvalue=float(stats.chi2.sf(T, 1)),
         method=METHOD,
         null_hypothesis=H0,
         alternative="two-sided",
         df=1,
-        estimate=jump_size,
+        estimate=estimate,
+        std_error=se,
         nobs=n,
         extra=extra,
-        warnings=msgs,
         mean_left=sp.to_element(core["mean_left"]),
         mean_right=sp.to_element(core["mean_right"]),
         var_left=core["var_left"],
         var_right=core["var_right"],
         space=sp,
+        seed=seed,
     )
-
-
-def _emit(warns: list[tuple[str, type]]) -> tuple[str, ...]:
-    seen: list[str] = []
-    for msg, cls in warns:
-        if msg not in seen:
-            warnings.warn(msg, cls, stacklevel=3)
-            seen.append(msg)
-    return tuple(seen)
 
 
 def _cv_cutoff(
     u: np.ndarray, Z: np.ndarray, sp: MetricSpace, kernel: str, folds: int, rng: Any
 ) -> float:
     """frechesTest's criterion: validation points scored against the one-sided fits at c."""
-    from ..core.resampling import as_seed_sequence
     from .bandwidth import bandwidth_candidates
 
     cands = bandwidth_candidates(u, 0.0)

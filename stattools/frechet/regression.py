@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..core.exceptions import DataError
+from ..core.notes import record_warnings
+from ..core.resampling import check_n_jobs, single_thread_blas
 from ..core.validation import check_option
 from ._common import _check_kernel, resolve_inputs, resolve_space
-from .bandwidth import cv_bandwidth, predict_local, single_thread_blas
+from .bandwidth import cv_bandwidth, predict_local
+from .local2d import CANDIDATES_2D, cv_bandwidth_2d, predict_local_2d
 from .results import FrechetRegressionResult
 from .spaces import MetricSpace
 
@@ -49,10 +51,43 @@ def _global_predict(X: np.ndarray, Z: np.ndarray, x0: np.ndarray, sp: MetricSpac
         lin = flat.mean(axis=0) + (x0 - xbar) @ B
         return sp.project_rows(lin.reshape(x0.shape[0], *Z.shape[1:]))
     out = []
+    batched = getattr(sp, "weighted_means", None)
     for start in range(0, x0.shape[0], 256):
         W = global_weights(X, x0[start : start + 256]) / X.shape[0]
-        out.extend(sp.weighted_mean(Z, w) for w in W)
+        if batched is not None:  # e.g. the sphere: one batched iteration for all rows
+            out.extend(batched(Z, W))
+        else:
+            out.extend(sp.weighted_mean(Z, w) for w in W)
     return np.stack(out)
+
+
+def _fit_local_2d(
+    X: np.ndarray, Z: np.ndarray, sp: MetricSpace, bandwidth: Any, kernel: str
+) -> tuple[float, str, np.ndarray]:
+    """Two-predictor local fit: bandwidth in sd units of each predictor (LOO CV or float)."""
+    sd = X.std(axis=0, ddof=1)
+    if not (sd > 0).all():
+        raise DataError("a predictor of the local fit is constant.")
+    Xs = X / sd
+    if isinstance(bandwidth, str):
+        rule = check_option(bandwidth, "bandwidth", ("cv",))
+        h, _ = cv_bandwidth_2d(Xs, Z, kernel, sp)
+    else:
+        h, rule = float(bandwidth), "fixed"
+        if not (np.isfinite(h) and h > 0):
+            raise DataError(f"bandwidth must be 'cv' or a positive number, got {bandwidth!r}.")
+    with single_thread_blas():
+        fitted, ok = predict_local_2d(Xs, Z, Xs, h, kernel, sp)
+        larger = [c for c in CANDIDATES_2D if c > h]
+        while rule == "cv" and not ok.all() and larger:  # undefined somewhere: widen
+            h = float(larger.pop(0))
+            fitted, ok = predict_local_2d(Xs, Z, Xs, h, kernel, sp)
+    if not ok.all():
+        raise DataError(
+            f"bandwidth {h:.4g} (sd units) is too small: the local fit is undefined at "
+            f"{int((~ok).sum())} observed point(s). Use a larger bandwidth."
+        )
+    return h, rule, fitted
 
 
 def predict_elements(res: FrechetRegressionResult, x0: np.ndarray) -> np.ndarray:
@@ -64,6 +99,17 @@ def predict_elements(res: FrechetRegressionResult, x0: np.ndarray) -> np.ndarray
         raise DataError("new predictor values contain NaN.")
     if res.kind == "global":
         return _global_predict(np.asarray(res.x), np.asarray(res.Z), x0, res.space)
+    if res.x.shape[1] == 2:
+        sd = np.asarray(res.x).std(axis=0, ddof=1)
+        preds, ok = predict_local_2d(
+            np.asarray(res.x) / sd, np.asarray(res.Z), x0 / sd, res.bandwidth, res.kernel, res.space
+        )
+        if not ok.all():
+            raise DataError(
+                f"the local fit is undefined at {int((~ok).sum())} new point(s): too few "
+                f"observations within bandwidth {res.bandwidth:.4g} (sd units)."
+            )
+        return preds
     o = np.argsort(res.x[:, 0], kind="stable")
     with single_thread_blas():
         preds, ok = predict_local(
@@ -92,9 +138,11 @@ def frechet_regression(
     method: str = "local",
     bandwidth: str | float = "cv",
     kernel: str = "epanechnikov",
-    folds: int = 5,
+    folds: int | None = None,
+    cv_repeats: int = 3,
     na_action: str = "raise",
     n_jobs: int = 1,
+    progress: bool | None = None,
     rng: Any = None,
 ) -> FrechetRegressionResult:
     """Local or global Fréchet regression of metric-space responses on Euclidean predictors.
@@ -102,7 +150,7 @@ def frechet_regression(
     Parameters
     ----------
     formula : str, optional
-        ``"Y ~ x"`` (local: one predictor) or ``"Y ~ x1 + x2"`` (global); ``Y`` may be a
+        ``"Y ~ x"`` (local: one or two predictors) or ``"Y ~ x1 + x2"``; ``Y`` may be a
         column of per-row arrays or matrices, or several numeric columns.
     data : DataFrame, optional
     y, x : array_like, optional
@@ -110,13 +158,23 @@ def frechet_regression(
     space : str or MetricSpace, default "euclidean"
     method : {"local", "global"}
     bandwidth : "cv" or float
-        Local regression bandwidth; ``"cv"`` is k-fold cross-validation.
+        Local regression bandwidth; ``"cv"`` is cross-validation. With two predictors
+        (R ``LocDenReg`` with 2-D x) it is in standard deviations of each predictor (product
+        kernel, ``h_j = h sd(X_j)``) and ``"cv"`` is leave-one-out over 0.15-1.5 sd.
     kernel : {"epanechnikov", "triangular", "uniform"}
-    folds : int, default 5
+    folds : int or None, default None
+        None: leave-one-out cross-validation at up to 250 evenly spaced points
+        (deterministic); an integer k: ``cv_repeats`` random k-fold splits, averaged.
+    cv_repeats : int, default 3
+        Random fold assignments averaged by k-fold cross-validation.
     na_action : {"raise", "drop"}
     n_jobs : int, default 1
+        Bandwidth candidates evaluated in parallel (results do not depend on it).
+    progress : bool or None
+        Progress bar over bandwidth candidates (None: only on a terminal).
     rng : None, int, Generator or SeedSequence
-        Fold assignment of the cross-validation.
+        Seed of k-fold cross-validation; ``None`` uses the fixed seed 0 (reproducible).
+        Stored as ``result.seed`` when random folds were drawn.
 
     Returns
     -------
@@ -157,6 +215,7 @@ def frechet_regression(
     """
     method = check_option(method, "method", ("local", "global"))
     kernel = _check_kernel(kernel)
+    check_n_jobs(n_jobs)
     sp = resolve_space(space)
     Y, X, terms, design = resolve_inputs(formula, data, y, x, na_action)
     Z = sp.validate(Y)
@@ -167,40 +226,56 @@ def frechet_regression(
         raise DataError(f"Fréchet regression needs at least 3 observations, got {n}.")
     msgs: list[str] = []
     rule = "fixed"
-    if method == "global":
-        h = float("nan")
-        fitted = _global_predict(X, Z, X, sp)
-    else:
-        if X.shape[1] != 1:
-            raise DataError(
-                f"method='local' takes one predictor, got {X.shape[1]}; use method='global'."
-            )
-        xv = X[:, 0]
-        if isinstance(bandwidth, str):
-            rule = check_option(bandwidth, "bandwidth", ("cv",))
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                h, _ = cv_bandwidth(xv, Z, sp, kernel=kernel, folds=folds, rng=rng, n_jobs=n_jobs)
-            for w in caught:
-                warnings.warn(str(w.message), w.category, stacklevel=2)
-                msgs.append(str(w.message))
+    seed = None
+    with record_warnings(msgs):
+        if method == "global":
+            h = float("nan")
+            with single_thread_blas():
+                fitted = _global_predict(X, Z, X, sp)
+        elif X.shape[1] == 2:
+            h, rule, fitted = _fit_local_2d(X, Z, sp, bandwidth, kernel)
         else:
-            h = float(bandwidth)
-            if not (np.isfinite(h) and h > 0):
-                raise DataError(f"bandwidth must be 'cv' or a positive number, got {bandwidth!r}.")
-        o = np.argsort(xv, kind="stable")
+            if X.shape[1] != 1:
+                raise DataError(
+                    f"method='local' takes one or two predictors, got {X.shape[1]}; use "
+                    "method='global'."
+                )
+            xv = X[:, 0]
+            if isinstance(bandwidth, str):
+                rule = check_option(bandwidth, "bandwidth", ("cv",))
+                h, info = cv_bandwidth(
+                    xv,
+                    Z,
+                    sp,
+                    kernel=kernel,
+                    folds=folds,
+                    repeats=cv_repeats,
+                    rng=rng,
+                    n_jobs=n_jobs,
+                    progress=progress,
+                )
+                seed = info["seed"]
+            else:
+                h = float(bandwidth)
+                if not (np.isfinite(h) and h > 0):
+                    raise DataError(
+                        f"bandwidth must be 'cv' or a positive number, got {bandwidth!r}."
+                    )
+            o = np.argsort(xv, kind="stable")
+            with single_thread_blas():
+                preds, ok = predict_local(xv[o], Z[o], xv, h, kernel, sp)
+            if not ok.all():
+                raise DataError(
+                    f"bandwidth {h:.4g} is too small: the local fit is undefined at "
+                    f"{int((~ok).sum())} observed x value(s). Use a larger bandwidth."
+                )
+            fitted = preds
         with single_thread_blas():
-            preds, ok = predict_local(xv[o], Z[o], xv, h, kernel, sp)
-        if not ok.all():
-            raise DataError(
-                f"bandwidth {h:.4g} is too small: the local fit is undefined at "
-                f"{int((~ok).sum())} observed x value(s). Use a larger bandwidth."
-            )
-        fitted = preds
-    mean = sp.weighted_mean(Z, np.ones(n))
+            mean = sp.weighted_mean(Z, np.ones(n))
     tot = float(sp.dist2(Z, mean).sum())
     res_ss = float(sp.dist2_pairs(Z, fitted).sum())
     r2 = 1.0 - res_ss / tot if tot > 0 else float("nan")
+    frame = data.loc[design.index] if design is not None and data is not None else None
     return FrechetRegressionResult(
         space=sp,
         kind=method,
@@ -216,4 +291,7 @@ def frechet_regression(
         bandwidth_rule=rule,
         warnings=tuple(msgs),
         method=f"{method} Fréchet regression",
+        seed=seed,
+        data=frame,
+        response_names=tuple(str(c) for c in design.y.columns) if design is not None else (),
     )

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..core.plotting import figure_axes
 from ..core.results import ResultBase, TestResult, readonly
+from ..core.summary import Summary
 from .spaces import MetricSpace, Sphere
 
 __all__ = ["FrechetJumpResult", "FrechetRegressionResult", "draw_elements"]
@@ -71,6 +72,24 @@ def draw_elements(
     return fig
 
 
+def draw_densities(space: MetricSpace, elements: list[Any], labels: list[str], ax=None, title=""):
+    """Densities of quantile functions (Wasserstein space), as R's ``qf2pdf`` would give."""
+    from ..core.exceptions import DataError
+
+    if not hasattr(space, "to_density"):
+        raise DataError("kind='density' needs a Wasserstein space (quantile functions).")
+    fig, ax = figure_axes(ax)
+    for e, lab in zip(elements, labels):
+        xs, f = space.to_density(e)
+        ax.plot(xs, f, label=lab)
+    ax.set_xlabel("value")
+    ax.set_ylabel("density")
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return fig
+
+
 # ====================================================================== jump test
 @dataclass(frozen=True, repr=False)
 class FrechetJumpResult(TestResult):
@@ -97,6 +116,7 @@ class FrechetJumpResult(TestResult):
     var_left: float = math.nan
     var_right: float = math.nan
     space: Any = field(default=None)
+    seed: Any = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -108,29 +128,133 @@ class FrechetJumpResult(TestResult):
     @property
     def estimates(self) -> pd.Series:
         """Every scalar quantity behind the statistic, as a Series."""
-        keys = [k for k, v in self.extra.items() if isinstance(v, int | float | bool)]
+        keys = [
+            k
+            for k, v in self.extra.items()
+            if isinstance(v, int | float | bool) and not isinstance(v, str) and k != "seed"
+        ]
         vals = {"var_left": self.var_left, "var_right": self.var_right}
         vals.update({k: self.extra[k] for k in keys})
         return pd.Series(vals, dtype=float)
+
+    def _details(self) -> pd.DataFrame:
+        e = self.extra
+        rows: dict[str, Any] = {
+            "V- (Fréchet variance, left)": self.var_left,
+            "V+ (Fréchet variance, right)": self.var_right,
+        }
+        if e.get("variance") == "residual":
+            rows["V- (residual, used by the test)"] = e.get("var_resid_left")
+            rows["V+ (residual, used by the test)"] = e.get("var_resid_right")
+        rows.update(
+            {
+                "sigma2-": e.get("sigma2_left"),
+                "sigma2+": e.get("sigma2_right"),
+                "h_F": e.get("h_F"),
+                "h_V": e.get("h_V"),
+                "f(c)": e.get("f_hat"),
+                "lambda": e.get("lambda_hat"),
+                "S_K": e.get("S_K"),
+                "U_n": e.get("U_n"),
+                "F_n": e.get("F_n"),
+                "variance part of T": e.get("var_part"),
+                "mean part of T": e.get("mean_part"),
+                "n- (positive weight)": e.get("n_left"),
+                "n+ (positive weight)": e.get("n_right"),
+                "n_eff-": e.get("n_eff_left"),
+                "n_eff+": e.get("n_eff_right"),
+            }
+        )
+        if e.get("n_clusters") is not None:
+            rows["clusters"] = e.get("n_clusters")
+        rows = {k: float(v) for k, v in rows.items() if v is not None}
+        return pd.DataFrame({"value": list(rows.values())}, index=list(rows.keys()))
+
+    def summary(self, level: float = 0.95) -> Summary:
+        """Summary: test, one-sided fits and bandwidths; no column that is NaN by design."""
+        e = self.extra
+        head: list[tuple[str, Any]] = [
+            ("Test", self.method),
+            ("H0", self.null_hypothesis),
+            ("Alternative", self.alternative),
+            ("No. observations", self.nobs),
+            ("Space", getattr(self.space, "name", str(self.space))),
+            (
+                "Bandwidth",
+                f"h_F = {e.get('h_F', math.nan):.4g} ({e.get('bandwidth_rule')}), "
+                f"h_V = {e.get('h_V', math.nan):.4g}"
+                + (" (capped at the data)" if e.get("bandwidth_capped") else ""),
+            ),
+            ("Kernel", e.get("kernel")),
+            ("Variance", e.get("variance")),
+        ]
+        if e.get("n_clusters") is not None:
+            head.append(("Clusters", e.get("n_clusters")))
+        if e.get("bandwidth_rule") != "fixed":
+            head.append(("CV folds", e.get("cv")))
+        head.append(("Seed", "-" if self.seed is None else str(self.seed)))
+        test: dict[str, list[Any]] = {
+            "statistic": [self.statistic],
+            "p-value": [self.pvalue],
+            "df": [self.df],
+            "estimate": [float(self.estimate)],
+        }
+        if self.std_error is not None and math.isfinite(float(self.std_error)):
+            ci = self.conf_int(level)
+            test["std err"] = [float(self.std_error)]
+            test[f"[{100 * level:g}%"] = [ci["lower"].iloc[0]]
+            test[f"{100 * level:g}%]"] = [ci["upper"].iloc[0]]
+        label = "jump l+ - l-" if self.std_error is not None else "jump d(l-, l+)"
+        tables = {"Test": pd.DataFrame(test, index=[label]), "Details": self._details()}
+        notes = list(self._summary_notes()) + [f"Warning: {w}" for w in self.warnings]
+        return Summary(self.method, head, tables, notes)
+
+    def glance(self) -> pd.DataFrame:
+        """One row: the test plus h_F, h_V, f(c), V-, V+, the jump and the seed."""
+        out = super().glance()
+        e = self.extra
+        for k, v in (
+            ("estimate", self.estimate),
+            ("std_error", math.nan if self.std_error is None else self.std_error),
+            ("h_F", e.get("h_F")),
+            ("h_V", e.get("h_V")),
+            ("f_hat", e.get("f_hat")),
+            ("var_left", self.var_left),
+            ("var_right", self.var_right),
+            ("variance", e.get("variance")),
+            ("seed", self.seed),
+        ):
+            out[k] = [v]
+        return out
 
     def _summary_notes(self) -> list[str]:
         return [
             "H0: equal one-sided Fréchet means AND equal one-sided Fréchet variances at the "
             "cutoff; a variance jump alone also rejects.",
-            "In Hilbert spaces a pure mean shift tau enters only through n h tau^4 / 16: this is "
-            "not the RD t-test and has little power against small location shifts.",
+            "In Hilbert spaces a pure mean shift tau enters only through F_n = tau^2 / 4 "
+            "squared: this is not the RD t-test and has little power against small location "
+            "shifts.",
             "Statistic reconstructed from the author's R code (frechesTest); the paper's exact "
             "statistic could not be confirmed from the source.",
         ]
 
     def plot(self, kind: str | None = None, ax=None, names: list[str] | None = None, **kwargs):
-        """The two one-sided Fréchet means (``kind="null"``: the chi-square null instead).
+        """The two one-sided Fréchet means (``kind="null"``: the chi-square null instead;
+        ``kind="density"``: their densities, for distributions).
 
         ``names`` labels vector coordinates (e.g. the parts of a composition).
         """
         if kind == "null":
             return super().plot(ax=ax, **kwargs)
         title = f"{self.method}: T = {self.statistic:.3g}, p = {self.pvalue:.3g}"
+        if kind == "density":
+            return draw_densities(
+                self.space,
+                [self.mean_left, self.mean_right],
+                ["left of cutoff", "right of cutoff"],
+                ax=ax,
+                title=title,
+            )
         return draw_elements(
             self.space,
             [self.mean_left, self.mean_right],
@@ -165,6 +289,9 @@ class FrechetRegressionResult(ResultBase):
     bandwidth_rule: str = "fixed"
     warnings: tuple[str, ...] = ()
     method: str = "Fréchet regression"
+    seed: Any = None
+    data: Any = None
+    response_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("x", "Z", "fitted"):
@@ -196,12 +323,50 @@ class FrechetRegressionResult(ResultBase):
         """Fitted elements at the observed predictors, in the space's representation."""
         return readonly(np.stack([np.asarray(self.space.to_element(z)) for z in self.fitted]))
 
-    def predict(self, newdata: Any = None) -> np.ndarray:
-        """Fitted elements at new predictor values (a DataFrame, or an array of x values)."""
+    def _as_pandas(self, elements: np.ndarray, index: Any) -> pd.Series | pd.DataFrame:
+        """Elements as pandas: a Series of floats (scalars), a DataFrame (vectors and
+        quantile functions, one column per coordinate or level) or a Series of matrices."""
+        els = np.asarray(elements, dtype=float)
+        if els.ndim == 1:
+            return pd.Series(els, index=index, name=".fitted")
+        if els.ndim == 2:
+            if self.space.plot_kind == "curve":
+                cols = [f"Q({u:.4g})" for u in self.space.grid]
+            elif len(self.response_names) == els.shape[1]:
+                cols = list(self.response_names)
+            else:
+                cols = [f"y{j}" for j in range(els.shape[1])]
+            return pd.DataFrame(els, index=index, columns=cols)
+        return pd.Series(list(els), index=index, name=".fitted", dtype=object)
+
+    def predict(self, newdata: Any = None, kind: str = "element") -> pd.Series | pd.DataFrame:
+        """Fitted elements at new predictor values (a DataFrame, or an array of x values).
+
+        Returns a Series (scalar responses; matrices as a Series of arrays) or a DataFrame
+        (vectors and quantile functions: one column per coordinate or probability level),
+        indexed like ``newdata`` (or like the data for ``newdata=None``).
+        ``kind="density"`` (distributions only): a long DataFrame with columns ``support``
+        and ``density`` per prediction (index repeated), from :meth:`Wasserstein.to_density`.
+        """
+        from ..core.validation import check_option
         from .regression import predict_elements
 
+        kind = check_option(kind, "kind", ("element", "density"))
+        if kind == "density":
+            if not hasattr(self.space, "to_density"):
+                from ..core.exceptions import DataError
+
+                raise DataError("kind='density' needs a Wasserstein space (distributions).")
+            els = self.predict(newdata)
+            parts = []
+            for idx, row in zip(els.index, els.to_numpy()):
+                xs, f = self.space.to_density(row)
+                parts.append(pd.DataFrame({"support": xs, "density": f}, index=[idx] * xs.size))
+            return pd.concat(parts)
         if newdata is None:
-            return self.fittedvalues
+            idx = self.data.index if self.data is not None else None
+            return self._as_pandas(self.fittedvalues, idx)
+        index = newdata.index if isinstance(newdata, pd.DataFrame) else None
         if isinstance(newdata, pd.DataFrame):
             if self.design is not None:
                 X0 = self.design.transform(newdata).drop(columns=["Intercept"], errors="ignore")
@@ -212,13 +377,29 @@ class FrechetRegressionResult(ResultBase):
             x0 = np.asarray(newdata, dtype=float)
             x0 = x0[:, None] if x0.ndim == 1 else x0
         Zhat = predict_elements(self, x0)
-        return readonly(np.stack([np.asarray(self.space.to_element(z)) for z in Zhat]))
+        els = np.stack([np.asarray(self.space.to_element(z)) for z in Zhat])
+        return self._as_pandas(els, index)
+
+    def augment(self, data: pd.DataFrame | None = None) -> pd.DataFrame:
+        """broom's ``augment``: the data (the rows used by a formula fit when None) plus
+        ``.fitted`` (elements; arrays for non-scalar responses) and ``.resid`` (the
+        residual distances ``d(Y_i, l_hat(X_i))``)."""
+        from ..core.results import augment_frame
+
+        if data is None:
+            data = self.data
+            if data is None:
+                data = pd.DataFrame(self.x, columns=list(self.terms))
+        fv = self.fittedvalues
+        return augment_frame(data, fv if fv.ndim > 1 else np.asarray(fv), self.resid)
 
     def _title(self) -> str:
         return f"{self.kind.capitalize()} Fréchet regression ({self.space.name})"
 
     def _summary_header(self) -> list[tuple[str, Any]]:
         bw = "-" if self.kind == "global" else f"{self.bandwidth:.4g} ({self.bandwidth_rule})"
+        if self.kind == "local" and self.x.shape[1] == 2:
+            bw += ", in sd units of each predictor"
         return [
             ("Method", self.kind),
             ("Space", self.space.name),
@@ -227,6 +408,7 @@ class FrechetRegressionResult(ResultBase):
             ("Bandwidth", bw),
             ("Kernel", self.kernel if self.kind == "local" else "-"),
             ("Fréchet R^2", round(self.r2, 4)),
+            ("Seed", "-" if self.seed is None else str(self.seed)),
         ]
 
     def _summary_tables(self, level: float) -> dict[str, pd.DataFrame]:
@@ -245,7 +427,12 @@ class FrechetRegressionResult(ResultBase):
         ]
 
     def _glance_stats(self) -> dict[str, Any]:
-        return {"frechet_r2": self.r2, "bandwidth": self.bandwidth, "space": self.space.name}
+        return {
+            "frechet_r2": self.r2,
+            "bandwidth": self.bandwidth,
+            "space": self.space.name,
+            "seed": self.seed,
+        }
 
     def _plot(self, kind: str | None, ax, **kwargs):
         x = self.x[:, 0]
@@ -270,4 +457,6 @@ class FrechetRegressionResult(ResultBase):
 
         els = [self.space.to_element(z) for z in predict_elements(self, x0)]
         labs = [f"{self.terms[0]} = {v:.4g}" for v in qs]
+        if kind == "density":
+            return draw_densities(self.space, els, labs, ax=ax, title=self._title())
         return draw_elements(self.space, els, labs, ax=ax, title=self._title())

@@ -12,13 +12,33 @@ from ..core.resampling import as_seed_sequence
 from .matrices import SPD, Laplacian
 from .spaces import MetricSpace, Wasserstein
 
-__all__ = ["simulate_jump_design", "DESIGNS"]
+__all__ = ["simulate_jump_design", "DESIGNS", "TRENDS"]
 
 DESIGNS = ("density", "covariance", "network")
 
 
+TRENDS = ("flat", "linear", "curved")
+
+
+def _trend(x: np.ndarray, trend: str | None, default: np.ndarray) -> np.ndarray:
+    if trend is None:
+        return default
+    if trend == "flat":
+        return np.zeros_like(x)
+    if trend == "linear":
+        return 0.8 * x
+    if trend == "curved":
+        return np.sin(2 * np.pi * x)
+    raise DataError(f"trend must be None or one of {TRENDS}, got {trend!r}.")
+
+
 def simulate_jump_design(
-    design: str, n: int = 500, jump: float = 0.0, cutoff: float = 0.5, rng: Any = None
+    design: str,
+    n: int = 500,
+    jump: float = 0.0,
+    cutoff: float = 0.5,
+    rng: Any = None,
+    trend: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray, MetricSpace]:
     """Draw ``(x, Y, space)`` from one of three jump designs with ``X ~ U(0, 1)``.
 
@@ -37,6 +57,11 @@ def simulate_jump_design(
         Size of the discontinuity (0 gives the null hypothesis).
     cutoff : float, default 0.5
     rng : None, int, Generator or SeedSequence
+    trend : {None, "flat", "linear", "curved"}
+        Shape ``g(x)`` of the conditional mean away from the cutoff: ``0``, ``0.8 x`` (the
+        slope of the frechesTest reference design) or ``sin(2 pi x)``. It replaces
+        ``0.3 x`` in the density design, ``0.1 x`` by ``0.4 g(x)`` in the covariance design
+        and ``0.2 x`` by ``0.2 g(x)`` in the network design. None keeps the designs above.
 
     Returns
     -------
@@ -65,12 +90,13 @@ def simulate_jump_design(
     d = (x >= cutoff).astype(float)
     if design == "density":
         sp = Wasserstein(n_grid=100)
-        mu = 0.3 * x + jump * d + gen.normal(0, 0.5, n)
+        mu = _trend(x, trend, 0.3 * x) + jump * d + gen.normal(0, 0.5, n)
         sd = 1 + 0.2 * x + 0.1 * gen.uniform(-1, 1, n)
         Y = mu[:, None] + sd[:, None] * stats.norm.ppf(sp.grid)[None, :]
         return x, Y, sp
     if design == "covariance":
-        rho = np.clip(0.2 + 0.1 * x + jump * d, -0.45, 0.95)
+        g = 0.1 * x if trend is None else 0.4 * _trend(x, trend, x)
+        rho = np.clip(0.2 + g + jump * d, -0.45, 0.95)
         p, m = 3, 20
         Y = np.empty((n, p, p))
         for i in range(n):
@@ -80,7 +106,8 @@ def simulate_jump_design(
         return x, Y, SPD(metric="frobenius")
     p = 5
     iu, ju = np.triu_indices(p, 1)
-    W = gen.uniform(0, 1, (n, iu.size)) * (1 + 0.2 * x + jump * d)[:, None]
+    g = 0.2 * x if trend is None else 0.2 * _trend(x, trend, x)
+    W = gen.uniform(0, 1, (n, iu.size)) * (1 + g + jump * d)[:, None]
     Y = np.zeros((n, p, p))
     Y[:, iu, ju] = -W
     Y[:, ju, iu] = -W

@@ -28,7 +28,31 @@ from ..core.exceptions import ApproximationWarning, ConvergenceWarning, DataErro
 from ..core.validation import describe_positions
 from ._pav import decreasing_rows, weighted_pav, weighted_pav_rows
 
-__all__ = ["MetricSpace", "Euclidean", "Wasserstein", "Sphere", "as_rows", "check_weights"]
+__all__ = [
+    "MetricSpace",
+    "Euclidean",
+    "Wasserstein",
+    "Sphere",
+    "as_rows",
+    "check_weights",
+    "cell_weights",
+]
+
+
+def cell_weights(grid: np.ndarray) -> np.ndarray:
+    """Quadrature weights of a grid in (0, 1): the widths of the cells ``[0, m_1], [m_1,
+    m_2], ..., [m_{M-1}, 1]`` with ``m_j`` the midpoints between neighbouring levels.
+
+    They sum to 1 and equal ``1/M`` on the midpoint grid ``(m - 1/2)/M``.
+
+    Examples
+    --------
+    >>> cell_weights(np.array([0.125, 0.375, 0.625, 0.875])).tolist()
+    [0.25, 0.25, 0.25, 0.25]
+    """
+    g = np.asarray(grid, dtype=float)
+    edges = np.concatenate([[0.0], (g[:-1] + g[1:]) / 2, [1.0]])
+    return np.diff(edges)
 
 
 def check_weights(w: np.ndarray, n: int) -> np.ndarray:
@@ -132,6 +156,34 @@ class MetricSpace(ABC):
         """The element ``z`` in the user's representation."""
         return np.array(z, dtype=float)
 
+    def frechet_mean(self, Y: Any, weights: Any = None) -> Any:
+        """Weighted Fréchet mean ``argmin_w sum_i w_i d^2(Y_i, w)`` of responses ``Y``.
+
+        ``Y`` is given as for :meth:`validate` (one element per row); the mean is returned
+        in the user's representation. ``weights`` default to equal weights.
+
+        Examples
+        --------
+        >>> Euclidean().frechet_mean([1.0, 2.0, 6.0])
+        3.0
+        """
+        Z = self.validate(Y)
+        w = np.ones(Z.shape[0]) if weights is None else check_weights(weights, Z.shape[0])
+        return self.to_element(self.weighted_mean(Z, w))
+
+    def frechet_variance(self, Y: Any, weights: Any = None) -> float:
+        """Weighted Fréchet variance ``sum_i w_i d^2(Y_i, mean) / sum_i w_i``.
+
+        Examples
+        --------
+        >>> Euclidean().frechet_variance([1.0, 2.0, 6.0])
+        4.666666666666667
+        """
+        Z = self.validate(Y)
+        w = np.ones(Z.shape[0]) if weights is None else check_weights(weights, Z.shape[0])
+        m = self.weighted_mean(Z, w)
+        return float(w @ self.dist2(Z, m) / w.sum())
+
     def distance(self, a: Any, b: Any) -> float:
         """Distance between two elements given in the user's representation."""
         Z = self.validate([a, b])
@@ -198,8 +250,10 @@ class Wasserstein(MetricSpace):
     ----------
     grid : array_like, optional
         Probability levels ``0 < u_1 < ... < u_M < 1``; default ``M = n_grid`` midpoints
-        ``(m - 1/2)/M`` with equal quadrature weights ``1/M``. A user grid gets trapezoid
-        weights.
+        ``(m - 1/2)/M``. The quadrature weights depend on the grid only (never on whether
+        it was passed): each level gets the width of its cell in (0, 1), bounded by the
+        midpoints between neighbouring levels (:func:`cell_weights`); they sum to 1 and are
+        ``1/M`` on the midpoint grid.
     n_grid : int, default 100
     input : {"quantiles", "samples", "densities"}
         How responses are given: quantile functions on ``grid``; raw samples (empirical
@@ -246,7 +300,7 @@ class Wasserstein(MetricSpace):
                 raise DataError(f"n_grid must be at least 2, got {n_grid}.")
             m = int(n_grid)
             self.grid = (np.arange(m) + 0.5) / m
-            self.qweights = np.full(m, 1.0 / m)
+            self.qweights = cell_weights(self.grid)
             self._user_grid = False
         else:
             g = np.asarray(grid, dtype=float).ravel()
@@ -254,9 +308,8 @@ class Wasserstein(MetricSpace):
                 raise DataError("grid must be a strictly increasing array of at least 2 levels.")
             if g[0] <= 0 or g[-1] >= 1:
                 raise DataError(f"grid must lie in (0, 1); got [{g[0]:.4g}, {g[-1]:.4g}].")
-            d = np.diff(g)
             self.grid = g
-            self.qweights = np.concatenate([[d[0] / 2], (d[:-1] + d[1:]) / 2, [d[-1] / 2]])
+            self.qweights = cell_weights(g)
             self._user_grid = True
         if input not in ("quantiles", "samples", "densities"):
             raise DataError(f"input must be 'quantiles', 'samples' or 'densities', got {input!r}.")
@@ -389,6 +442,80 @@ class Wasserstein(MetricSpace):
 
     def plot_axis(self) -> tuple[np.ndarray | None, str, str]:
         return self.grid, "probability level u", "quantile Q(u)"
+
+    def from_histogram(self, counts: Any, breaks: Any) -> np.ndarray:
+        """Quantile functions on the grid of histograms or frequency tables.
+
+        Each row of ``counts`` (k bins) with the ``k + 1`` increasing ``breaks`` defines the
+        distribution uniform within each bin with the bin's share of the total count; its
+        quantile function is evaluated exactly at the grid levels. (R ``CreateDensity``
+        additionally smooths the histogram with a kernel; this is the unsmoothed
+        histogram density.) Returns an (n, M) array usable as responses.
+
+        Examples
+        --------
+        >>> sp = Wasserstein(grid=[0.25, 0.5, 0.75])
+        >>> sp.from_histogram([[1, 1]], [0.0, 1.0, 3.0]).tolist()
+        [[0.5, 1.0, 2.0]]
+        """
+        C = np.atleast_2d(np.asarray(counts, dtype=float))
+        b = np.asarray(breaks, dtype=float).ravel()
+        if b.size != C.shape[1] + 1 or (np.diff(b) <= 0).any() or not np.isfinite(b).all():
+            raise DataError(
+                f"breaks must be {C.shape[1] + 1} strictly increasing finite values (one more "
+                "than the number of bins)."
+            )
+        if not np.isfinite(C).all() or (C < 0).any():
+            raise DataError("counts must be finite and non-negative.")
+        tot = C.sum(axis=1)
+        if (tot <= 0).any():
+            raise DataError(f"histograms in rows {describe_positions(tot <= 0)} are empty.")
+        cdf = np.concatenate([np.zeros((C.shape[0], 1)), np.cumsum(C, axis=1)], axis=1)
+        cdf /= tot[:, None]
+        Q = np.empty((C.shape[0], self.grid.size))
+        for r in range(C.shape[0]):
+            pos = np.flatnonzero(C[r] > 0)  # empty bins are gaps in the support
+            pu = np.column_stack([cdf[r][pos], cdf[r][pos + 1]]).ravel()
+            px = np.column_stack([b[pos], b[pos + 1]]).ravel()
+            Q[r] = np.interp(self.grid, pu, px)
+        return Q
+
+    def to_density(self, q: Any, n_points: int = 101) -> tuple[np.ndarray, np.ndarray]:
+        """Density of a quantile function on the grid (R ``qf2pdf`` analogue).
+
+        The density at ``Q(u)`` is ``1 / Q'(u)``, with ``Q'`` from finite differences of
+        the piecewise-linear quantile function (flat pieces are atoms and are skipped);
+        it is interpolated to ``n_points`` equally spaced support points between the first
+        and last quantile and rescaled so that it integrates (trapezoid rule) to the
+        probability ``u_M - u_1`` that this range carries.
+
+        Returns
+        -------
+        support, density : arrays of length ``n_points``
+
+        Examples
+        --------
+        >>> from scipy import stats
+        >>> sp = Wasserstein(n_grid=400)
+        >>> x, f = sp.to_density(stats.norm.ppf(sp.grid))
+        >>> bool(abs(f[50] - stats.norm.pdf(0.0)) < 0.01)
+        True
+        """
+        q = np.asarray(q, dtype=float).ravel()
+        if q.size != self.grid.size:
+            raise DataError(f"q must have {self.grid.size} values, got {q.size}.")
+        dq = np.diff(q)
+        du = np.diff(self.grid)
+        ok = dq > 1e-12 * max(1.0, float(np.ptp(q)))
+        if ok.sum() < 2:
+            raise DataError("the quantile function is (nearly) constant: no density exists.")
+        mid = (q[1:] + q[:-1])[ok] / 2
+        dens = du[ok] / dq[ok]
+        support = np.linspace(q[0], q[-1], int(n_points))
+        f = np.interp(support, mid, dens)
+        area = float(np.sum((f[1:] + f[:-1]) / 2 * np.diff(support)))
+        mass = float(self.grid[-1] - self.grid[0])
+        return support, f * (mass / area) if area > 0 else f
 
 
 # ============================================================================ Sphere
@@ -584,6 +711,76 @@ class Sphere(MetricSpace):
                 )
                 break
         return best
+
+    def weighted_means(self, Z: np.ndarray, W: np.ndarray) -> np.ndarray:
+        """Weighted Fréchet means for every row of the weight matrix ``W`` (m, n) at once.
+
+        A batched Riemannian gradient (Karcher) iteration from the extrinsic means, with
+        per-row step halving so the objective never increases; O(m n p) per iteration with
+        matrix products. Rows that do not converge (tolerance 1e-10 on the gradient norm
+        within 100 iterations), whose extrinsic mean is nearly zero, or that leave the
+        positive orthant when ``positive_orthant=True``, fall back to the multistart
+        :meth:`weighted_mean`. Agreement with it is tested to 1e-8.
+        """
+        W = np.asarray(W, dtype=float)
+        tot = W.sum(axis=1)
+        if not (tot > 0).all():
+            raise DataError("every row of weights must sum to a positive number.")
+        W = W / tot[:, None]
+        A = W @ Z
+        if self.positive_orthant:
+            A = np.clip(A, 0.0, None)
+        nrm = np.linalg.norm(A, axis=1)
+        bad = nrm < 1e-8
+        om = A / np.where(bad, 1.0, nrm)[:, None]
+
+        def objective(om_: np.ndarray) -> np.ndarray:
+            th = np.arccos(np.clip(om_ @ Z.T, -1.0, 1.0))
+            return (W * th * th).sum(axis=1)
+
+        step = np.ones(W.shape[0])
+        val = objective(om)
+        done = bad.copy()
+        for _ in range(100):
+            act = ~done
+            if not act.any():
+                break
+            Om = om[act]
+            C = np.clip(Om @ Z.T, -1.0, 1.0)
+            th = np.arccos(C)
+            sn = np.sqrt(np.maximum(1.0 - C * C, 0.0))
+            f = np.where(th > 1e-8, th / np.where(sn > 0, sn, 1.0), 1.0)
+            Wf = W[act] * f
+            v = Wf @ Z - (Wf * C).sum(axis=1)[:, None] * Om
+            gn = np.linalg.norm(v, axis=1)
+            conv = gn < 1e-10
+            t = (step[act] * gn)[:, None]
+            u = v / np.where(gn > 0, gn, 1.0)[:, None]
+            cand = Om * np.cos(t) + u * np.sin(t)
+            cand /= np.linalg.norm(cand, axis=1, keepdims=True)
+            th_c = np.arccos(np.clip(cand @ Z.T, -1.0, 1.0))
+            cv = (W[act] * th_c * th_c).sum(axis=1)
+            better = cv <= val[act] + 1e-15 * np.abs(val[act])
+            idx = np.flatnonzero(act)
+            upd = idx[better & ~conv]
+            om[upd] = cand[better & ~conv]
+            val[upd] = cv[better & ~conv]
+            step[idx[~better]] *= 0.5
+            step[upd] = np.minimum(step[upd] * 1.5, 1.0)
+            done[idx[conv | (step[idx] < 1e-12)]] = True
+        # rows that stopped by tiny steps without a small gradient are re-checked below
+        C = np.clip(om @ Z.T, -1.0, 1.0)
+        th = np.arccos(C)
+        sn = np.sqrt(np.maximum(1.0 - C * C, 0.0))
+        f = np.where(th > 1e-8, th / np.where(sn > 0, sn, 1.0), 1.0)
+        Wf = W * f
+        g = np.linalg.norm(Wf @ Z - (Wf * C).sum(axis=1)[:, None] * om, axis=1)
+        redo = bad | ~(g < 1e-8)
+        if self.positive_orthant:
+            redo |= (om < -1e-12).any(axis=1)
+        for j in np.flatnonzero(redo):
+            om[j] = self.weighted_mean(Z, W[j])
+        return om
 
     def to_element(self, z: np.ndarray) -> Any:
         return np.array(z, dtype=float)

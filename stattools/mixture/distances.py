@@ -1,7 +1,8 @@
 """Wasserstein and Orlicz-Wasserstein distances between mixing measures.
 
-W_p uses the exact quantile (comonotone) coupling on a line and POT's network-simplex LP
-(``ot.emd2``) otherwise. W_Phi(G, H) = inf{t > 0 : min_q sum q_ij Phi(d_ij / t) <= 1} is found
+W_p uses the exact quantile (comonotone) coupling on a line and an exact LP otherwise: POT's
+network simplex (``ot.emd``) when the optional ``ot`` extra is installed, else SciPy's HiGHS
+(``scipy.optimize.linprog``); both give the same optimum. W_Phi(G, H) = inf{t > 0 : min_q sum q_ij Phi(d_ij / t) <= 1} is found
 by a root search in s = log t: on a line the comonotone coupling is optimal for every convex
 cost of |x - y| (so one coupling serves every t), otherwise every evaluation is one exact LP.
 """
@@ -14,14 +15,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numba
 import numpy as np
 from scipy import optimize
+from scipy.special import logsumexp
 
-from ..core.exceptions import ApproximationWarning, DataError
-from ..core.lazy import lazy_import
+from ..core.exceptions import ApproximationWarning, ConvergenceWarning, DataError
 from .measures import MixingMeasure, _check_pair
 
-__all__ = ["wasserstein", "orlicz_wasserstein", "Orlicz", "comonotone_coupling"]
+__all__ = [
+    "wasserstein",
+    "orlicz_wasserstein",
+    "Orlicz",
+    "comonotone_coupling",
+    "transport_plan",
+]
 
 
 # ============================================================================ Young functions
@@ -117,25 +125,76 @@ def _check_young(phi: Callable) -> None:
 
 
 # ============================================================================ couplings
+@numba.njit(cache=True)
+def _northwest(p, q):
+    """Masses and index pairs of the comonotone coupling of sorted weight vectors.
+
+    A merge of the two sorted weight lists that subtracts remaining masses instead of
+    differencing cumulative sums, so masses far below the rounding error of 1 (e.g. 1e-17)
+    are kept; what is left over at the end (float rounding) couples with the last atom.
+    """
+    m, k = p.size, q.size
+    mass = np.empty(m + k + 1)
+    ii = np.empty(m + k + 1, np.int64)
+    jj = np.empty(m + k + 1, np.int64)
+    i = j = c = 0
+    rp, rq = p[0], q[0]
+    while True:
+        t = min(rp, rq)
+        if t > 0:
+            mass[c], ii[c], jj[c] = t, i, j
+            c += 1
+        rp -= t
+        rq -= t
+        if rp <= 0:
+            i += 1
+            if i == m:
+                break
+            rp = p[i]
+        if rq <= 0:
+            j += 1
+            if j == k:
+                break
+            rq = q[j]
+    # float leftovers (the totals differ by rounding only) couple with the last atom
+    if i < m:
+        if rp > 0:
+            mass[c], ii[c], jj[c] = rp, i, k - 1
+            c += 1
+        for i2 in range(i + 1, m):
+            mass[c], ii[c], jj[c] = p[i2], i2, k - 1
+            c += 1
+    elif j < k:
+        if rq > 0:
+            mass[c], ii[c], jj[c] = rq, m - 1, j
+            c += 1
+        for j2 in range(j + 1, k):
+            mass[c], ii[c], jj[c] = q[j2], m - 1, j2
+            c += 1
+    return mass[:c], ii[:c], jj[:c]
+
+
 def comonotone_coupling(
     x: np.ndarray, p: np.ndarray, y: np.ndarray, q: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Masses and gaps of the quantile (comonotone) coupling of two 1-D discrete measures.
 
-    Returns ``(mass, gap)`` with ``sum mass = 1``; W_p^p = sum mass * gap^p.
+    Returns ``(mass, gap)``; W_p^p = sum mass * gap^p. Tiny masses are kept exactly (no
+    cumulative-sum cancellation), so a mass of 1e-17 far away still counts for W_Phi.
+
+    Examples
+    --------
+    >>> m, g = comonotone_coupling(np.array([0.0]), np.array([1.0]),
+    ...                            np.array([0.0, 5.0]), np.array([1.0, 1e-17]))
+    >>> m.tolist(), g.tolist()
+    ([1.0, 1e-17], [0.0, 5.0])
     """
     ix, iy = np.argsort(x, kind="stable"), np.argsort(y, kind="stable")
     x, p, y, q = x[ix], p[ix], y[iy], q[iy]
-    cp, cq = np.cumsum(p), np.cumsum(q)
-    cp[-1] = cq[-1] = 1.0
-    u = np.union1d(cp, cq)
-    lo = np.concatenate([[0.0], u[:-1]])
-    mass = u - lo
-    keep = mass > 0
-    mid = (lo + u)[keep] / 2
-    i = np.minimum(np.searchsorted(cp, mid), x.size - 1)
-    j = np.minimum(np.searchsorted(cq, mid), y.size - 1)
-    return mass[keep], np.abs(x[i] - y[j])
+    keep_p, keep_q = p > 0, q > 0
+    x, p, y, q = x[keep_p], p[keep_p], y[keep_q], q[keep_q]
+    mass, i, j = _northwest(np.ascontiguousarray(p, float), np.ascontiguousarray(q, float))
+    return mass, np.abs(x[i] - y[j])
 
 
 def _cost(G: MixingMeasure, H: MixingMeasure, ground: str) -> np.ndarray:
@@ -143,10 +202,70 @@ def _cost(G: MixingMeasure, H: MixingMeasure, ground: str) -> np.ndarray:
     return np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1))
 
 
+def _ot() -> Any:
+    """POT if the optional ``ot`` extra is installed, else None (SciPy's HiGHS is used)."""
+    try:
+        import ot  # noqa: PLC0415 - optional dependency, imported lazily
+
+        return ot
+    except ImportError:
+        return None
+
+
+def transport_plan(a: np.ndarray, b: np.ndarray, M: np.ndarray) -> np.ndarray:
+    """An optimal plan of min_q sum q_ij M_ij over couplings of the weights a and b.
+
+    POT's network simplex (``ot.emd``) when installed, else SciPy's HiGHS LP
+    (``scipy.optimize.linprog(method="highs")``); both are exact LP solvers.
+
+    Examples
+    --------
+    >>> transport_plan(np.array([0.5, 0.5]), np.array([1.0]), np.array([[0.0], [1.0]])).ravel()
+    array([0.5, 0.5])
+    """
+    a = np.ascontiguousarray(a, dtype=float)
+    b = np.ascontiguousarray(b, dtype=float)
+    M = np.ascontiguousarray(M, dtype=float)
+    ot = _ot()
+    if ot is not None:
+        return np.asarray(ot.emd(a, b, M))
+    m, k = M.shape
+    from scipy import sparse  # noqa: PLC0415
+
+    rows = sparse.kron(sparse.eye(m), np.ones((1, k)))
+    cols = sparse.kron(np.ones((1, m)), sparse.eye(k))
+    A = sparse.vstack([rows, cols]).tocsr()
+    rhs = np.concatenate([a, b * (a.sum() / b.sum())])
+    res = optimize.linprog(M.ravel(), A_eq=A, b_eq=rhs, bounds=(0, None), method="highs")
+    if res.status != 0:  # pragma: no cover - a transport LP is always feasible and bounded
+        raise RuntimeError(f"the transport LP failed: {res.message}")
+    return np.maximum(res.x, 0.0).reshape(m, k)
+
+
+def _emd2(a: np.ndarray, b: np.ndarray, M: np.ndarray) -> float:
+    return float(np.sum(transport_plan(a, b, M) * M))
+
+
 def _check_p(p: float) -> float:
     if not (isinstance(p, int | float) and not isinstance(p, bool)) or not p >= 1:
-        raise DataError(f"p must be a number >= 1; got {p!r}.")
+        raise DataError(f"p must be a number >= 1 or np.inf; got {p!r}.")
     return float(p)
+
+
+def _bottleneck(a: np.ndarray, b: np.ndarray, M: np.ndarray) -> float:
+    """W_inf = min over couplings of the largest distance used: bisection over the sorted
+    distinct distances, feasibility of a coupling supported on {M <= t} by an exact LP with
+    0/1 costs (mass below 1e-14 on the forbidden cells counts as rounding)."""
+    vals = np.unique(M)
+    lo, hi = 0, vals.size - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        forbidden = (M > vals[mid]).astype(float)
+        if _emd2(a, b, forbidden) <= 1e-14:
+            hi = mid
+        else:
+            lo = mid + 1
+    return float(vals[lo])
 
 
 def wasserstein(G: MixingMeasure, H: MixingMeasure, p: float = 1.0, ground: str = "auto") -> float:
@@ -156,7 +275,8 @@ def wasserstein(G: MixingMeasure, H: MixingMeasure, p: float = 1.0, ground: str 
     ----------
     G, H : MixingMeasure
     p : float, default 1
-        Order, p >= 1.
+        Order, p >= 1, or ``np.inf`` for the bottleneck distance W_inf (the smallest
+        largest displacement over couplings).
     ground : {"auto", "location", "location-scale"}
         Ground space: locations (when neither measure has scales), or theta = (mu, vech Sigma).
 
@@ -173,7 +293,10 @@ def wasserstein(G: MixingMeasure, H: MixingMeasure, p: float = 1.0, ground: str 
     Notes
     -----
     W_p^p = min over couplings q of sum q_ij d_ij^p. On a line this is the quantile coupling
-    (exact, O((K + K') log)); otherwise POT's exact LP ``ot.emd2`` (Flamary et al., 2021).
+    (exact, O((K + K') log), tiny masses kept); otherwise an exact LP: POT's network simplex
+    (Flamary et al., 2021) with the optional ``ot`` extra, else SciPy's HiGHS. W_inf is the
+    largest gap of the quantile coupling on a line, else found by bisection over the
+    distinct distances with one exact feasibility LP per step.
 
     Examples
     --------
@@ -181,15 +304,21 @@ def wasserstein(G: MixingMeasure, H: MixingMeasure, p: float = 1.0, ground: str 
     >>> H = MixingMeasure([1.0], [0.0])
     >>> round(wasserstein(G, H, p=1), 12), round(wasserstein(G, H, p=2), 12)
     (0.5, 0.707106781187)
+    >>> wasserstein(G, H, p=np.inf)
+    1.0
     """
     p = _check_p(p)
     ground = _check_pair(G, H, ground)
     if ground == "location" and G.dim == 1:
         mass, gap = comonotone_coupling(G.atoms[:, 0], G.weights, H.atoms[:, 0], H.weights)
+        if math.isinf(p):
+            return float(gap.max())
         return float(np.sum(mass * gap**p) ** (1 / p))
-    ot = lazy_import("ot")
     M = _cost(G, H, ground)
-    return float(max(ot.emd2(G.weights, H.weights, M**p), 0.0) ** (1 / p))
+    a, b = np.asarray(G.weights), np.asarray(H.weights)
+    if math.isinf(p):
+        return _bottleneck(a, b, M)
+    return float(max(_emd2(a, b, M**p), 0.0) ** (1 / p))
 
 
 # ============================================================================ Orlicz
@@ -218,6 +347,7 @@ def orlicz_wasserstein(
     rtol: float = 1e-10,
     phi_inv: Callable[[float], float] | None = None,
     reg: float = 0.05,
+    max_iter: int = 2000,
 ) -> float:
     """Orlicz-Wasserstein distance W_Phi between two mixing measures.
 
@@ -230,17 +360,23 @@ def orlicz_wasserstein(
         phi(0) = 0, increasing, convex, exceeding 1).
     method : {"auto", "exact", "1d", "sinkhorn"}
         ``"1d"``: comonotone coupling (1-D locations only); ``"exact"``: one exact LP
-        (``ot.emd2``) per root-search step; ``"sinkhorn"``: log-domain entropic OT, biased
-        upward, with an :class:`ApproximationWarning`. ``"auto"`` uses ``"1d"`` on a line,
-        ``"exact"`` otherwise and ``"sinkhorn"`` only when both measures have > 500 atoms.
+        (POT's ``ot.emd`` or SciPy's HiGHS) per root-search step; ``"sinkhorn"``: log-domain
+        entropic OT, biased upward, with an :class:`ApproximationWarning` (opt-in only).
+        ``"auto"`` uses ``"1d"`` on a line and ``"exact"`` otherwise: the exact LP was faster
+        at every size measured (30 x 40 atoms in 2-D: exact 0.05 s, Sinkhorn 16 s; 600 x 600:
+        exact 1.4 s, Sinkhorn > 170 s), so Sinkhorn is never chosen automatically.
     ground : {"auto", "location", "location-scale"}
         As in :func:`wasserstein`.
     rtol : float
-        Relative tolerance on the distance (tolerance on log t).
+        Relative tolerance on the distance (tolerance on log t), in [1e-15, 0.1].
     phi_inv : callable, optional
         Inverse of a callable ``phi`` (otherwise found numerically).
     reg : float
-        Entropic regularisation for ``method="sinkhorn"`` (cost units, costs near 1 matter).
+        Entropic regularisation for ``method="sinkhorn"`` (cost units, costs near 1 matter);
+        a finite positive number.
+    max_iter : int
+        Sinkhorn iterations per root-search step (log-domain); a step that has not reached
+        L1 marginal error 1e-6 by then emits a :class:`ConvergenceWarning`.
 
     Returns
     -------
@@ -250,13 +386,16 @@ def orlicz_wasserstein(
     ------
     DataError
         Bad measures (see :func:`wasserstein`), a ``phi`` that is not a Young function,
-        ``method="1d"`` outside a 1-D location ground space.
+        ``method="1d"`` outside a 1-D location ground space, ``rtol`` outside
+        [1e-15, 0.1], ``reg`` not a finite positive number, ``max_iter < 1``.
 
     Warns
     -----
     ApproximationWarning
         With the Sinkhorn solver (the entropic plan overstates the transport cost, so the
         distance is biased upward).
+    ConvergenceWarning
+        Sinkhorn did not reach its tolerance within ``max_iter`` iterations.
 
     Notes
     -----
@@ -293,16 +432,15 @@ def orlicz_wasserstein(
     options = ("auto", "exact", "1d", "sinkhorn")
     if method not in options:
         raise DataError(f"method must be one of {options}; got {method!r}.")
+    rtol = _check_real(rtol, "rtol", 1e-15, 0.1)
+    reg = _check_real(reg, "reg", 0.0, math.inf, open_low=True)
+    if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
+        raise DataError(f"max_iter must be a positive integer; got {max_iter!r}.")
     line = ground == "location" and G.dim == 1
     if method == "1d" and not line:
         raise DataError("method='1d' needs 1-D location-only measures (ground='location').")
     if method == "auto":
-        if line:
-            method = "1d"
-        elif min(G.n_atoms, H.n_atoms) > 500:
-            method = "sinkhorn"
-        else:
-            method = "exact"
+        method = "1d" if line else "exact"
     inv1 = ph.inv(1.0)
     if method == "1d":
         mass, gap = comonotone_coupling(G.atoms[:, 0], G.weights, H.atoms[:, 0], H.weights)
@@ -324,34 +462,78 @@ def orlicz_wasserstein(
 
     M = _cost(G, H, ground)
     a, b = np.asarray(G.weights), np.asarray(H.weights)
-    ot = lazy_import("ot")
-    w1 = float(ot.emd2(a, b, M))
+    w1 = _emd2(a, b, M)
     if w1 <= 0:
         return 0.0
     if method == "sinkhorn":
         warnings.warn(
             "orlicz_wasserstein(method='sinkhorn') uses entropic OT, whose plan overstates the "
-            "transport cost: the distance is biased upward. Use method='exact' when the "
-            "problem fits in memory.",
+            "transport cost: the distance is biased upward. Use method='exact' (the default), "
+            "which was faster at every size measured.",
             ApproximationWarning,
             stacklevel=2,
         )
+        state = {"unconverged": 0}
 
         def h(s: float) -> float:
             with np.errstate(over="ignore"):
                 C = np.minimum(ph.phi(M * math.exp(-s)), 1e8)
-            v = float(ot.sinkhorn2(a, b, C, reg, method="sinkhorn_log", numItermax=5000))
+            v, ok = _sinkhorn(a, b, C, reg, max_iter)
+            state["unconverged"] += not ok
             return math.log(max(v, 1e-300))
 
-        return _solve(h, w1 / inv1, float(M.max()) / inv1, rtol)
+        out = _solve(h, w1 / inv1, float(M.max()) / inv1, rtol)
+        if state["unconverged"]:
+            warnings.warn(
+                f"Sinkhorn did not converge within max_iter = {max_iter} iterations in "
+                f"{state['unconverged']} root-search steps (L1 marginal error > 1e-6): the "
+                "distance is unreliable; increase reg or max_iter, or use method='exact'.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return out
 
     def h(s: float) -> float:
-        return math.log(max(_lp_value(ot, a, b, M, ph, math.exp(-s)), 1e-300))
+        return math.log(max(_lp_value(a, b, M, ph, math.exp(-s)), 1e-300))
 
     return _solve(h, w1 / inv1, float(M.max()) / inv1, rtol)
 
 
-def _lp_value(ot, a, b, M, ph: Orlicz, inv_t: float) -> float:
+def _check_real(x: Any, name: str, low: float, high: float, open_low: bool = False) -> float:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        raise DataError(f"{name} must be a number; got {x!r}.") from None
+    bad_low = v <= low if open_low else v < low
+    if not math.isfinite(v) or bad_low or v > high:
+        lo = f"> {low:g}" if open_low else f">= {low:g}"
+        hi = "" if math.isinf(high) else f" and <= {high:g}"
+        raise DataError(f"{name} must be finite, {lo}{hi}; got {x!r}.")
+    return v
+
+
+def _sinkhorn(
+    a: np.ndarray, b: np.ndarray, C: np.ndarray, reg: float, max_iter: int, tol: float = 1e-6
+) -> tuple[float, bool]:
+    """Log-domain Sinkhorn: (transport cost of the entropic plan, converged?)."""
+    la, lb = np.log(a), np.log(b)
+    f = np.zeros(a.size)
+    g = np.zeros(b.size)
+    Cr = C / reg
+    ok = False
+    for it in range(max_iter):
+        f = reg * (la - logsumexp(g[None, :] / reg - Cr, axis=1))
+        g = reg * (lb - logsumexp(f[:, None] / reg - Cr, axis=0))
+        if it % 10 == 9 or it == max_iter - 1:
+            P = np.exp((f[:, None] + g[None, :]) / reg - Cr)
+            if float(np.abs(P.sum(1) - a).sum()) < tol:
+                ok = True
+                break
+    P = np.exp((f[:, None] + g[None, :]) / reg - Cr)
+    return float(np.sum(P * C)), ok
+
+
+def _lp_value(a, b, M, ph: Orlicz, inv_t: float) -> float:
     """min_q sum q Phi(M inv_t) by an exact LP on capped costs.
 
     The value is exact when the optimal capped plan uses no capped cell; when it does, a
@@ -363,7 +545,7 @@ def _lp_value(ot, a, b, M, ph: Orlicz, inv_t: float) -> float:
     cap = 1e4  # the network simplex loses accuracy when costs span > ~1e9 (checked)
     while True:
         capped = np.minimum(true, cap)
-        plan = ot.emd(a, b, capped)
+        plan = transport_plan(a, b, capped)
         val = float(np.sum(plan * capped))
         uses_cap = bool(np.any((plan > 0) & (true > cap)))
         if not uses_cap:

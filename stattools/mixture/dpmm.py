@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import inspect
 import math
 import warnings
 from collections.abc import Mapping
@@ -11,9 +13,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.exceptions import DataError, MixingWarning, TruncationWarning
+from ..core.exceptions import (
+    DataError,
+    MissingDependencyError,
+    MixingWarning,
+    TiesWarning,
+    TruncationWarning,
+)
 from ..core.formula import Design
-from ..core.resampling import RngLike, as_seed_sequence, parallel_map
+from ..core.resampling import RngLike, as_seed_sequence, parallel_map, seed_record
+from .collapsed import collapsed_1d
 from .gibbs import gibbs_1d, gibbs_nd
 from .measures import MixingMeasure
 from .results import DPMMResult
@@ -58,28 +67,71 @@ def _alpha_prior(alpha: Any) -> tuple[bool, float, float, float]:
     return False, a0, 1.0, 1.0
 
 
-def _prior(prior: Mapping[str, Any] | None, d: int, scale: float | None, sd: np.ndarray) -> dict:
+PRIOR_SCALES = ("standardised", "data")
+
+
+def _prior(
+    prior: Mapping[str, Any] | None,
+    d: int,
+    scale: float | None,
+    sd: np.ndarray,
+    center: np.ndarray | None = None,
+    prior_scale: str = "standardised",
+) -> dict:
+    """Kernel hyperparameters on the standardised scale.
+
+    ``prior_scale="data"``: the hyperparameters are in data units and are mapped exactly
+    (y_std = (y - center) / sd): m0 -> (m0 - center) / sd, b0 -> b0 / sd^2, tau0 -> tau0 / sd,
+    Psi0 -> D^-1 Psi0 D^-1 (D = diag sd); kappa0, a0 and nu0 are scale-free.
+    """
+    if prior_scale not in PRIOR_SCALES:
+        raise DataError(f"prior_scale must be one of {PRIOR_SCALES}; got {prior_scale!r}.")
     if prior is not None and not isinstance(prior, Mapping):
         raise DataError("prior must be a mapping of hyperparameters (see DEFAULT_PRIOR_1D).")
     user = dict(prior or {})
+    on_data = prior_scale == "data"
+    center = np.zeros(d) if center is None else np.asarray(center, dtype=float)
     if d == 1:
         allowed = set(DEFAULT_PRIOR_1D) | {"tau0"}
         base = dict(DEFAULT_PRIOR_1D, tau0=2.0)
+        needed = {"m0", "tau0"} if scale is not None else {"m0", "b0"}
     else:
-        allowed = set(DEFAULT_PRIOR_ND)
-        base = dict(DEFAULT_PRIOR_ND)
+        allowed = set(DEFAULT_PRIOR_ND) | {"psi0"}
+        base = dict(DEFAULT_PRIOR_ND, psi0=None)
+        needed = {"m0"}
     bad = set(user) - allowed
     if bad:
         raise DataError(f"unknown prior hyperparameters {sorted(bad)}; allowed: {sorted(allowed)}.")
+    if d == 1 and "tau0" in user and scale is None:
+        raise DataError(
+            "prior tau0 (the prior sd of the means) is used only with a known component sd: "
+            "give scale=..., or drop tau0 (with a free scale the means have prior "
+            "N(m0, sigma^2 / kappa0))."
+        )
+    if d > 1 and "psi0" in user and "psi_scale" in user:
+        raise DataError("give prior psi0 (a full d x d matrix) or psi_scale, not both.")
+    if on_data and needed - set(user):
+        raise DataError(
+            f"prior_scale='data' needs the location/scale hyperparameters "
+            f"{sorted(needed - set(user))} in data units (the defaults are standardised)."
+        )
+    if on_data and d > 1 and not ({"psi0", "psi_scale"} & set(user)):
+        raise DataError("prior_scale='data' needs prior psi0 (or psi_scale) in data units.")
     base.update(user)
-    m0 = float(base["m0"])
-    if not math.isfinite(m0):
-        raise DataError("prior m0 must be finite.")
+    m0 = np.asarray(base["m0"], dtype=float)
+    if m0.ndim > 1 or m0.size not in (1, d) or not np.all(np.isfinite(m0)):
+        raise DataError(f"prior m0 must be a finite scalar or a vector of length {d}.")
+    m0 = np.broadcast_to(m0, (d,)).astype(float)
+    if on_data:
+        m0 = (m0 - center) / sd
     cfg: dict[str, Any] = {"m0": m0, "k0": _positive(base["kappa0"], "prior kappa0")}
+    cfg["prior_scale"] = prior_scale
     if d == 1:
+        cfg["m0"] = float(m0[0])
+        unit = sd[0] if on_data else 1.0
         cfg["a0"] = _positive(base["a0"], "prior a0")
-        cfg["b0"] = _positive(base["b0"], "prior b0")
-        cfg["tau0sq"] = _positive(base["tau0"], "prior tau0") ** 2
+        cfg["b0"] = _positive(base["b0"], "prior b0") / unit**2
+        cfg["tau0sq"] = (_positive(base["tau0"], "prior tau0") / unit) ** 2
         cfg["known_var"] = 0.0 if scale is None else (_positive(scale, "scale") / sd[0]) ** 2
     else:
         if scale is not None:
@@ -88,24 +140,39 @@ def _prior(prior: Mapping[str, Any] | None, d: int, scale: float | None, sd: np.
         if not nu0 > d - 1:
             raise DataError(f"prior nu0 must exceed d - 1 = {d - 1}; got {nu0}.")
         cfg["nu0"] = nu0
-        cfg["psi0"] = (
-            np.eye(d) * _positive(base["psi_scale"], "prior psi_scale") * max(nu0 - d - 1, 1.0)
-        )
+        if base["psi0"] is not None:
+            psi0 = np.asarray(base["psi0"], dtype=float)
+            if psi0.shape != (d, d) or not np.allclose(psi0, psi0.T):
+                raise DataError(f"prior psi0 must be a symmetric {d} x {d} matrix.")
+            if not np.all(np.isfinite(psi0)) or np.linalg.eigvalsh(psi0).min() <= 0:
+                raise DataError("prior psi0 must be positive definite.")
+        else:
+            psi0 = np.eye(d) * _positive(base["psi_scale"], "prior psi_scale")
+            psi0 = psi0 * max(nu0 - d - 1, 1.0)
+        cfg["psi0"] = psi0 / np.outer(sd, sd) if on_data else psi0
     return cfg
 
 
 def _run_chain(seed: int, *, ys: np.ndarray, cfg: dict) -> dict:
+    if cfg["sampler"] == "collapsed":
+        out = collapsed_1d(
+            ys[:, 0], cfg["K"], cfg["n_tune"], cfg["n_draws"], cfg["thin"], cfg["m0"],
+            cfg["k0"], cfg["a0"], cfg["b0"], cfg["known_var"], cfg["tau0sq"], cfg["alpha0"],
+            cfg["a_alpha"], cfg["b_alpha"], cfg["learn_alpha"], seed, cfg["keep_labels"],
+        )  # fmt: skip
+        return dict(zip(["w", "mu", "var", "alpha", "nocc", "ll", "labels", "overflow"], out))
     if ys.shape[1] == 1:
         out = gibbs_1d(
             ys[:, 0], cfg["K"], cfg["n_tune"], cfg["n_draws"], cfg["thin"], cfg["m0"],
             cfg["k0"], cfg["a0"], cfg["b0"], cfg["known_var"], cfg["tau0sq"], cfg["alpha0"],
             cfg["a_alpha"], cfg["b_alpha"], cfg["learn_alpha"], seed, cfg["keep_labels"],
+            cfg["disc"],
         )  # fmt: skip
     else:
         out = gibbs_nd(
-            ys, cfg["K"], cfg["n_tune"], cfg["n_draws"], cfg["thin"], np.full(ys.shape[1], cfg["m0"]),
+            ys, cfg["K"], cfg["n_tune"], cfg["n_draws"], cfg["thin"], np.ascontiguousarray(cfg["m0"]),
             cfg["k0"], cfg["nu0"], cfg["psi0"], cfg["alpha0"], cfg["a_alpha"], cfg["b_alpha"],
-            cfg["learn_alpha"], seed, cfg["keep_labels"],
+            cfg["learn_alpha"], seed, cfg["keep_labels"], cfg["disc"],
         )  # fmt: skip
     return dict(zip(["w", "mu", "var", "alpha", "nocc", "ll", "labels"], out))
 
@@ -127,11 +194,48 @@ def _response(formula: str, data: pd.DataFrame, na_action: str) -> tuple[np.ndar
         raise DataError(f"column {col!r} contains infinite values.")
     if y.shape[0] < 2:
         raise DataError(f"dpmm needs at least 2 observations; got {y.shape[0]}.")
-    sd = y.std(0)
+    sd = _robust_sd(y)
     if np.any(sd == 0):
         col = design.response[int(np.nonzero(sd == 0)[0][0])]
         raise DataError(f"column {col!r} has zero variance.")
+    # component variances live on the data scale: sd^2 times standardised variances that
+    # range over ~1e-8..1e8, so sd^2 must stay well inside the floating-point range
+    lsd = np.log10(sd)
+    bad = (lsd > 145) | (lsd < -145) | (np.abs(y).max(0) > 1e150)
+    if np.any(bad):
+        j = int(np.nonzero(bad)[0][0])
+        raise DataError(
+            f"column {design.response[j]!r} has magnitude {np.abs(y[:, j]).max():.3g} and sd "
+            f"{sd[j]:.3g}: component variances would overflow/underflow double precision. "
+            "Rescale the column (e.g. divide by a power of 10) before fitting."
+        )
     return y, design.response
+
+
+def _robust_sd(y: np.ndarray) -> np.ndarray:
+    """Column sds without overflow: s0 * sd(y / s0) with s0 = max |y|."""
+    s0 = np.abs(y).max(0)
+    s0 = np.where(s0 > 0, s0, 1.0)
+    with np.errstate(over="ignore", under="ignore"):
+        return s0 * (y / s0).std(0)
+
+
+#: share of observations equal to another observation above which TiesWarning is emitted
+TIES_SHARE = 0.5
+
+
+def _ties_message(y: np.ndarray, response: list[str]) -> str | None:
+    n = y.shape[0]
+    counts = np.unique(y, axis=0, return_counts=True)[1]
+    share = float(counts[counts > 1].sum()) / n
+    if share > TIES_SHARE:
+        return (
+            f"ties: {100 * share:.0f}% of the observations of {', '.join(response)} equal "
+            "another observation; a Gaussian mixture will build tiny-variance clusters on the tied "
+            "values (the density and cluster counts then describe the rounding). Jitter the "
+            "data by the rounding unit or model them as discrete."
+        )
+    return None
 
 
 def dpmm(
@@ -156,6 +260,10 @@ def dpmm(
     progress: bool | None = None,
     na_action: str = "raise",
     check: bool = True,
+    pointwise: bool | None = None,
+    prior_scale: str = "standardised",
+    process: str = "dp",
+    discount: float = 0.0,
 ) -> DPMMResult:
     """Dirichlet-process Gaussian mixture by blocked Gibbs sampling (or PyMC's NUTS).
 
@@ -166,20 +274,39 @@ def dpmm(
     data : pandas.DataFrame
     truncation : int, default 30
         Stick-breaking truncation level K >= 2.
-    sampler : {"gibbs", "pymc"}
+    sampler : {"gibbs", "collapsed", "pymc"}
         ``"gibbs"``: blocked Gibbs (Ishwaran and James, 2001) in numba, one kernel per
-        chain. ``"pymc"``: the same model with ``pm.StickBreakingWeights`` and NUTS,
+        chain. ``"collapsed"`` (1-D): Neal's (2000) algorithm 3 with the atoms and weights
+        integrated out and alpha by Escobar and West (1995); each kept draw of G is built
+        from the partition (Dirichlet weights, posterior atoms, a stick-broken DP remainder
+        in the other K - C slots); it moves the number of clusters more freely. ``"pymc"``: the same model with ``pm.StickBreakingWeights`` and NUTS,
         for any d >= 1 (slow, for cross-checks; see Notes for the multivariate prior).
+    process : {"dp", "pitman-yor"}
+        Stick-breaking prior of the weights: the Dirichlet process (V_k ~ Beta(1, alpha)) or
+        the Pitman-Yor process with ``discount`` d in [0, 1) (V_k ~ Beta(1 - d, alpha + k d);
+        Pitman and Yor, 1997; as R's BNPmix), whose number of clusters grows like n^d.
+        ``prior=`` keeps holding the base-measure hyperparameters; alpha > 0.
+    discount : float, default 0
+        Pitman-Yor discount d (only with ``process="pitman-yor"``).
     chains, draws, tune, thin : int
         Chains, kept draws per chain, burn-in sweeps, thinning.
     alpha : float or ("gamma", a, b)
         Fixed DP concentration, or a Gamma(a, rate b) prior (default Gamma(1, 1)).
     prior : mapping, optional
-        Base-measure hyperparameters on the *standardised* scale. 1-D NIG:
-        ``m0, kappa0, a0, b0`` (defaults 0, 0.02, 2, 0.3); with ``scale`` given, ``m0`` and
-        ``tau0`` (prior sd of the means, default 2). d-D NIW: ``m0, kappa0, nu0, psi_scale``
-        (defaults 0, 0.02, d + 2, 0.1; Psi0 = psi_scale max(nu0 - d - 1, 1) I, so
-        E Sigma = psi_scale I when nu0 >= d + 2).
+        Base-measure hyperparameters, on the scale named by ``prior_scale``. 1-D NIG:
+        ``m0, kappa0, a0, b0`` (defaults 0, 0.02, 2, 0.3 standardised); with ``scale``
+        given, ``m0`` and ``tau0`` (prior sd of the means, default 2; ``tau0`` without
+        ``scale`` raises). d-D NIW: ``m0`` (scalar or length-d), ``kappa0, nu0`` and either
+        ``psi_scale`` (defaults 0, 0.02, d + 2, 0.1; Psi0 = psi_scale max(nu0 - d - 1, 1) I,
+        so E Sigma = psi_scale I when nu0 >= d + 2) or ``psi0``, a full positive-definite
+        d x d scale matrix Sigma_0 (E Sigma = Psi0 / (nu0 - d - 1)).
+    prior_scale : {"standardised", "data"}
+        ``"standardised"`` (default): the prior is for the data centred and divided by
+        their sd, so it adapts to the data (convenient, but then it depends on the data,
+        and strict simulation-based calibration is impossible). ``"data"``: the
+        hyperparameters are in data units (m0 and b0, or tau0 with ``scale``, or psi0 /
+        psi_scale in d-D, are required) and are mapped exactly to the sampler's scale, so
+        the prior does not depend on the data. ``summary()`` states the scale used.
     scale : float, optional
         Known common component standard deviation (data units; 1-D only).
     grid : array_like, optional
@@ -200,14 +327,21 @@ def dpmm(
     check : bool, default True
         Check truncation adequacy, mixing and PyMC divergences (warnings below); False
         skips all three (``converged`` is then None).
+    pointwise : bool, optional
+        Store the pointwise ``log_likelihood`` group (so ``az.loo`` and ``az.compare``
+        work) and a ``posterior_predictive`` group (one replicated data set per draw);
+        default True when chains x draws x n <= 10^7 (80 MB per group).
 
     Returns
     -------
     DPMMResult
-        Posterior draws of the mixing measure and an ArviZ DataTree (``result.idata``) with
-        the label-invariant quantities ``alpha``, ``n_clusters`` (occupied), ``log_lik``,
-        ``w_last`` (weight of the last stick) and ``density`` on the grid in ``posterior``,
-        component draws in ``mixing_measure``.
+        Posterior draws of the mixing measure and an ArviZ DataTree (``result.idata``):
+        ``posterior`` holds only label-invariant scalars (``alpha``, ``n_clusters``
+        (occupied), ``log_lik``, ``w_last``, the weight of the last stick), so
+        ``az.summary(result.idata)`` is short; ``density`` the density draws on the grid;
+        ``mixing_measure`` the component draws; ``observed_data`` the outcome ``y``; with
+        ``pointwise``, ``log_likelihood`` (``y``: log p(y_i | G), for ``az.loo``) and
+        ``posterior_predictive`` (``y``: replicated data).
 
     Raises
     ------
@@ -284,28 +418,23 @@ def dpmm(
     """
     y, response = _response(formula, data, na_action)
     n, d = y.shape
-    K = _count(truncation, "truncation", 2)
-    if sampler not in ("gibbs", "pymc"):
-        raise DataError(f"sampler must be 'gibbs' or 'pymc'; got {sampler!r}.")
-    chains = _count(chains, "chains", 1)
-    draws = _count(draws, "draws", 1)
-    tune = _count(tune, "tune", 0)
-    thin = _count(thin, "thin", 1)
-    if K > 32767:
-        raise DataError("truncation must be at most 32767.")
-    learn, alpha0, a_alpha, b_alpha = _alpha_prior(alpha)
-    center, sd = y.mean(0), y.std(0)
-    ys = np.ascontiguousarray((y - center) / sd)
-    cfg = _prior(prior, d, scale, sd)
-    keep = n <= 2000 if keep_labels is None else bool(keep_labels)
-    cfg.update(
-        K=K, n_tune=tune, n_draws=draws, thin=thin, alpha0=alpha0, a_alpha=a_alpha,
-        b_alpha=b_alpha, learn_alpha=learn, keep_labels=keep, chains=chains,
+    cfg = _settings(
+        n, d, _robust_sd(y), truncation=truncation, sampler=sampler, chains=chains,
+        draws=draws, tune=tune, thin=thin, alpha=alpha, prior=prior, scale=scale,
+        keep_labels=keep_labels, prior_scale=prior_scale, process=process, discount=discount,
     )  # fmt: skip
+    K, chains, learn, alpha0 = cfg["K"], cfg["chains"], cfg["learn_alpha"], cfg["alpha0"]
+    center, sd = y.mean(0), _robust_sd(y)
+    ys = np.ascontiguousarray((y - center) / sd)
+    cfg.update(_prior(prior, d, scale, sd, center, prior_scale))
+    ties = _ties_message(y, response)
     ss = as_seed_sequence(rng)
+    seed = seed_record(ss)
+    children = ss.spawn(chains + 1)  # one per chain, the last for the predictive draws
     notes: list[str] = []
-    if sampler == "gibbs":
-        seeds = [int(c.generate_state(1)[0]) for c in ss.spawn(chains)]
+    overflow = 0
+    if sampler in ("gibbs", "collapsed"):
+        seeds = [int(c.generate_state(1)[0]) for c in children[:chains]]
         outs = parallel_map(
             partial(_run_chain, ys=ys, cfg=cfg),
             seeds,
@@ -315,15 +444,22 @@ def dpmm(
             desc="dpmm chains",
         )
         raw = {k: np.stack([o[k] for o in outs]) for k in outs[0]}
-        method = "DP Gaussian mixture (blocked Gibbs)"
+        overflow = int(raw.pop("overflow", np.zeros(1)).sum())
+        method = (
+            "DP Gaussian mixture (collapsed Gibbs, Neal's algorithm 3)"
+            if sampler == "collapsed"
+            else "DP Gaussian mixture (blocked Gibbs)"
+            if process == "dp"
+            else f"Pitman-Yor (discount {cfg['disc']:g}) Gaussian mixture (blocked Gibbs)"
+        )
     else:
         from .pymc_backend import sample_pymc_1d, sample_pymc_nd
 
-        seed = int(ss.generate_state(1)[0])
+        pm_seed = int(ss.generate_state(1)[0])
         if d == 1:
-            raw = sample_pymc_1d(ys[:, 0], cfg, seed, progress)
+            raw = sample_pymc_1d(ys[:, 0], cfg, pm_seed, progress)
         else:
-            raw = sample_pymc_nd(ys, cfg, seed, progress)
+            raw = sample_pymc_nd(ys, cfg, pm_seed, progress)
         method = "DP Gaussian mixture (PyMC NUTS)"
         if raw.pop("divergences") > 0:
             notes.append("divergences")
@@ -339,30 +475,139 @@ def dpmm(
         truncation=K,
         method=method,
         alpha_fixed=None if learn else alpha0,
+        prior_info=_prior_info(prior, prior_scale, cfg, d),
+        pointwise=bool(chains * cfg["n_draws"] * n <= 10**7 if pointwise is None else pointwise),
+        rng=np.random.default_rng(children[chains]),
     )
     if reference is not None:
         result = result.with_distances(reference)
-    msgs: list[str] = []
+    msgs: list[str] = [] if ties is None else [ties]
+    if overflow:
+        msgs.append(
+            f"truncation K = {K} is below the number of clusters of the collapsed sampler's "
+            f"partition in {overflow} kept draws (their smallest clusters were folded into the "
+            f"remainder of G): refit with a larger truncation."
+        )
     if check and "divergences" in notes:
         msgs.append(
             "PyMC reported divergent transitions: NUTS explores DP mixtures poorly "
             "(multimodal, label switching); use sampler='gibbs'."
         )
     if check:
-        msgs += _truncation_messages(result, n, K)
+        msgs += _truncation_messages(result, n, K, cfg["disc"])
         msgs += _mixing_messages(result, chains)
     for m in msgs:
-        cls = TruncationWarning if m.startswith("truncation") else MixingWarning
+        cls = (
+            TiesWarning
+            if m.startswith("ties: ")
+            else TruncationWarning
+            if m.startswith("truncation")
+            else MixingWarning
+        )
         warnings.warn(m, cls, stacklevel=2)
-    converged = not any(not m.startswith("truncation") for m in msgs) if check else None
-    return result.with_status(tuple(msgs), converged)
+    mixing = [m for m in msgs if not m.startswith(("truncation", "ties: "))]
+    converged = not mixing if check else None
+    return result.with_status(tuple(msgs), converged, seed)
 
 
-def _truncation_messages(res: DPMMResult, n: int, K: int) -> list[str]:
+SAMPLERS = ("gibbs", "collapsed", "pymc")
+PROCESSES = ("dp", "pitman-yor")
+
+
+def _prior_info(prior: Mapping[str, Any] | None, prior_scale: str, cfg: dict, d: int) -> str:
+    """One line for the summary: which scale the prior is on, and its values."""
+    given = ", ".join(f"{k}={v!r}" for k, v in dict(prior or {}).items()) or "defaults"
+    base = "NIG" if d == 1 else "NIW"
+    if prior_scale == "data":
+        return f"{base} on the data scale ({given})"
+    return f"{base} on the standardised scale: data centred, divided by their sd ({given})"
+
+
+_SIGNATURE = inspect.signature(dpmm)
+
+
+def _settings(
+    n: int, d: int, sd: np.ndarray, *, truncation, sampler, chains, draws, tune, thin, alpha,
+    prior, scale, keep_labels, prior_scale="standardised", process="dp", discount=0.0,
+) -> dict:  # fmt: skip
+    """Validate the sampler options and build the kernel configuration (no data needed)."""
+    K = _count(truncation, "truncation", 2)
+    if K > 32767:
+        raise DataError("truncation must be at most 32767.")
+    if sampler not in SAMPLERS:
+        raise DataError(f"sampler must be one of {SAMPLERS}; got {sampler!r}.")
+    if sampler == "pymc" and importlib.util.find_spec("pymc") is None:
+        raise MissingDependencyError(
+            'sampler="pymc" needs PyMC, which is not installed: pip install "stattools[bayes]" '
+            '(or use the default sampler="gibbs", which needs no optional package).'
+        )
+    missing = [m for m in ("arviz", "xarray") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise MissingDependencyError(
+            f"dpmm returns its draws as an ArviZ DataTree and checks mixing with ArviZ, but "
+            f'{" and ".join(missing)} is not installed: pip install "stattools[bayes]".'
+        )
+    chains = _count(chains, "chains", 1)
+    draws = _count(draws, "draws", 1)
+    tune = _count(tune, "tune", 0)
+    thin = _count(thin, "thin", 1)
+    learn, alpha0, a_alpha, b_alpha = _alpha_prior(alpha)
+    if process not in PROCESSES:
+        raise DataError(f"process must be one of {PROCESSES}; got {process!r}.")
+    try:
+        disc = float(discount)
+    except (TypeError, ValueError):
+        raise DataError(f"discount must be a number in [0, 1); got {discount!r}.") from None
+    if not 0.0 <= disc < 1.0:
+        raise DataError(f"discount must be in [0, 1); got {discount!r}.")
+    if process == "dp" and disc != 0.0:
+        raise DataError("discount is a Pitman-Yor parameter: use process='pitman-yor'.")
+    if process == "pitman-yor" and sampler != "gibbs":
+        raise DataError("process='pitman-yor' is implemented for sampler='gibbs' only.")
+    if sampler == "collapsed" and d > 1:
+        raise NotImplementedError(
+            "sampler='collapsed' is implemented for 1-D outcomes; use sampler='gibbs' for d > 1."
+        )
+    cfg = _prior(prior, d, scale, sd, None, prior_scale)
+    keep = n <= 2000 if keep_labels is None else bool(keep_labels)
+    cfg.update(
+        K=K, n_tune=tune, n_draws=draws, thin=thin, alpha0=alpha0, a_alpha=a_alpha,
+        b_alpha=b_alpha, learn_alpha=learn, keep_labels=keep, chains=chains, disc=disc,
+        process=process, sampler=sampler,
+    )  # fmt: skip
+    return cfg
+
+
+def check_fit_options(fit: Mapping[str, Any] | None) -> dict:
+    """Validate keyword arguments meant for :func:`dpmm` without fitting (for studies).
+
+    Raises ``DataError`` naming unknown or reserved keywords and bad values.
+    """
+    if fit is None:
+        return {}
+    if not isinstance(fit, Mapping):
+        raise DataError(f"fit must be a dict of dpmm keyword arguments; got {fit!r}.")
+    params = _SIGNATURE.parameters
+    allowed = set(params) - {"formula", "data"}
+    bad = sorted(set(fit) - allowed)
+    if bad:
+        raise DataError(f"fit has unknown dpmm arguments {bad}; allowed: {sorted(allowed)}.")
+    reserved = sorted(set(fit) & {"rng", "n_jobs", "backend", "progress"})
+    if reserved:
+        raise DataError(f"fit must not set {reserved}: the study controls them.")
+    names = ("truncation", "sampler", "chains", "draws", "tune", "thin", "alpha", "prior",
+             "scale", "keep_labels", "prior_scale", "process", "discount")  # fmt: skip
+    kw = {k: fit.get(k, params[k].default) for k in names}
+    _settings(100, 1, np.ones(1), **kw)
+    return dict(fit)
+
+
+def _truncation_messages(res: DPMMResult, n: int, K: int, disc: float = 0.0) -> list[str]:
     post = res.idata["posterior"]
     w_last = float(post["w_last"].values.mean())
     a975 = float(np.quantile(post["alpha"].values, 0.975))
-    bound = 4 * n * math.exp(-(K - 1) / a975)
+    # Ishwaran-James' bound is for the DP; Pitman-Yor tails are heavier: check w_K only
+    bound = 4 * n * math.exp(-(K - 1) / a975) if disc == 0.0 else 0.0
     if w_last > 1e-3 or bound > 0.01:
         k_new = math.ceil(1 + a975 * math.log(400 * n))
         return [

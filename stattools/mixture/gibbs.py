@@ -41,8 +41,11 @@ def _log_gamma_rv(shape: float) -> float:
 
 
 @numba.njit(cache=True)
-def _sticks(cnt, alpha, logw):
-    """Update log-weights in place from the counts; return sum_{k<K} log(1 - V_k)."""
+def _sticks(cnt, alpha, logw, disc):
+    """Update log-weights in place from the counts; return sum_{k<K} log(1 - V_k).
+
+    V_k ~ Beta(1 - disc + n_k, alpha + (k + 1) disc + N_{>k}) (Pitman-Yor; disc = 0 is the DP).
+    """
     K = cnt.size
     rest = 0
     for k in range(K):
@@ -50,8 +53,8 @@ def _sticks(cnt, alpha, logw):
     acc = 0.0
     for k in range(K - 1):
         rest -= cnt[k]
-        lg1 = _log_gamma_rv(1.0 + cnt[k])
-        lg2 = _log_gamma_rv(alpha + rest)
+        lg1 = _log_gamma_rv((1.0 - disc) + cnt[k])
+        lg2 = _log_gamma_rv(alpha + (k + 1) * disc + rest)
         mx = max(lg1, lg2)
         lse = mx + math.log(math.exp(lg1 - mx) + math.exp(lg2 - mx))
         logw[k] = acc + lg1 - lse
@@ -61,11 +64,14 @@ def _sticks(cnt, alpha, logw):
 
 
 @numba.njit(cache=True)
-def _log_post_alpha(u, cnt, a_alpha, b_alpha):
+def _log_post_alpha(u, cnt, a_alpha, b_alpha, disc):
     """log p(log alpha = u | z) with the sticks integrated out (truncated stick-breaking).
 
-    p(z | alpha) = prod_{k<K} alpha Gamma(1 + n_k) Gamma(alpha + N_{>k}) / Gamma(1 + alpha + N_{>=k}).
+    p(z | alpha) = prod_{k<K} alpha Gamma(1 + n_k) Gamma(alpha + N_{>k}) / Gamma(1 + alpha + N_{>=k})
+    for the DP; for Pitman-Yor the product of Beta-function ratios in :func:`_py_term`.
     """
+    if disc > 0.0:
+        return _log_post_alpha_py(u, cnt, a_alpha, b_alpha, disc)
     alpha = math.exp(u)
     K = cnt.size
     rest = 0
@@ -80,24 +86,49 @@ def _log_post_alpha(u, cnt, a_alpha, b_alpha):
 
 
 @numba.njit(cache=True)
-def _slice_alpha(alpha, cnt, a_alpha, b_alpha):
+def _py_term(k, nk, after, alpha, disc):
+    """log B(1 - d + n_k, alpha + (k + 1) d + N_{>k}) / B(1 - d, alpha + (k + 1) d)."""
+    b = alpha + (k + 1) * disc
+    return (
+        math.lgamma(1.0 - disc + nk) + math.lgamma(b + after) - math.lgamma(1.0 + alpha + k * disc + nk + after)
+        - math.lgamma(1.0 - disc) - math.lgamma(b) + math.lgamma(1.0 + alpha + k * disc)
+    )  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _log_post_alpha_py(u, cnt, a_alpha, b_alpha, disc):
+    alpha = math.exp(u)
+    K = cnt.size
+    rest = 0
+    for k in range(K):
+        rest += cnt[k]
+    lp = a_alpha * u - b_alpha * alpha
+    for k in range(K - 1):
+        after = rest - cnt[k]
+        lp += _py_term(k, cnt[k], after, alpha, disc)
+        rest = after
+    return lp
+
+
+@numba.njit(cache=True)
+def _slice_alpha(alpha, cnt, a_alpha, b_alpha, disc):
     """One slice-sampling update (stepping out, shrinkage) of log alpha given the labels."""
     u0 = math.log(alpha)
-    f0 = _log_post_alpha(u0, cnt, a_alpha, b_alpha)
+    f0 = _log_post_alpha(u0, cnt, a_alpha, b_alpha, disc)
     level = f0 + math.log(np.random.random())
     left = u0 - np.random.random()
     right = left + 1.0
     for _ in range(50):
-        if _log_post_alpha(left, cnt, a_alpha, b_alpha) <= level:
+        if _log_post_alpha(left, cnt, a_alpha, b_alpha, disc) <= level:
             break
         left -= 1.0
     for _ in range(50):
-        if _log_post_alpha(right, cnt, a_alpha, b_alpha) <= level:
+        if _log_post_alpha(right, cnt, a_alpha, b_alpha, disc) <= level:
             break
         right += 1.0
     for _ in range(200):
         u = left + np.random.random() * (right - left)
-        if _log_post_alpha(u, cnt, a_alpha, b_alpha) > level:
+        if _log_post_alpha(u, cnt, a_alpha, b_alpha, disc) > level:
             return math.exp(u)
         if u < u0:
             left = u
@@ -107,7 +138,7 @@ def _slice_alpha(alpha, cnt, a_alpha, b_alpha):
 
 
 @numba.njit(cache=True)
-def _swap_moves(cnt, alpha, perm):
+def _swap_moves(cnt, alpha, perm, disc):
     """Metropolis label swaps of adjacent components (Papaspiliopoulos and Roberts, 2008).
 
     Swapping the labels of components j and j + 1 leaves the likelihood and the iid atom
@@ -122,7 +153,17 @@ def _swap_moves(cnt, alpha, perm):
         R += cnt[k]
     for j in range(K - 1):
         nj, nj1 = cnt[j], cnt[j + 1]
-        if nj != nj1:
+        if nj != nj1 and disc > 0.0:  # Pitman-Yor: the two affected Beta-ratio terms
+            R2 = R - nj - nj1
+            delta = _py_term(j, nj1, R - nj1, alpha, disc) - _py_term(j, nj, R - nj, alpha, disc)
+            if j + 1 < K - 1:
+                delta += _py_term(j + 1, nj, R2, alpha, disc) - _py_term(
+                    j + 1, nj1, R2, alpha, disc
+                )
+            if math.log(np.random.random()) < delta:
+                cnt[j], cnt[j + 1] = nj1, nj
+                perm[j], perm[j + 1] = perm[j + 1], perm[j]
+        elif nj != nj1:
             delta = math.lgamma(alpha + R - nj1) - math.lgamma(alpha + R - nj)
             if j + 1 < K - 1:
                 delta += math.lgamma(1.0 + alpha + R - nj) - math.lgamma(1.0 + alpha + R - nj1)
@@ -177,17 +218,17 @@ def _store_draw(
 
 
 @numba.njit(cache=True)
-def _update_weights(alpha, cnt, perm, s1, s2, logw, learn_alpha, a_alpha, b_alpha):
+def _update_weights(alpha, cnt, perm, s1, s2, logw, learn_alpha, a_alpha, b_alpha, disc):
     """Shared end of a sweep: alpha | labels, label swaps (permuting the sufficient
     statistics with the counts), then the sticks. Returns (alpha, s1, s2)."""
     if learn_alpha:
-        alpha = _slice_alpha(alpha, cnt, a_alpha, b_alpha)
+        alpha = _slice_alpha(alpha, cnt, a_alpha, b_alpha, disc)
     for k in range(cnt.size):
         perm[k] = k
-    _swap_moves(cnt, alpha, perm)
+    _swap_moves(cnt, alpha, perm, disc)
     s1 = s1[perm].copy()
     s2 = s2[perm].copy()
-    _sticks(cnt, alpha, logw)
+    _sticks(cnt, alpha, logw, disc)
     return alpha, s1, s2
 
 
@@ -210,6 +251,7 @@ def gibbs_1d(
     learn_alpha,
     seed,
     keep_labels,
+    disc=0.0,
 ):
     """Blocked Gibbs for a 1-D DP Gaussian mixture truncated at ``K`` components.
 
@@ -228,7 +270,7 @@ def gibbs_1d(
     Z = np.zeros((n_draws if keep_labels else 0, n), dtype=np.int16)
 
     logw = np.empty(K)
-    _sticks(np.zeros(K, dtype=np.int64), alpha0, logw)  # initial weights: prior sticks
+    _sticks(np.zeros(K, dtype=np.int64), alpha0, logw, disc)  # initial weights: prior sticks
     mu = np.empty(K)
     var = np.empty(K)
     for k in range(K):
@@ -284,7 +326,7 @@ def gibbs_1d(
                 Z,
             )
         alpha, s1, s2 = _update_weights(
-            alpha, cnt, perm, s1, s2, logw, learn_alpha, a_alpha, b_alpha
+            alpha, cnt, perm, s1, s2, logw, learn_alpha, a_alpha, b_alpha, disc
         )
         for k in range(K):
             c = cnt[k]
@@ -342,6 +384,7 @@ def gibbs_nd(
     learn_alpha,
     seed,
     keep_labels,
+    disc=0.0,
 ):
     """Blocked Gibbs for a d-dimensional DP Gaussian mixture with an NIW base measure.
 
@@ -358,7 +401,7 @@ def gibbs_nd(
     Z = np.zeros((n_draws if keep_labels else 0, n), dtype=np.int16)
 
     logw = np.empty(K)
-    _sticks(np.zeros(K, dtype=np.int64), alpha0, logw)  # initial weights: prior sticks
+    _sticks(np.zeros(K, dtype=np.int64), alpha0, logw, disc)  # initial weights: prior sticks
     mu = np.empty((K, d))
     cov = np.zeros((K, d, d))
     for k in range(K):
@@ -426,7 +469,7 @@ def gibbs_nd(
                 Z,
             )
         alpha, s1, s2 = _update_weights(
-            alpha, cnt, perm, s1, s2, logw, learn_alpha, a_alpha, b_alpha
+            alpha, cnt, perm, s1, s2, logw, learn_alpha, a_alpha, b_alpha, disc
         )
         for k in range(K):
             c = cnt[k]

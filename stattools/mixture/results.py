@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -12,11 +11,16 @@ import pandas as pd
 from ..core.exceptions import DataError
 from ..core.lazy import lazy_import
 from ..core.plotting import figure_axes
+from ..core.resampling import RngLike
 from ..core.results import ResultBase, readonly
 from ..core.validation import check_level
+from . import clustering as _clustering
+from . import plots as _plots
 from .distances import orlicz_wasserstein, wasserstein
 from .gibbs import mixture_density_1d
-from .measures import MixingMeasure, merge_truncate_merge
+from .kernels import mixture_logpdf, mvn_mixture_density, sample_mixture
+from .measures import MTM_C, MTM_R, MixingMeasure, mtm_counts
+from .partition import PartitionEstimate
 
 __all__ = ["DPMMResult"]
 
@@ -34,16 +38,7 @@ def _mixture_density(x: np.ndarray, w: np.ndarray, mu: np.ndarray, var: np.ndarr
 
 def _mvn_density(x: np.ndarray, w: np.ndarray, mu: np.ndarray, cov: np.ndarray) -> np.ndarray:
     """Mixture density at points x (G, d) for draws w (S, K), mu (S, K, d), cov (S, K, d, d)."""
-    S, K, d = mu.shape
-    out = np.zeros((S, x.shape[0]))
-    L = np.linalg.cholesky(cov)
-    logdet = 2 * np.log(np.diagonal(L, axis1=-2, axis2=-1)).sum(-1)
-    for s in range(S):
-        diff = x[None, :, :] - mu[s][:, None, :]  # (K, G, d)
-        v = np.linalg.solve(L[s], diff.transpose(0, 2, 1))  # (K, d, G)
-        lp = -0.5 * (v * v).sum(1) - 0.5 * (d * math.log(2 * math.pi) + logdet[s][:, None])
-        out[s] = w[s] @ np.exp(lp)
-    return out
+    return mvn_mixture_density(x, w, mu, cov, 1e-14)
 
 
 def _default_grid(y: np.ndarray, size: int = 200) -> np.ndarray:
@@ -79,13 +74,20 @@ class DPMMResult(ResultBase):
     alpha_fixed: float | None = None
     warnings: tuple[str, ...] = ()
     converged: bool | None = None
+    seed: Any = None
+    prior_info: str = ""
     _conf_int_kind = "ETI"
 
     # ------------------------------------------------------------------ build
     @classmethod
     def from_draws(cls, raw: dict, *, y, center, sd, grid, formula, response, sampler,
-                   truncation, method, alpha_fixed) -> DPMMResult:  # fmt: skip
-        """Assemble the result from standardised-scale draws with a leading chain axis."""
+                   truncation, method, alpha_fixed, prior_info: str = "", pointwise: bool = False,
+                   rng: np.random.Generator | None = None) -> DPMMResult:  # fmt: skip
+        """Assemble the result from standardised-scale draws with a leading chain axis.
+
+        ``pointwise``: also store the ``log_likelihood`` (per observation) and
+        ``posterior_predictive`` (one replicated data set per draw, from ``rng``) groups.
+        """
         xr = lazy_import("xarray")
         n, d = y.shape
         C, S, K = raw["w"].shape
@@ -136,26 +138,43 @@ class DPMMResult(ResultBase):
                 "loc": (("chain", "draw", "component", "dim"), mu),
                 "scale": (("chain", "draw", "component", "dim", "dim2"), cov),
             }
-        post = xr.Dataset(
-            post_vars, coords={k: v for k, v in coords.items() if k != "component" and k != "dim2"}
-        )
+        dens_var = post_vars.pop("density")
+        post = xr.Dataset(post_vars, coords={"chain": coords["chain"], "draw": coords["draw"]})
+        dcoords = {k: v for k, v in coords.items() if k not in ("component", "dim2")}
+        density = xr.Dataset({"density": dens_var}, coords=dcoords)
         if d > 1:
-            post = post.assign_coords(x=(("dim", "x_index"), grids))
+            density = density.assign_coords(x=(("dim", "x_index"), grids))
         mmds = xr.Dataset(mm, coords=coords)
         obs = xr.Dataset({"y": (("obs", "dim_y"), y)}, coords={"dim_y": list(response)})
-        tree = xr.DataTree.from_dict(
-            {"posterior": post, "mixing_measure": mmds, "observed_data": obs}
-        )
+        groups = {"posterior": post, "density": density, "mixing_measure": mmds,
+                  "observed_data": obs}  # fmt: skip
+        if pointwise:
+            wf = w.reshape(C * S, K)
+            muf = mu.reshape(C * S, K, d)
+            covf = (var if d == 1 else cov).reshape(C * S, K, d, d)
+            ll = mixture_logpdf(y, wf, muf, covf).reshape(C, S, n)
+            groups["log_likelihood"] = xr.Dataset({"y": (("chain", "draw", "obs"), ll)})
+            g = rng if rng is not None else np.random.default_rng(0)
+            yrep = sample_mixture(wf, muf, covf, n, g).reshape(C, S, n, d)
+            groups["posterior_predictive"] = xr.Dataset(
+                {"y": (("chain", "draw", "obs", "dim_y"), yrep)},
+                coords={"dim_y": list(response)},
+            )
+        tree = xr.DataTree.from_dict(groups)
         labels = raw.get("labels")
         labels = None if labels is None or labels.size == 0 else readonly(labels)
         return cls(
             idata=tree, y=readonly(y), labels=labels, formula=formula, response=response,
             sampler=sampler, truncation=truncation, method=method, alpha_fixed=alpha_fixed,
+            prior_info=prior_info,
         )  # fmt: skip
 
-    def with_status(self, warnings: tuple[str, ...], converged: bool | None) -> DPMMResult:
-        """A copy carrying the warnings and convergence flag of the checks."""
-        return replace(self, warnings=tuple(warnings), converged=converged)
+    def with_status(
+        self, warnings: tuple[str, ...], converged: bool | None, seed: Any = None
+    ) -> DPMMResult:
+        """A copy carrying the warnings, convergence flag and seed record (``rng=seed``
+        reproduces the fit)."""
+        return replace(self, warnings=tuple(warnings), converged=converged, seed=seed)
 
     def with_distances(self, reference: MixingMeasure) -> DPMMResult:
         """A copy whose ``idata['posterior']`` also holds w1, w2 and orlicz to ``reference``."""
@@ -278,7 +297,7 @@ class DPMMResult(ResultBase):
         w = self._flat("weight")
         if self.dim == 1:
             x = (
-                np.asarray(self.idata["posterior"]["x"].values)
+                np.asarray(self.idata["density"]["x"].values)
                 if grid is None
                 else np.asarray(grid, dtype=float).ravel()
             )
@@ -301,34 +320,61 @@ class DPMMResult(ResultBase):
         return out
 
     def n_clusters(
-        self, kind: str = "occupied", omega: float | None = None, c: float = 1.0, r: float = 2.0
+        self,
+        kind: str = "occupied",
+        omega: float | None = None,
+        c: float = MTM_C,
+        r: float = MTM_R,
+        rng: RngLike = 0,
     ) -> pd.Series:
         """Posterior pmf of the number of clusters: ``"occupied"`` or ``"mtm"`` atoms.
 
-        MTM (merge-truncate-merge) is applied to every draw with locations rescaled to unit
-        overall sd (seeded, reproducible); its default ``omega`` uses n.
+        MTM (merge-truncate-merge, :func:`~stattools.mixture.merge_truncate_merge`) is
+        applied to every draw with the locations in units of the data's standard deviation
+        (per coordinate), the convention :func:`~stattools.contraction_study` uses too. Its
+        default ``omega`` uses n; ``c = 0.5, r = 2`` are the calibrated defaults; ``rng``
+        sets the random merge order (numba kernel over all draws).
         """
         if kind == "occupied":
             k = self._invariant("n_clusters").ravel().astype(int)
         elif kind == "mtm":
-            sd = self.y.std(0)
-            k = np.array(
-                [
-                    merge_truncate_merge(
-                        MixingMeasure(G.weights, G.atoms / sd),
-                        omega=omega,
-                        n=self.nobs,
-                        c=c,
-                        r=r,
-                        rng=i,
-                    ).n_atoms
-                    for i, G in enumerate(self.mixing_measures())
-                ]
-            )
+            k = self._mtm_counts(omega=omega, c=c, r=r, rng=rng)
         else:
             raise DataError(f"kind must be 'occupied' or 'mtm'; got {kind!r}.")
         pmf = pd.Series(np.bincount(k) / k.size).rename_axis("k").rename("probability")
         return pmf[pmf > 0]
+
+    def _mtm_counts(self, omega=None, c: float = MTM_C, r: float = MTM_R, rng: RngLike = 0):
+        """MTM atom count of every draw (chains concatenated), locations / data sd."""
+        mu = self._flat("loc")
+        sd = self.y.std(0)
+        mu = mu / sd[0] if self.dim == 1 else mu / sd
+        return mtm_counts(self._flat("weight"), mu, omega=omega, n=self.nobs, c=c, r=r, rng=rng)
+
+    def partition(self, loss: str = "binder", level: float = 0.95) -> PartitionEstimate:
+        """Partition minimising the posterior expected Binder or VI loss, with its ``level``
+        credible ball (Wade and Ghahramani, 2018; as R's mcclust/salso). Needs the labels
+        (``keep_labels``, default for n <= 2000)."""
+        return _clustering.partition(self, loss, level)
+
+    def cluster_summary(self, loss: str = "binder", level: float = 0.95) -> pd.DataFrame:
+        """Relabelled summary of the point-estimate clusters: size, weight, posterior mean and
+        ETI of the cluster location, mean component sd (free of label switching)."""
+        return _clustering.cluster_summary(self, loss, level)
+
+    def predict_proba(self, newdata: Any, loss: str = "binder") -> pd.DataFrame:
+        """Posterior probability that each new point joins each cluster of the point
+        estimate (columns 1..C) or a cluster not seen in the data (``new``)."""
+        return _clustering.predict_proba(self, newdata, loss)
+
+    def predict(self, newdata: Any = None, loss: str = "binder") -> np.ndarray:
+        """Most probable cluster of each new point (0 = a new cluster); without ``newdata``
+        the point-estimate labels of the observations."""
+        if newdata is None:
+            return self.partition(loss).labels.copy()
+        p = self.predict_proba(newdata, loss).to_numpy()
+        k = p.argmax(1) + 1
+        return np.where(k == p.shape[1], 0, k)
 
     def coclustering(self) -> np.ndarray:
         """Posterior co-clustering probabilities P(z_i = z_j | y), shape (n, n)."""
@@ -377,7 +423,9 @@ class DPMMResult(ResultBase):
                 "Concentration",
                 "Gamma prior" if self.alpha_fixed is None else f"fixed {self.alpha_fixed:g}",
             ),
+            ("Prior", self.prior_info),
             ("Converged (mixing checks)", self.converged),
+            ("Seed", self.seed),
         ]
 
     def _summary_tables(self, level: float) -> dict[str, pd.DataFrame]:
@@ -413,19 +461,28 @@ class DPMMResult(ResultBase):
         }
 
     def _plot(self, kind: str | None, ax, **kwargs):
+        """Every kind returns a :class:`matplotlib.figure.Figure`.
+
+        ``"density"`` (posterior mean density with a pointwise band; 2-D contours),
+        ``"trace"`` (per-chain traces and histograms of the label-invariant quantities),
+        ``"forest"`` (ETI of alpha and the cluster count by chain), ``"clusters"`` (pmf of
+        the occupied count), ``"coclustering"``, ``"pairs"`` (every pair of margins, d > 1),
+        ``"assignment"`` (data coloured by the point-estimate partition).
+        """
         kind = kind or "density"
-        az = lazy_import("arviz")
         names = (
             ["alpha", "n_clusters", "log_lik"]
             if self.alpha_fixed is None
             else ["n_clusters", "log_lik"]
         )
         if kind == "trace":
-            return az.plot_trace_dist(self.idata, var_names=names, backend="matplotlib", **kwargs)
+            return self._plot_trace(names)
         if kind == "forest":
-            return az.plot_forest(
-                self.idata, var_names=names[:2], backend="matplotlib", ci_kind="eti", **kwargs
-            )
+            return self._plot_forest(ax, names[:-1], kwargs.get("level", 0.95))
+        if kind == "pairs":
+            return _plots.pairs(self, kwargs.get("max_draws", 200))
+        if kind == "assignment":
+            return _plots.assignment(self, ax, kwargs.get("loss", "binder"))
         if kind == "density":
             return self._plot_density(ax, kwargs.get("level", 0.95))
         if kind == "clusters":
@@ -444,9 +501,42 @@ class DPMMResult(ResultBase):
             ax.set_title(f"co-clustering (sorted by {self.response[0]})")
             return fig
         raise DataError(
-            "kind must be 'density', 'trace', 'forest', 'clusters' or 'coclustering'; "
-            f"got {kind!r}."
+            "kind must be 'density', 'trace', 'forest', 'clusters', 'coclustering', 'pairs' "
+            f"or 'assignment'; got {kind!r}."
         )
+
+    def _plot_trace(self, names: list[str]):
+        fig, axes = figure_axes(
+            None, nrows=len(names), ncols=2, figsize=(9, 2.2 * len(names)), squeeze=False
+        )
+        for i, name in enumerate(names):
+            v = self._invariant(name)
+            for c in range(v.shape[0]):
+                axes[i, 0].plot(v[c], lw=0.6, color=f"C{c}", label=f"chain {c}")
+                axes[i, 1].hist(v[c], bins=30, histtype="step", color=f"C{c}", density=True)
+            axes[i, 0].set_ylabel(name)
+            axes[i, 1].set_xlabel(name)
+        axes[-1, 0].set_xlabel("draw")
+        axes[0, 0].legend(fontsize="small")
+        fig.tight_layout()
+        return fig
+
+    def _plot_forest(self, ax, names: list[str], level: float):
+        fig, ax = figure_axes(ax)
+        q = [(1 - level) / 2, 0.5, (1 + level) / 2]
+        y = 0
+        labels = []
+        for name in names:
+            v = self._invariant(name)
+            for c in range(v.shape[0]):
+                lo, med, hi = np.quantile(v[c], q)
+                ax.plot([lo, hi], [y, y], color=f"C{c}")
+                ax.plot(med, y, "o", color=f"C{c}")
+                labels.append(f"{name} (chain {c})")
+                y += 1
+        ax.set_yticks(range(len(labels)), labels)
+        ax.set_xlabel(f"posterior median and {100 * level:g}% ETI")
+        return fig
 
     def _plot_density(self, ax, level: float):
         fig, ax = figure_axes(ax)

@@ -19,7 +19,10 @@ from Wu and Zhao (2007), Zhou (2013) and Buecher and Kojadinovic (2016).
 """
 
 from . import windows
+from .breakpoints import breakpoints
 from .cusum import CusumTestResult, cusum_test, weighted_test
+from .fluctuation import fluctuation_test, recursive_residuals
+from .fstats import f_test_breaks
 from .kernels import Bartlett, Epanechnikov, LagKernel, Parzen, QuadraticSpectral
 from .lrv import auto_lags, hac, local_lrv, politis_white, select_block
 from .mean import mean_test
@@ -30,11 +33,19 @@ from .multipliers import (
     MultiplierScheme,
     multipliers,
 )
+from .results_breaks import BreakpointsResult, FluctuationTestResult, FStatsTestResult
 from .smoothing import cv_bandwidth, local_linear_fit
 from .trend import TrendResult, trend
 from .windows import EWMA, LinearFunctional, MovingSums, PartialSums, WeightMatrix, ewma, mosum
 
 __all__ = [
+    "breakpoints",
+    "fluctuation_test",
+    "f_test_breaks",
+    "recursive_residuals",
+    "BreakpointsResult",
+    "FluctuationTestResult",
+    "FStatsTestResult",
     "mean_test",
     "trend",
     "TrendResult",

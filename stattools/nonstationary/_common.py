@@ -79,6 +79,53 @@ def check_int(value: Any, name: str, minimum: int = 1) -> int:
 
 
 def zero_variance(y: np.ndarray) -> bool:
-    """True when ``y`` is constant (up to rounding)."""
-    scale = max(float(np.max(np.abs(y))), 1e-300)
-    return bool(np.ptp(y) <= 1e-12 * scale)
+    """True when ``y`` is constant up to a few units in the last place.
+
+    ``1e10 + 1e-3 * noise`` is not constant (the noise is 500 float steps wide).
+
+    Examples
+    --------
+    >>> zero_variance(np.full(5, 3.0)), zero_variance(1e10 + 1e-3 * np.arange(5.0))
+    (True, False)
+    """
+    y = np.asarray(y, dtype=float)
+    scale = float(np.max(np.abs(y)))
+    return bool(np.ptp(y) <= 8 * np.finfo(float).eps * scale)
+
+
+def scaled(y: np.ndarray, name: str) -> np.ndarray:
+    """``(y - median(y)) * 2^-e``, rescaled by a power of two to order one.
+
+    For location- and scale-invariant statistics (CUSUM): values like ``1e-200`` or
+    ``1e200`` would underflow or overflow when squared. The power-of-two factor is exact.
+
+    Examples
+    --------
+    >>> scaled(np.array([1e200, 2e200, 4e200]), "y").tolist()
+    [-0.3266050441575651, 0.0, 0.6532100883151302]
+    """
+    y = np.asarray(y, dtype=float)
+    c = y - np.median(y)
+    top = float(np.max(np.abs(c)))
+    if not np.isfinite(top):
+        raise DataError(f"{name} has values too large to centre in floating point.")
+    if top == 0:
+        return c
+    return np.ldexp(c, -np.frexp(top)[1])
+
+
+def as_scalar(x: Any) -> Any:
+    """Python scalar for display: integral floats become ``int``, numpy scalars unwrap.
+
+    Examples
+    --------
+    >>> as_scalar(np.float64(1898.0)), as_scalar(0.5), as_scalar(None)
+    (1898, 0.5, None)
+    """
+    if isinstance(x, np.datetime64):
+        return pd.Timestamp(x)
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and np.isfinite(x) and x == int(x) and abs(x) < 1e15:
+        return int(x)
+    return x

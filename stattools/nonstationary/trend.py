@@ -13,8 +13,8 @@ from scipy import stats
 
 from ..core.exceptions import DataError, TuningWarning
 from ..core.plotting import figure_axes
-from ..core.resampling import RngLike
-from ..core.results import ResultBase, TestResult, readonly
+from ..core.resampling import RngLike, as_seed_sequence, seed_record
+from ..core.results import ResultBase, TestResult, augment_frame, readonly
 from ..core.validation import check_level, check_option
 from ._common import NOTE, RECONSTRUCTED, check_int, emit, prepare, zero_variance
 from .lrv import block_differences, default_m, default_tau, select_block, smoothing_matrix
@@ -200,6 +200,79 @@ class TrendResult(ResultBase):
         """Pointwise standard errors."""
         return pd.Series(np.asarray(self.se), index=self._labels())
 
+    @property
+    def tvalues(self) -> pd.Series:
+        """Not reported (NaN): nobody tests ``mu(t) = 0``; see :meth:`test_shape`."""
+        return pd.Series(np.nan, index=self._labels())
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """Not reported (NaN): nobody tests ``mu(t) = 0``; see :meth:`test_shape`."""
+        return pd.Series(np.nan, index=self._labels())
+
+    @property
+    def seed(self) -> Any:
+        """Seed of the band draws; ``rng=seed`` reproduces the result exactly."""
+        return self.extra.get("seed")
+
+    def _grid_display(self, g: np.ndarray) -> Any:
+        if np.issubdtype(np.asarray(g).dtype, np.datetime64):
+            t = pd.DatetimeIndex(g)
+            if bool((t == t.normalize()).all()):
+                return pd.Index([x.strftime("%Y-%m-%d") for x in t], name=self.time_name)
+            return pd.Index([x.isoformat() for x in t], name=self.time_name)
+        return pd.Index([_as_number(x) for x in np.asarray(g, dtype=float)], name=self.time_name)
+
+    def _u_of(self, times: Any) -> np.ndarray:
+        t = np.asarray(self.time)
+        if np.issubdtype(t.dtype, np.datetime64):
+            x = pd.to_datetime(np.asarray(times))
+            span = float((t[-1] - t[0]) / np.timedelta64(1, "s"))
+            return (x - pd.Timestamp(t[0])).total_seconds().to_numpy() / span
+        x = np.asarray(times, dtype=float)
+        return (x - float(t[0])) / float(t[-1] - t[0])
+
+    def predict(self, newdata: pd.DataFrame | None = None, time: Any = None) -> pd.Series:
+        """Bias-corrected trend ``mu_tilde(t)`` at new times (a Series indexed by time).
+
+        Parameters
+        ----------
+        newdata : DataFrame, optional
+            Must hold the time column (``time_name``).
+        time : array_like, optional
+            Times directly. With neither, the fitted values at the observations.
+
+        Raises
+        ------
+        DataError
+            Times outside the observed span, or a missing time column.
+        """
+        if newdata is None and time is None:
+            time = np.asarray(self.time)
+        if newdata is not None:
+            if not isinstance(newdata, pd.DataFrame):
+                raise DataError(f"newdata must be a DataFrame, got {type(newdata).__name__}.")
+            if self.time_name not in newdata.columns:
+                raise DataError(f"newdata has no time column {self.time_name!r}.")
+            time = newdata[self.time_name].to_numpy()
+        times = np.atleast_1d(np.asarray(time))
+        gu = self._u_of(times)
+        if np.any(~np.isfinite(gu)) or np.any(gu < -1e-12) or np.any(gu > 1 + 1e-12):
+            raise DataError("time: trend predictions need times inside the observed span.")
+        w = jackknife_weights(np.asarray(self.u), np.clip(gu, 0.0, 1.0), self.bandwidth)
+        return pd.Series(w @ np.asarray(self.y), index=pd.Index(times, name=self.time_name))
+
+    def augment(self, data: pd.DataFrame | None = None) -> pd.DataFrame:
+        """``data`` (or an empty frame) plus ``.fitted`` (jackknife trend at each observation),
+        ``.resid``, and the pointwise band ``.lower``/``.upper`` at the observations."""
+        w = jackknife_weights(np.asarray(self.u), np.asarray(self.u), self.bandwidth)
+        fit = w @ np.asarray(self.y)
+        z = float(stats.norm.ppf(0.5 + self.level / 2))
+        se = np.sqrt((w**2) @ np.asarray(self.extra["lrv_obs"]))
+        return augment_frame(
+            data, fit, np.asarray(self.y) - fit, lower=fit - z * se, upper=fit + z * se
+        )
+
     def _labels(self) -> list[str]:
         g = np.asarray(self.grid)
         if np.issubdtype(g.dtype, np.datetime64):
@@ -269,6 +342,8 @@ class TrendResult(ResultBase):
             ("Band draws", f"{self.n_resamples} ({self.band_method})"),
             ("Simultaneous crit.", round(self.crit, 4)),
             ("LRV window m / tau", f"{self.m} / {self.tau:.3g}"),
+            ("Band region", self.extra.get("region", "full")),
+            ("Seed", self.extra.get("seed")),
         ]
 
     def _summary_tables(self, level: float) -> dict[str, pd.DataFrame]:
@@ -284,15 +359,20 @@ class TrendResult(ResultBase):
                 "simult. lower": sim["lower"].to_numpy()[idx],
                 "simult. upper": sim["upper"].to_numpy()[idx],
             },
-            index=pd.Index(np.asarray(self.grid)[idx], name=self.time_name),
+            index=self._grid_display(np.asarray(self.grid)[idx]),
         )
         return {f"Trend at selected times ({100 * self.level:g}% bands)": tab}
 
     def _summary_notes(self) -> list[str]:
         return [
             NOTE,
-            "Bias corrected by the jackknife 2*mu(h/sqrt 2) - mu(h) (Wu & Zhao 2007); bands "
-            "cover the interior region [h, 1 - h] of the time span.",
+            "Bias corrected by the jackknife 2*mu(h/sqrt 2) - mu(h) (Wu & Zhao 2007) of "
+            "local-linear fits, which adapt to the boundary; bands cover "
+            + (
+                "the interior region [h, 1 - h] of the time span."
+                if self.extra.get("region") == "interior"
+                else "the whole time span (region='full')."
+            ),
         ]
 
     def _glance_stats(self) -> dict[str, Any]:
@@ -330,6 +410,10 @@ class TrendResult(ResultBase):
         return fig
 
 
+def _as_number(x: float) -> float | int:
+    return int(x) if float(x).is_integer() and abs(x) < 1e15 else float(x)
+
+
 def _grid(grid, u: np.ndarray, t: np.ndarray, lo: float, hi: float) -> np.ndarray:
     if grid is None:
         inside = u[(u >= lo) & (u <= hi)]
@@ -357,7 +441,7 @@ def trend(
     rng: RngLike = None,
     method: str = "gaussian",
     grid: int | np.ndarray | None = None,
-    region: str = "interior",
+    region: str = "full",
     m: int | None = None,
     tau: float | None = None,
     block: float | str = "auto",
@@ -405,18 +489,25 @@ def trend(
         Half-width of the kernel as a fraction of the time span. ``"cv"`` (default):
         leave-``(2k+1)``-out cross-validation with ``k = ceil(n^{1/3})`` on a log grid
         starting at the smallest admissible value. Values with
-        ``n h < max(20, 2m)`` or ``h > 0.5`` are clamped with a ``TuningWarning``.
+        ``n h < max(20, 2m)`` are clamped with a ``TuningWarning``; values outside
+        ``(0, 0.5]`` raise.
     n_resamples : int, default 2000
+        At least ``level / (1 - level)`` (19 for a 95 % band).
     rng : None, int, Generator or SeedSequence
+        Recorded as ``result.seed`` (also for ``rng=None``); ``rng=result.seed``
+        reproduces the bands exactly.
     method : {"gaussian", "multiplier"}
         Draws for the simultaneous critical value (see above).
     grid : int or array_like, optional
         Evaluation points: default the observation times in the region (at most 400,
         else 400 equally spaced points); an int gives that many equally spaced points;
         an array gives times.
-    region : {"interior", "full"}
-        ``"interior"`` (default) is ``[h, 1 - h]``; ``"full"`` includes the boundary
-        (warns: boundary bias and variance are larger).
+    region : {"full", "interior"}
+        ``"full"`` (default): the whole time span. Local-linear fits adapt to the
+        boundary (no boundary bias of order ``h``), the jackknife removes the ``h^2`` term
+        at ``u = 0`` and ``u = 1`` exactly, and the studentised critical value covers the
+        wider boundary intervals because the sup runs over the full grid (coverage in
+        ``benchmarks/VALIDITY.md``). ``"interior"`` is ``[h, 1 - h]``.
     m, tau : int, float, optional
         Local LRV window and smoothing fraction (defaults ``ceil(2 n^{1/3})``,
         ``min(0.5, n^{-1/5})``).
@@ -505,14 +596,28 @@ def trend(
     >>> bool(fit.crit > 1.96)
     True
     """
+    from ..core.exceptions import ColumnError, FormulaError  # argument validation (issue 10)
+    from ..core.resampling import check_n_jobs
+    from ..core.validation import check_frame
+
+    if not isinstance(formula, str) or "~" not in formula:
+        raise FormulaError(f"formula must be a string like 'y ~ t', got {formula!r}.")
+    check_frame(data, "data")
+    check_n_jobs(n_jobs)
     level = check_level(level)
     method = check_option(method, "method", ("gaussian", "multiplier"))
     region = check_option(region, "region", ("interior", "full"))
+    b = check_int(n_resamples, "n_resamples", 1)
+    if b < math.ceil(level / (1 - level)):
+        raise DataError(
+            f"n_resamples = {b} is too small for a {100 * level:g}% band; use at least "
+            f"{math.ceil(level / (1 - level))} (ideally 1000 or more)."
+        )
     lhs, _, rhs = formula.partition("~")
     rhs = rhs.strip()
     tname = None if rhs == "1" else rhs
     if tname is not None and tname not in data.columns:
-        raise KeyError(
+        raise ColumnError(
             f"trend formula {formula!r}: the right-hand side must name the time column; "
             f"{tname!r} is not a column of data."
         )
@@ -530,6 +635,12 @@ def trend(
         raise DataError(f"m must be below n/3 = {n / 3:g}; got {m}.")
     if not 0 < tau <= 1:
         raise DataError(f"tau must lie in (0, 1], got {tau!r}.")
+    if tau * n < max(10, 3 * m):
+        raise DataError(
+            f"tau = {tau:g} gives the local long-run variance a window of n*tau = "
+            f"{tau * n:.3g} observations; it needs at least max(10, 3m) = {max(10, 3 * m)}. "
+            "Use a larger tau."
+        )
     h_min = max(20, 2 * m) / n
     if isinstance(bandwidth, str):
         check_option(bandwidth, "bandwidth", ("cv",))
@@ -546,11 +657,10 @@ def trend(
             raise DataError(
                 f"bandwidth must be 'cv' or a fraction in (0, 0.5], got {bandwidth!r}."
             ) from None
-        if not h > 0:
-            raise DataError(f"bandwidth must be positive, got {bandwidth!r}.")
-    if h > 0.5:
-        emit(f"bandwidth {h:.3g} > 0.5 of the time span; clamped to 0.5.", TuningWarning, store)
-        h = 0.5
+        if not 0 < h <= 0.5:
+            raise DataError(
+                f"bandwidth must be a fraction of the time span in (0, 0.5], got {bandwidth!r}."
+            )
     if h < h_min:
         if h_min > 0.5:
             raise DataError(
@@ -565,13 +675,6 @@ def trend(
         )
         h = h_min
     lo, hi = (h, 1 - h) if region == "interior" else (0.0, 1.0)
-    if region == "full":
-        emit(
-            "region='full' includes the boundary, where the local-linear fit has larger bias "
-            "and variance; the band may under-cover there.",
-            TuningWarning,
-            store,
-        )
     gu = _grid(grid, s.u, s.time, lo, hi)
     if gu.size < 10:
         raise DataError(
@@ -607,7 +710,8 @@ def trend(
         )
         s2 = np.maximum(s2, floor)
     se = np.sqrt((w**2) @ s2)
-    b = check_int(n_resamples, "n_resamples", 1)
+    ss = as_seed_sequence(rng)
+    seed = seed_record(ss)
     if method == "gaussian":
         scheme: MultiplierScheme = MovingAverageMultiplier(1, taper="flat")
         blk = 1.0
@@ -623,7 +727,7 @@ def trend(
             raise DataError(f"block must be at most n/4 = {n / 4:g}; got {blk:g}.")
         scheme = get_multiplier(multiplier, blk)
         fn = partial(_sup_draws, w=w, scale=resid, se=se)
-    draws = resample(fn, n, b, scheme, rng, n_jobs=n_jobs, backend=backend, progress=progress)
+    draws = resample(fn, n, b, scheme, ss, n_jobs=n_jobs, backend=backend, progress=progress)
     crit = _mc_quantile(draws, level)
     t0, t1 = s.time[0], s.time[-1]
     if np.issubdtype(np.asarray(s.time).dtype, np.datetime64):
@@ -642,5 +746,8 @@ def trend(
         response=lhs.strip(), band_method=method, block=float(blk), grid_u=readonly(gu),
         time=readonly(np.asarray(s.time)), u=readonly(s.u), y=readonly(s.y),
         fitted=readonly(fitted), warnings=tuple(store),
-        extra={"theory": RECONSTRUCTED, "prewhiten_rho": float(rho)},
+        extra={
+            "theory": RECONSTRUCTED, "prewhiten_rho": float(rho), "seed": seed,
+            "region": region, "lrv_obs": readonly(s2),
+        },
     )  # fmt: skip

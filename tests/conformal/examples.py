@@ -9,9 +9,12 @@ import pandas as pd
 
 import stattools as st
 from stattools.conformal import (
+    ConformalClassificationResult,
     ConformalMultilabelResult,
     ConformalRegressionResult,
     CRCResult,
+    CrossConformalResult,
+    LTTResult,
     SequentialCRCResult,
 )
 from tests._examples import register
@@ -73,3 +76,39 @@ def _sequential():
     return st.conformal_sequential(
         "y ~ x", data=df, loss="hinge", bound=1.0, target_risk=0.05, warmup=100, refit_every=20
     )
+
+
+@register(LTTResult)
+def _ltt():
+    s = np.random.default_rng(3).uniform(size=500)
+    grid = np.linspace(0.5, 1.0, 26)
+    return st.ltt((s[:, None] > grid).astype(float), 0.15, delta=0.1, lambdas=grid)
+
+
+@register(LTTResult)
+def _rcps():
+    s = np.random.default_rng(3).uniform(size=500)
+    grid = np.linspace(0.5, 1.0, 26)
+    return st.rcps((s[:, None] > grid).astype(float), 0.15, delta=0.1, lambdas=grid)
+
+
+@register(ConformalClassificationResult)
+def _classification():
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame({"x": rng.normal(size=300)})
+    df["y"] = np.where(df["x"] + rng.normal(size=300) > 0, "a", "b")
+    return st.conformal_classification("y ~ x", df[:150], calibration=df[150:], rng=1)
+
+
+@register(ConformalRegressionResult)
+def _cqr():
+    df = _regression_frame()
+    return st.conformal_regression(
+        "y ~ x", data=df[:150], calibration=df[150:], method="cqr", level=0.8
+    )
+
+
+@register(CrossConformalResult)
+def _cv_plus():
+    df = _regression_frame(120)
+    return st.conformal_regression("y ~ x", data=df, method="jab+", level=0.8, rng=2)

@@ -15,7 +15,7 @@ import pytest
 
 import stattools as st
 
-pytestmark = pytest.mark.needs_data
+pytestmark = [pytest.mark.needs_data, pytest.mark.numerics]
 
 ALPHA, RHO = 0.05, 0.99
 FULL = np.arange(0, 2, 0.01)

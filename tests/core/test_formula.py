@@ -109,3 +109,49 @@ def test_linear_design_reproduces_columns(xs, a, b):
     np.testing.assert_array_equal(d.X["Intercept"], 1.0)
     np.testing.assert_array_equal(d.X["x"], np.asarray(xs))
     np.testing.assert_array_equal(d.transform(data).to_numpy(), d.X.to_numpy())
+
+
+def test_missing_column_is_a_readable_keyerror_and_a_dataerror(df):
+    from stattools import ColumnError
+
+    with pytest.raises(ColumnError) as info:
+        Design.from_formula("y ~ x + zz", df)
+    err = info.value
+    assert isinstance(err, KeyError) and isinstance(err, DataError)
+    # KeyError alone would print the message in quotes
+    assert str(err).startswith("formula 'y ~ x + zz' uses column(s) 'zz' that are not in data")
+    with pytest.raises(ColumnError, match="time column 'when'"):
+        Design.from_formula("y ~ x", df, time="when")
+
+
+@pytest.mark.parametrize("formula", [123, None, ["y ~ x"]])
+def test_formula_must_be_a_string(df, formula):
+    with pytest.raises(FormulaError, match="formula must be a string"):
+        Design.from_formula(formula, df)
+
+
+def test_data_must_be_a_non_empty_frame(df):
+    with pytest.raises(DataError, match="data must be a pandas DataFrame, got ndarray"):
+        Design.from_formula("y ~ x", df[["y", "x"]].to_numpy())
+    with pytest.raises(DataError, match="data is empty"):
+        Design.from_formula("y ~ x", df.iloc[:0])
+    all_nan = df.assign(x=np.nan)
+    with pytest.warns(MissingDataWarning), pytest.raises(DataError, match="no rows"):
+        Design.from_formula("y ~ x", all_nan, na_action="drop")
+
+
+def test_string_response_names_the_column(df):
+    with pytest.raises(DataError, match="response column 'g' must be numeric"):
+        Design.from_formula("g ~ x", df)
+    obj = df.assign(y=df["g"].astype(object))
+    with pytest.raises(DataError, match="response column 'y' must be numeric"):
+        Design.from_formula("y ~ x", obj)
+
+
+def test_check_level_rejects_strings_and_bools():
+    from stattools.core.validation import check_level
+
+    assert check_level(np.float64(0.9)) == 0.9
+    for bad in ("0.9", True, None, [0.9]):
+        with pytest.raises(DataError, match="level must be a number"):
+            check_level(bad)

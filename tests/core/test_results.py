@@ -95,3 +95,51 @@ def test_generics_on_stattools_result():
     assert st.summary(r).title == "toy"
     assert st.glance(r)["nobs"].iloc[0] == 10
     assert st.nobs(r) == 10
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"statistic": 1.0, "pvalue": 5}, "pvalue must lie in"),
+        ({"statistic": 1.0, "pvalue": -0.01}, "pvalue must lie in"),
+        ({"statistic": 1.0, "pvalue": "0.3"}, "pvalue must be a real number"),
+        ({"statistic": "big", "pvalue": 0.3}, "statistic must be a real number"),
+        ({"statistic": 1.0, "pvalue": 0.3, "nobs": -1}, "nobs must be"),
+        ({"statistic": 1.0, "pvalue": 0.3, "nobs": 2.5}, "nobs must be"),
+        ({"statistic": 1.0, "pvalue": 0.3, "n_resamples": True}, "n_resamples must be"),
+        ({"statistic": 1.0, "pvalue": 0.3, "df": -2}, "df must be non-negative"),
+    ],
+)
+def test_testresult_fields_are_validated(kwargs, match):
+    with pytest.raises(st.DataError, match=match):
+        TestResult(**kwargs)
+
+
+def test_testresult_accepts_nan_and_clips_rounding():
+    r = TestResult(statistic=np.float64(2.0), pvalue=1 + 1e-15, nobs=np.int64(5))
+    assert r.pvalue == 1.0 and r.nobs == 5
+    assert np.isnan(TestResult(statistic=np.nan, pvalue=np.nan).pvalue)
+    with pytest.raises(st.DataError, match="nobs"):
+        InvalidTestResult("undefined", nobs=-1)
+
+
+def test_estimate_fields_are_validated():
+    with pytest.raises(st.DataError, match="value must be a real number"):
+        Estimate("0.9", 0.1)
+    with pytest.raises(st.DataError, match="se must be non-negative"):
+        Estimate(0.9, -0.1)
+    e = Estimate(np.float32(0.5))
+    assert type(e.value) is float and e.value == 0.5 and np.isnan(e.se)
+
+
+def test_generics_reject_non_results_with_a_stattools_error():
+    arr = np.ones(3)
+    for fn in (st.coef, st.tidy, st.glance, st.nobs, st.vcov, st.predict, st.residuals):
+        with pytest.raises(st.ArgumentTypeError, match="result must be a stattools result"):
+            fn(arr)
+    with pytest.raises(st.ArgumentTypeError, match=r"results\[1\]"):
+        st.compare(TestResult(statistic=1.0, pvalue=0.3), arr)
+    with pytest.raises(st.DataError, match="nobs is None"):
+        st.nobs(TestResult(statistic=1.0, pvalue=0.3))
+    with pytest.raises(st.DataError, match="names"):
+        st.compare(TestResult(statistic=1.0, pvalue=0.3), names=["a", "b"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -27,6 +29,41 @@ def test_bayes_acd_tiny_posterior_is_near_the_qmle():
     ci = res.conf_int(0.9)
     assert ci.attrs["kind"] == "ETI" and (ci["lower"] < res.params).all()
     assert "P(alpha + beta >= 1 | data)" in res.summary().as_text()
+    # issue 12 item 7: the DataTree keeps every group, az.loo works, tidy has no z / p
+    assert set(res.idata.children) >= {
+        "posterior", "sample_stats", "log_likelihood", "observed_data", "posterior_predictive"
+    }  # fmt: skip
+    assert "diverging" in res.idata.sample_stats and "energy" in res.idata.sample_stats
+    ll = res.idata.log_likelihood["duration"].values
+    assert ll.shape == (1, 150, 1500)
+    th = np.array([post[nm].values[0, 0] for nm in ["omega", "alpha[1]", "beta[1]"]])
+    assert np.isfinite(ll).all()
+    import arviz as az
+
+    with warnings.catch_warnings():  # arviz's Pareto-k notice for 150 draws is expected
+        warnings.simplefilter("ignore", UserWarning)
+        assert np.isfinite(float(az.loo(res.idata).elpd))
+    tid = res.tidy()
+    assert tid["statistic"].isna().all() and tid["p_value"].isna().all()
+    assert (tid["interval"] == "ETI").all()
+    hdi = res.conf_int(0.9, interval="HDI")
+    assert hdi.attrs["kind"] == "HDI"
+    for nm in hdi.index:  # brute force: the shortest interval holding 90% of the draws
+        d = np.sort(res.idata.posterior[nm].values.ravel())
+        m = int(np.floor(0.9 * d.size))
+        inside = np.mean((d >= hdi.loc[nm, "lower"]) & (d <= hdi.loc[nm, "upper"]))
+        assert inside >= 0.9
+        best = min(d[i + m] - d[i] for i in range(d.size - m))
+        assert hdi.loc[nm, "upper"] - hdi.loc[nm, "lower"] == pytest.approx(best)
+    txt = res.summary().as_text()
+    assert "ETI" in txt and "P>|z|" not in txt and "Seed" in txt
+    assert res.seed == 0
+    # exponential likelihood by hand for the first draw
+    from stattools.duration.recursion import filter_state
+
+    m = st.duration.ACD(sim["duration"].to_numpy())
+    psi = filter_state(th, m.x, m.spec, m.b)
+    np.testing.assert_allclose(ll[0, 0], -np.log(psi) - m.x / psi, rtol=1e-10)
     assert res.plot() is not None
     pc = res.plot("persistence")
     assert "P(alpha + beta >= 1 | data)" in pc.get_target("persistence", {}).get_title()
@@ -44,3 +81,16 @@ def test_mixing_warning_for_disagreeing_chains():
         msgs = mixing_messages(bad, ["a"], 2)
     assert len(msgs) == 1
     assert mixing_messages(bad, ["a"], 1) == []
+
+
+@pytest.mark.mcmc
+def test_bayes_weibull_likelihood():
+    # P(alpha + beta >= 1 | data) need not rest on the exponential likelihood alone
+    sim = st.simulate_acd(800, omega=0.1, alpha=0.1, beta=0.8, dist=st.duration.Weibull(0.8), rng=2)
+    res = st.acd(
+        "duration ~ 1", data=sim, dist="weibull", method="bayes", draws=60, tune=60, chains=1, rng=1
+    )
+    assert "k" in res.params.index and 0.6 < res.params["k"] < 1.0
+    assert res.dist_name == "weibull" and "weibull likelihood" in res.summary().as_text()
+    ll = res.idata.log_likelihood["duration"].values
+    assert ll.shape == (1, 60, 800) and np.isfinite(ll).all()

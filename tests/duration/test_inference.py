@@ -63,17 +63,17 @@ def test_wald_statistic_by_hand(fit):
         ("less", stats.norm.cdf(t_ref)),
         ("greater", stats.norm.sf(t_ref)),
     ]:
-        r = fit.test_infinite_mean(alternative=alt)
+        r = fit.test_infinite_mean(alternative=alt, method="wald")
         assert r.statistic == pytest.approx(t_ref, rel=1e-12)
         assert r.pvalue == pytest.approx(pv, rel=1e-10)
         assert r.estimate == pytest.approx(p.value) and r.extra["wald_chi2"] == pytest.approx(
             t_ref**2
         )
-    assert st.infinite_mean_test(fit, "less").statistic == pytest.approx(t_ref)
+    assert st.infinite_mean_test(fit, "less", method="wald").statistic == pytest.approx(t_ref)
 
 
 def test_qlr_by_hand(fit):
-    from stattools.duration.model import fit_engine
+    from stattools.duration.engine import fit_engine
 
     m = fit._model
     restr = fit_engine(m.x, None, m.spec, m.dist, m.b, restricted=True)
@@ -98,7 +98,7 @@ def test_qlr_by_hand(fit):
 
 
 def test_wald_and_qlr_agree_asymptotically_far_from_boundary(fit):
-    w = fit.test_infinite_mean(alternative="less")
+    w = fit.test_infinite_mean(alternative="less", method="wald")
     q = fit.test_infinite_mean(alternative="less", method="qlr")
     assert w.pvalue < 0.05 and q.pvalue < 0.05
     assert q.statistic == pytest.approx(w.statistic, rel=0.35)
@@ -164,7 +164,7 @@ def test_tail_index_needs_acd11():
         res = st.acd("duration ~ 1", data=sim, order=(2, 1))
     with pytest.raises(NotImplementedError):
         res.tail_index()
-    assert np.isfinite(res.test_infinite_mean().statistic)
+    assert np.isfinite(res.test_infinite_mean(method="wald").statistic)
 
 
 def test_ljung_box_matches_statsmodels(fit):
@@ -186,27 +186,36 @@ def test_boundary_warning_when_wald_and_qlr_disagree():
     p = res.persistence
     assert abs(p.value - 1) < 2 * p.se
     assert "can disagree sharply" in res.summary().as_text()
-    w = res.test_infinite_mean(alternative="less")
+    w = res.test_infinite_mean(alternative="less", method="wald")
     q = res.test_infinite_mean(alternative="less", method="qlr")
     assert w.pvalue != q.pvalue
     level = 1 - (w.pvalue + q.pvalue) / 2  # a level between the two p-values
     with pytest.warns(BoundaryWarning, match="disagree"):
-        r = res.test_infinite_mean(alternative="less", level=level)
+        r = res.test_infinite_mean(alternative="less", method="wald", level=level)
     assert any("disagree" in m for m in r.warnings)
 
 
-def test_bootstrap_test_is_reproducible_and_matches_its_draws():
+@pytest.mark.numerics
+def test_bootstrap_test_is_reproducible_and_matches_its_draws(n_jobs):
     sim = st.simulate_acd(window=1500.0, omega=0.05, alpha=0.1, beta=0.8, rng=8)
     res = st.acd("duration ~ 1", data=sim)
     b1 = res.test_infinite_mean(alternative="less", method="bootstrap", n_resamples=19, rng=5)
     b2 = st.infinite_mean_test(
-        res, alternative="less", method="bootstrap", n_resamples=19, rng=5, n_jobs=2
+        res, alternative="less", method="bootstrap", n_resamples=19, rng=5, n_jobs=n_jobs
     )
     np.testing.assert_array_equal(b1.null_distribution, b2.null_distribution)
-    assert b1.statistic == pytest.approx(res.test_infinite_mean(alternative="less").statistic)
+    assert b1.statistic == pytest.approx(
+        res.test_infinite_mean(alternative="less", method="wald").statistic
+    )
+    assert b1.seed == 5
+    b3 = res.test_infinite_mean(alternative="less", n_resamples=19, rng=b1.seed)
+    np.testing.assert_array_equal(b3.null_distribution, b1.null_distribution)
     d = b1.null_distribution[np.isfinite(b1.null_distribution)]
     assert d.size >= 15 and b1.n_resamples == 19
     assert b1.pvalue == pytest.approx((1 + np.sum(d <= b1.statistic)) / (1 + d.size))
     assert np.median(np.abs(d)) < 3  # draws are generated under H0
-    with pytest.raises(ValueError, match="bootstrap"):
-        st.acd("duration ~ 1", data=sim, dist="weibull").test_infinite_mean(method="bootstrap")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ex = st.acd("duration ~ z", data=sim.assign(z=np.arange(len(sim)) % 3 * 0.01))
+    with pytest.raises(ValueError, match="regressors"):
+        ex.test_infinite_mean()

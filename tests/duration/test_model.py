@@ -20,7 +20,7 @@ from stattools.core.exceptions import (
     ZeroDurationWarning,
 )
 from stattools.duration import ACD, ACDResult
-from stattools.duration.model import fit_engine
+from stattools.duration.engine import fit_engine
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,7 @@ def test_bad_options(sim):
 
 
 def test_optimiser_failure_is_flagged(monkeypatch, sim):
-    import stattools.duration.model as model_mod
+    import stattools.duration.engine as model_mod
 
     real = model_mod._polish
     monkeypatch.setattr(
@@ -231,7 +231,7 @@ def test_simulate_from_fit_uses_window(fit):
 def test_simulate_acd_validation():
     with pytest.raises(DataError, match="exactly one"):
         st.simulate_acd(omega=0.1, alpha=0.1, beta=0.8)
-    with pytest.raises(DataError, match="omega > 0"):
+    with pytest.raises(DataError, match="omega must be positive"):
         st.simulate_acd(10, omega=-0.1, alpha=0.1, beta=0.8)
 
 

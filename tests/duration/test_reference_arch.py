@@ -16,6 +16,8 @@ import pytest
 
 import stattools as st
 
+pytestmark = pytest.mark.numerics  # make test-matrix runs it under several profiles
+
 arch = pytest.importorskip("arch")
 
 # arch's own optimiser stops at ftol=1e-6 by default; tightened so that the comparison
@@ -95,7 +97,7 @@ def test_ewma_backcast_matches_arch_default():
 def test_hessian_matches_statsmodels_numdiff(pair):
     from statsmodels.tools.numdiff import approx_hess3
 
-    from stattools.duration.model import covariances
+    from stattools.duration.engine import covariances
     from stattools.duration.recursion import negloglik
 
     x, _, ours, _ = pair

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
+from stattools.core.exceptions import TuningWarning
 from stattools.frechet import (
     SPD,
+    FrechetAnovaResult,
+    FrechetChangePointResult,
     FrechetJumpResult,
     FrechetRegressionResult,
     Wasserstein,
+    frechet_anova,
+    frechet_changepoint,
     frechet_jump,
     frechet_regression,
 )
@@ -46,3 +53,36 @@ def _regression_global_wasserstein():
     x = gen.uniform(0, 1, 60)
     Q = x[:, None] + np.sort(gen.normal(size=(60, 15)), axis=1)
     return frechet_regression(y=Q, x=x, space=Wasserstein(n_grid=15), method="global")
+
+
+@register(FrechetAnovaResult)
+def _anova_asymptotic():
+    gen = np.random.default_rng(4)
+    y = np.r_[gen.normal(0, 1, 60), gen.normal(0.3, 1.2, 60)]
+    return frechet_anova(y=y, groups=np.repeat(["a", "b"], 60))
+
+
+@register(FrechetAnovaResult)
+def _anova_permutation():
+    gen = np.random.default_rng(5)
+    Q = np.sort(gen.normal(size=(30, 10)), axis=1) * np.repeat([1.0, 1.5], 15)[:, None]
+    return frechet_anova(
+        y=Q, groups=np.repeat([0, 1], 15), space=Wasserstein(n_grid=10), n_resamples=99, rng=3
+    )
+
+
+@register(FrechetJumpResult)
+def _jump_cv_cluster():
+    gen = np.random.default_rng(6)
+    x = gen.uniform(-1, 1, 240)
+    y = 0.4 * x + 0.8 * (x >= 0) + gen.normal(0, 0.5, 240)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TuningWarning)  # a linear mean: the CV loss is flat
+        return frechet_jump(y=y, x=x, cutoff=0.0, cluster=np.arange(240) // 2, rng=1)
+
+
+@register(FrechetChangePointResult)
+def _changepoint_wasserstein():
+    gen = np.random.default_rng(7)
+    Q = np.sort(gen.normal(size=(40, 10)), axis=1) * np.r_[np.ones(25), 1.6 * np.ones(15)][:, None]
+    return frechet_changepoint(Q, space=Wasserstein(n_grid=10), n_resamples=49, rng=2)

@@ -55,7 +55,7 @@ def test_identity_F_equals_tau_squared_over_4():
     res = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.5)
     tau = res.mean_right - res.mean_left
     np.testing.assert_allclose(res.F_n, tau**2 / 4, **TOL["identity"])
-    np.testing.assert_allclose(res.estimate, abs(tau), **TOL["identity"])
+    np.testing.assert_allclose(res.estimate, tau, **TOL["identity"])  # signed in R
     np.testing.assert_allclose(
         res.mean_pooled, (res.mean_left + res.mean_right) / 2, **TOL["identity"]
     )
@@ -74,12 +74,36 @@ def test_hilbert_identity_wasserstein():
 
 
 def test_statistic_is_linear_in_density():
+    """frechesTest's statistic is linear in f(c); the default (residual) one ignores it."""
     x, y = _scalar_data(seed=1)
-    a = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.5, density_at_cutoff=0.5)
-    b = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.5, density_at_cutoff=1.5)
+    kw = dict(y=y, x=x, cutoff=0.0, bandwidth=0.5, variance="frechestest")
+    a = frechet_jump(**kw, density_at_cutoff=0.5)
+    b = frechet_jump(**kw, density_at_cutoff=1.5)
     np.testing.assert_allclose(b.statistic, 3 * a.statistic, rtol=1e-12)
     c = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.5)
     np.testing.assert_allclose(c.f_hat, kde_at(x, 0.0))
+    d = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.5, density_at_cutoff=1.5)
+    np.testing.assert_allclose(d.statistic, c.statistic, rtol=1e-12)
+
+
+def test_frechestest_statistic_by_hand():
+    """variance='frechestest': T_n from V, sigma^2 = sum|s|(d^2 - V)^2 / sum|s| and S_K."""
+    x, y = _scalar_data(seed=2)
+    res = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.5, variance="frechestest")
+    h, n, f = res.h_V, x.size, res.f_hat
+    sig = {}
+    for side, mask in (("left", (x < 0) & (x > -h)), ("right", (x >= 0) & (x < h))):
+        s, _, _ = local_linear_weights(x[mask], h, "epanechnikov")
+        m = s @ y[mask]
+        d2 = (y[mask] - m) ** 2
+        V = s @ d2
+        sig[side] = np.abs(s) @ (d2 - V) ** 2 / np.abs(s).sum()
+        np.testing.assert_allclose(V, getattr(res, f"var_{side}"), rtol=1e-10)
+    ssum = sig["left"] + sig["right"]
+    SK = kernel_constant("epanechnikov")
+    lam = res.lambda_hat
+    T = n * h * res.U_n / (SK * ssum / f) + n * h * res.F_n**2 / (lam * (1 - lam) * ssum * SK / f)
+    np.testing.assert_allclose(res.statistic, T, rtol=1e-10)
 
 
 def test_kde_matches_scipy_with_nrd0(rng):
@@ -173,15 +197,17 @@ def test_cv_bandwidth_reproducible_and_cutoff_rule():
     assert c.bandwidth_rule == "cv_cutoff" and c.h_F > 0
 
 
-def test_cv_bandwidth_n_jobs_invariant():
-    from stattools.frechet import cv_bandwidth
+@pytest.mark.numerics
+def test_cv_bandwidth_n_jobs_invariant(n_jobs):
+    from stattools.core.exceptions import TuningWarning
+    from stattools.frechet import Euclidean, cv_bandwidth
 
     x, y = _scalar_data(n=200, seed=8)
     Z = y[:, None]
-    h1, info1 = cv_bandwidth(x, Z, __import__("stattools").frechet.Euclidean(), cutoff=0.0, rng=3)
-    h2, info2 = cv_bandwidth(
-        x, Z, __import__("stattools").frechet.Euclidean(), cutoff=0.0, rng=3, n_jobs=2
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TuningWarning)  # a linear mean: the loss is flat
+        h1, info1 = cv_bandwidth(x, Z, Euclidean(), cutoff=0.0, rng=3)
+        h2, info2 = cv_bandwidth(x, Z, Euclidean(), cutoff=0.0, rng=3, n_jobs=n_jobs)
     assert h1 == h2
     np.testing.assert_array_equal(info1["scores"], info2["scores"])
 
@@ -197,9 +223,12 @@ def test_too_few_points_on_one_side_is_invalid():
 
 
 def test_degenerate_design_is_invalid():
+    from stattools.core.exceptions import TuningWarning
+
     x = np.r_[np.full(10, -0.5), np.linspace(0, 1, 30)]
     y = np.random.default_rng(0).normal(size=40)
-    res = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.8)
+    with pytest.warns(TuningWarning, match="capped"):  # 0.9 * 0.8 > 0.5 (left support)
+        res = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.8)
     assert not res.is_valid and "degenerate" in res.reason
 
 

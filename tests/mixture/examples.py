@@ -37,3 +37,10 @@ def _study():
     G0 = st.MixingMeasure([0.6, 0.4], [-2.0, 2.0], scale=1.0)
     return st.contraction_study(G0, [40, 80, 160], reps=1, metrics=["w1", "orlicz"],
                                 fit=dict(truncation=10, draws=30, tune=30), rng=3)  # fmt: skip
+
+
+@register(DPMMResult)
+def _dpmm_collapsed():
+    df = small_data(60, seed=4)
+    return st.dpmm("y ~ 1", df, truncation=12, chains=2, draws=80, tune=40, rng=2,
+                   sampler="collapsed", check=False)  # fmt: skip

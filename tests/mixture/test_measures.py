@@ -46,7 +46,7 @@ def test_mtm_merges_close_atoms():
 
 def test_mtm_light_atom_joins_nearest_heavy_one():
     G = st.MixingMeasure([0.49, 0.49, 0.02], [0.0, 5.0, 4.0])
-    H = st.merge_truncate_merge(G, omega=0.5, rng=1)  # threshold (0.5)^2 = 0.25 > 0.02
+    H = st.merge_truncate_merge(G, omega=0.5, c=1.0, rng=1)  # threshold 0.25 > 0.02
     assert H.n_atoms == 2
     w = dict(zip(H.atoms[:, 0].tolist(), H.weights.tolist()))
     np.testing.assert_allclose(w[5.0], 0.51)
@@ -56,7 +56,7 @@ def test_mtm_light_atom_joins_nearest_heavy_one():
 def test_mtm_stage_three_moves_close_moderate_atom():
     # 0.3 * 0.6^2 = 0.108 <= (1 * 0.5)^2 = 0.25: the lighter atom near a heavier one is absorbed
     G = st.MixingMeasure([0.7, 0.3], [0.0, 0.6])
-    H = st.merge_truncate_merge(G, omega=0.5, rng=0)
+    H = st.merge_truncate_merge(G, omega=0.5, c=1.0, rng=0)
     assert H.n_atoms == 1 and H.atoms[0, 0] == 0.0
 
 

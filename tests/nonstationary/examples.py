@@ -29,3 +29,29 @@ def _cusum_classical():
 @register(TrendResult)
 def _trend():
     return st.trend("y ~ t", data=_series(), bandwidth=0.3, n_resamples=99, rng=1)
+
+
+# ---------------------------------------------------------------- structural breaks
+def _breaks_frame() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    n = 80
+    x = rng.normal(size=n)
+    y = 1 + 0.5 * x + (np.arange(n) >= 40) * 2.0 + rng.normal(0, 0.5, n)
+    return pd.DataFrame({"t": 1950 + np.arange(n), "y": y, "x": x})
+
+
+@register(st.nonstationary.BreakpointsResult)
+def _breakpoints():
+    return st.breakpoints("y ~ x", data=_breaks_frame(), h=0.2, time="t")
+
+
+@register(st.nonstationary.FluctuationTestResult)
+def _fluctuation():
+    return st.fluctuation_test("y ~ x", data=_breaks_frame(), type="OLS-MOSUM", time="t")
+
+
+@register(st.nonstationary.FStatsTestResult)
+def _fstats():
+    d = _breaks_frame()
+    d["y"] = d["y"] - (d["t"] >= 1990) * 1.6  # a moderate break (0.4)
+    return st.f_test_breaks("y ~ x", data=d, time="t")

@@ -47,7 +47,7 @@ def test_cusum_detects_a_shift_and_locates_it():
     assert res.pvalue < 0.01 and abs(res.k_hat - 200) < 20
     assert res.break_time == res.k_hat - 1
     assert res.null_distribution.shape == (199,)
-    assert res.block >= 1.5 * 400 ** (1 / 3) - 1e-9
+    assert res.m == 1 and res.seed == 1
     assert res.plot_process() is not None
 
 
@@ -125,15 +125,15 @@ def test_constant_and_short_series():
 def test_block_and_window_longer_than_the_data():
     d = _df(60)
     with pytest.raises(DataError, match="exceeds the number of observations"):
-        st.cusum_test("y ~ 1", data=d, block=100)
+        st.cusum_test("y ~ 1", data=d, block=100, method="multiplier")
     with pytest.warns(TuningWarning, match="n/4"):
-        r = st.cusum_test("y ~ 1", data=d, block=30, n_resamples=49, rng=1)
+        r = st.cusum_test("y ~ 1", data=d, block=30, n_resamples=49, rng=1, method="multiplier")
     assert r.block == 15 and r.warnings
     with pytest.raises(DataError, match="n/2"):
         st.mean_test("y ~ 1", data=d, lags=40)
     with pytest.raises(DataError, match="m must be below n/3"):
         st.trend("y ~ t", data=d, m=40)
-    with pytest.raises(DataError, match="local window"):
+    with pytest.raises(DataError, match="local window|tau"):
         st.trend("y ~ t", data=_df(60), m=16)
     with pytest.warns(TuningWarning, match="clamped"):
         fit = st.trend("y ~ t", data=_df(200), bandwidth=0.01, n_resamples=49, rng=1)
@@ -147,7 +147,9 @@ def test_bad_options_are_named():
     with pytest.raises(DataError, match="center"):
         st.cusum_test("y ~ 1", data=d, center="median")
     with pytest.raises(DataError, match="multiplier"):
-        st.cusum_test("y ~ 1", data=d, multiplier="wild")
+        st.cusum_test("y ~ 1", data=d, multiplier="wild", method="multiplier")
+    with pytest.raises(DataError, match="block applies to method='multiplier'"):
+        st.cusum_test("y ~ 1", data=d, block=5)
     with pytest.raises(DataError, match="cusum_test tests a constant mean"):
         st.cusum_test("y ~ t", data=d)
     with pytest.raises(DataError, match="hypothesis"):
@@ -165,9 +167,10 @@ def test_trend_multiplier_bands_and_full_region():
     d["y"] += np.sin(d["t"] / 40)
     fit = st.trend("y ~ t", data=d, method="multiplier", bandwidth=0.15, n_resamples=199, rng=1)
     assert fit.band_method == "multiplier" and fit.block >= 1 and fit.crit > 1.96
-    with pytest.warns(TuningWarning, match="boundary"):
-        full = st.trend("y ~ t", data=d, region="full", bandwidth=0.15, n_resamples=49, rng=1)
-    assert full.band()["time"].iloc[0] == 0.0
+    full = st.trend("y ~ t", data=d, bandwidth=0.15, n_resamples=49, rng=1)  # full by default
+    assert full.band()["time"].iloc[0] == 0.0 and not full.warnings
+    inner = st.trend("y ~ t", data=d, region="interior", bandwidth=0.15, n_resamples=49, rng=1)
+    assert inner.band()["time"].iloc[0] >= 0.15 * 299 - 1e-9
 
 
 def test_wald_multiplier_pvalue_agrees_with_chi2():

@@ -11,6 +11,8 @@ import stattools as st
 from stattools.nonstationary.lrv import auto_lags, hac, politis_white
 from stattools.nonstationary.smoothing import jackknife_weights, local_linear_weights
 
+pytestmark = pytest.mark.numerics  # make test-matrix runs it under several profiles
+
 TOL = {"se": dict(rtol=1e-10), "lrv": dict(rtol=1e-10), "cusum": dict(rtol=1e-12)}
 
 
@@ -29,7 +31,13 @@ def test_mean_se_equals_statsmodels_hac(lags, correction):
     sm = pytest.importorskip("statsmodels.api")
     rng = np.random.default_rng(lags)
     y = 1 + _ar1(400, 0.5, rng, np.linspace(0.5, 2, 400))
-    res = st.mean_test("y ~ 1", data=pd.DataFrame({"y": y}), lags=lags, correction=correction)
+    res = st.mean_test(
+        "y ~ 1",
+        data=pd.DataFrame({"y": y}),
+        lags=lags,
+        correction=correction,
+        critical_values="normal",  # statsmodels' N(0, 1) p-value (default is fixed-b)
+    )
     ref = sm.OLS(y, np.ones((400, 1))).fit(
         cov_type="HAC",
         cov_kwds={"maxlags": lags, "kernel": "bartlett", "use_correction": correction},
@@ -101,7 +109,7 @@ def test_cusum_bootstrap_critical_value_is_kolmogorov_for_iid():
     y = np.random.default_rng(5).normal(size=n)
     res = st.cusum_test(
         "y ~ 1", data=pd.DataFrame({"y": y}), n_resamples=b, rng=6, block=1,
-        multiplier="flat", center="global", lags=0,
+        multiplier="flat", center="global", lags=0, method="multiplier",
     )  # fmt: skip
     # seeded simulation of the discrete maximum of a Gaussian bridge (Siegmund's correction)
     z = np.random.default_rng(7).normal(size=(n, 3000))

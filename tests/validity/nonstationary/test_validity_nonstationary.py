@@ -1,89 +1,98 @@
-"""Size and coverage studies (fixed seeds, exact binomial bands; conventions §10).
+"""Size, power and coverage at reduced repetitions (fixed seeds, exact binomial bands).
 
-Designs (frozen after a pilot with the final defaults, 2026-11-24):
-
-* CUSUM size: n = 500, AR(1) errors with rho = 0.5 (unit marginal variance) scaled by
-  (a) a variance break, sd 1 -> 4 at u = 0.75, and (b) a smoothly trending sd
-  0.2 + 3 u^2; constant mean. Default settings (global centring, auto block, Bartlett
-  multipliers), 5 % level. Full run (2000 reps): multiplier 3.85 % / 3.7 %, classical
-  (Kolmogorov with a HAC long-run variance) 16.6 % / 16.5 %.
-* Simultaneous trend band: n = 500, mu(u) = sin(2 pi u) + 2u, errors (0.5 + u) times
-  AR(1) with rho = 0.3 (unit marginal variance), default settings (CV bandwidth,
-  AR(1)-prewhitened local LRV, studentised Gaussian draws, exact Monte Carlo quantile),
-  95 % level, 199 draws per band. No slack: coverage must not be significantly below
-  95 % (exact one-sided binomial band). Full runs (1000 reps, seeds as below):
-  957/1000 = 95.7 % (93.3 % before prewhitening and the exact quantile); the same
-  design with iid errors 95.8 % (before 95.4 %) and with rho = 0.6 95.8 % (before 88.3 %).
-* HAC mean test: same errors as the CUSUM break design, ``y ~ 1``, automatic lags.
+The designs and the simulate/analyse functions are those of
+``benchmarks/validity/nonstationary.py`` (full tables: ``benchmarks/VALIDITY.md``).
+CI repetitions are chosen so the whole module runs in well under 90 s on one core.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
-from scipy import signal
 
-import stattools as st
+from benchmarks.validity import nonstationary as v
 from tests._helpers import assert_in_band, binomial_band, n_reps
 
 TOL = {
-    # declared allowance for asymptotic methods (pilot values in the module docstring)
-    "cusum_size": dict(slack=0.02),
-    "mean_size": dict(slack=0.02),
+    # declared allowances. None for the default CUSUM's size. Power: the default may
+    # trail the best sized alternative by at most this many rejections (60 CI reps gave
+    # 15 vs 15; the full 300 paired reps gave 81 vs 60, i.e. 27.0 % vs 20.0 %).
+    "power_margin": 3,
+    # HAC mean test, AR(1) 0.5 with a variance break, n = 500, automatic Bartlett lags.
+    # N(0,1) critical values (old default; 1000 reps, seed 2031): two-sided 6.9 %, less
+    # 6.0 %, greater 6.5 % (downward-biased HAC variance; the design is symmetric, so the
+    # earlier 4.9 % / 8.2 % split at 900 reps was Monte Carlo noise around ~6.5 % each).
+    # Fixed-b default (Kiefer-Vogelsang): 5.1 %, 5.1 %, 5.8 % (1000 reps, seed 2031);
+    # here 400 reps, seed 2028: 20, 22, 23 rejections. Allowance: one point.
+    "mean_one_sided": dict(slack=0.01),
+    "mean_two_sided": dict(slack=0.01),
+    # weighted MOSUM(0.1) / EWMA(0.1) sup-tests: liberal under the variance break
+    # (pilot, 50-300 reps: MOSUM 8-12 %, EWMA 12-16 %); the partial-sum version is sized.
+    "weighted_short_window": dict(slack=0.08),
 }
 
 
-def _ar1(n: int, rho: float, rng: np.random.Generator) -> np.ndarray:
-    z = rng.normal(size=n)
-    return signal.lfilter([1.0], [1.0, -rho], z) * np.sqrt(1 - rho**2)
-
-
-def _sd(kind: str, n: int) -> np.ndarray:
-    u = np.arange(n) / n
-    return np.where(u < 0.75, 1.0, 4.0) if kind == "break" else 0.2 + 3 * u**2
+def _rates(simulate, analyse, design: dict, reps: int, seed: int) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for r in range(reps):
+        out = analyse(simulate(design, np.random.default_rng([seed, r])))
+        for k, x in out.items():
+            counts[k] = counts.get(k, 0) + int(x)
+    return counts
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["break", "smooth"])
-def test_cusum_size_under_changing_variance(kind):
-    reps, n = n_reps(2000, 250), 500
-    sd = _sd(kind, n)
-    robust = classical = 0
-    for r in range(reps):
-        y = sd * _ar1(n, 0.5, np.random.default_rng([2026, r]))
-        res = st.cusum_test("y ~ 1", data=pd.DataFrame({"y": y}), n_resamples=199, rng=r)
-        robust += res.pvalue <= 0.05
-        classical += res.classical_pvalue <= 0.05
-    assert_in_band(robust, reps, 0.05, **TOL["cusum_size"])
-    # the Brownian-bridge (Kolmogorov) test is oversized on the same data
-    assert classical > binomial_band(reps, 0.05)[1], (classical, reps)
+@pytest.mark.parametrize("profile", ["break", "smooth"])
+def test_cusum_default_size_under_changing_variance(profile):
+    reps = n_reps(1000, 200)
+    design = {"n": 500, "phi": 0.5, "profile": profile}
+    c = _rates(v.simulate_cusum, v.analyse_cusum_default, design, reps, seed=2026)
+    assert_in_band(c["reject_default"], reps, 0.05)
 
 
 @pytest.mark.slow
-def test_simultaneous_band_coverage():
-    """Default simultaneous band covers at least nominally on the design of the module docstring."""
-    reps, n = n_reps(1000, 60), 500
-    u = np.arange(n) / (n - 1)
-    mu = np.sin(2 * np.pi * u) + 2 * u
-    t = np.arange(n, dtype=float)
-    covered = 0
-    for r in range(reps):
-        y = mu + (0.5 + u) * _ar1(n, 0.3, np.random.default_rng([2027, r]))
-        fit = st.trend("y ~ t", data=pd.DataFrame({"t": t, "y": y}), n_resamples=199, rng=r)
-        band = fit.band("simultaneous")
-        truth = np.sin(2 * np.pi * np.asarray(fit.grid_u)) + 2 * np.asarray(fit.grid_u)
-        covered += bool(np.all((band["lower"] <= truth) & (truth <= band["upper"])))
-    assert_in_band(covered, reps, 0.95, side="lower")
+def test_cusum_default_power_at_least_the_alternatives():
+    """Shift 0.5 at mid-sample, AR(1) 0.5, variance break (the issue's design)."""
+    reps = n_reps(300, 60)
+    design = {"n": 500, "phi": 0.5, "profile": "break", "shift": 0.5}
+    c = _rates(v.simulate_cusum, v.analyse_cusum, design, reps, seed=2029)
+    best = max(c["reject_multiplier_global"], c["reject_multiplier_changepoint"])
+    assert c["reject_default"] + TOL["power_margin"] >= best, c
+    assert c["reject_default"] > c["reject_multiplier_global"] + TOL["power_margin"], c
 
 
 @pytest.mark.slow
-def test_mean_test_size_under_variance_break():
-    reps, n = n_reps(4000, 400), 500
-    sd = _sd("break", n)
-    rejections = 0
-    for r in range(reps):
-        y = 1.0 + sd * _ar1(n, 0.5, np.random.default_rng([2028, r]))
-        res = st.mean_test("y ~ 1", data=pd.DataFrame({"y": y}), mu=1.0)
-        rejections += res.pvalue <= 0.05
-    assert_in_band(rejections, reps, 0.05, **TOL["mean_size"])
+def test_weighted_cusum_size_and_power():
+    reps = n_reps(300, 60)
+    null = _rates(
+        v.simulate_weighted, v.analyse_weighted, {"n": 500, "phi": 0.0, "profile": "break"},
+        reps, seed=2030,
+    )  # fmt: skip
+    assert_in_band(null["reject_cusum"], reps, 0.05)
+    for key in ("reject_mosum", "reject_ewma"):
+        assert_in_band(null[key], reps, 0.05, side="upper", **TOL["weighted_short_window"])
+    alt = _rates(
+        v.simulate_weighted, v.analyse_weighted,
+        {"n": 500, "phi": 0.0, "profile": "const", "shift": 1.0}, n_reps(100, 15), seed=2031,
+    )  # fmt: skip
+    for key in ("reject_cusum", "reject_mosum", "reject_ewma"):
+        assert alt[key] >= 0.8 * n_reps(100, 15), alt
+
+
+@pytest.mark.slow
+def test_mean_test_size_both_one_sided_alternatives():
+    reps = n_reps(1000, 400)
+    c = _rates(
+        v.simulate_mean, v.analyse_mean, {"n": 500, "phi": 0.5, "profile": "break"}, reps, 2028
+    )
+    assert_in_band(c["reject_two_sided"], reps, 0.05, **TOL["mean_two_sided"])
+    for key in ("reject_less", "reject_greater"):
+        assert_in_band(c[key], reps, 0.05, **TOL["mean_one_sided"])
+
+
+@pytest.mark.slow
+def test_full_range_trend_band_coverage():
+    reps = n_reps(300, 40)
+    c = _rates(v.simulate_trend, v.analyse_trend, {"n": 300, "phi": 0.3}, reps, seed=2027)
+    assert_in_band(c["cover_simultaneous"], reps, 0.95, side="lower")
+    assert c["cover_pointwise_mid"] >= binomial_band(reps, 0.95)[0]

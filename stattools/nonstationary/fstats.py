@@ -1,0 +1,213 @@
+"""F tests for a single structural break at an unknown date (strucchange ``Fstats``/``sctest``).
+
+For every candidate break point ``i`` in ``[floor(n from_), n - floor(n from_)]`` (at least
+``k + 1`` from either end), the Chow statistic in Wald scale is
+``F_i = (e'e - u_i'u_i) / (u_i'u_i / (n - 2k))``, with ``e`` the full-sample and ``u_i``
+the two-segment OLS residuals. The tests take ``supF = max F_i`` (Andrews 1993),
+``aveF = mean F_i`` and ``expF = log mean exp(F_i / 2)`` (Andrews & Ploberger 1994), with
+p-values from Hansen's (1997) approximation (:func:`.pvalue_fstats`).
+
+``cov_type="hac"`` replaces each ``F_i`` by the Wald statistic of the coefficient shift
+in ``y ~ 0 + [X, X 1(t > i)]`` with a Bartlett (Newey-West) covariance, exactly
+strucchange's ``Fstats(vcov. = function(x, ...) NeweyWest(x, lag, prewhite = FALSE))``:
+the robust version valid under heteroskedastic and autocorrelated errors.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from ..core.exceptions import ApproximationWarning, DataError
+from ..core.validation import check_option
+from ._common import as_scalar
+from .breakpoints import _split_wald, break_data
+from .results_breaks import FStatsTestResult, time_at
+from .strucchange_pvalues import pvalue_fstats
+
+__all__ = ["f_test_breaks", "fstats_sequence"]
+
+TYPES = ("supF", "aveF", "expF")
+
+
+def fstats_sequence(
+    y: np.ndarray, X: np.ndarray, from_: int, lags: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """F (Wald-scale) statistics at break points ``from_..n-from_`` (1-based ends).
+
+    Examples
+    --------
+    >>> y = np.r_[np.zeros(10), np.ones(10)] + np.tile([0.1, -0.1], 10)
+    >>> pts, f = fstats_sequence(y, np.ones((20, 1)), 3)
+    >>> int(pts[np.argmax(f)])
+    10
+    """
+    n = y.size
+    f = _split_wald(np.asarray(X, float), np.asarray(y, float), from_, lags)
+    return np.arange(from_, n - from_ + 1), f
+
+
+def _summaries(f: np.ndarray) -> dict[str, float]:
+    mx = float(np.max(f))
+    return {
+        "supF": mx,
+        "aveF": float(np.mean(f)),
+        # log(mean(exp(f/2))) computed stably
+        "expF": float(mx / 2 + np.log(np.mean(np.exp(f / 2 - mx / 2)))),
+    }
+
+
+def f_test_breaks(
+    formula: str,
+    data: pd.DataFrame,
+    from_: float | int = 0.15,
+    type: str = "supF",
+    time: str | None = None,
+    *,
+    cov_type: str = "ols",
+    lags: int | None = None,
+    na_action: str = "raise",
+) -> FStatsTestResult:
+    """sup/ave/exp-F test of coefficient constancy against one break at an unknown date.
+
+    Parameters
+    ----------
+    formula : str
+    data : pandas.DataFrame
+    from_ : float or int, default 0.15
+        Trimming: a fraction in (0, 0.5) (``floor(n from_)``, as strucchange) or the first
+        candidate break (1-based); the last candidate is ``n - from_``.
+    type : {"supF", "aveF", "expF"}
+        Statistic reported as ``statistic``/``pvalue``; all three are in ``extra``.
+    time : str, optional
+        Column in whose units ``break_time`` is reported.
+    cov_type : {"ols", "hac"}
+        ``"hac"``: Wald statistics with a Bartlett HAC covariance (``lags`` default
+        ``floor(4 (n/100)^(2/9))``), robust to heteroskedasticity and autocorrelation.
+    na_action : {"raise", "drop"}
+
+    Returns
+    -------
+    FStatsTestResult
+        ``statistic``, ``pvalue``, ``extra``: ``fstats``, ``breakpoint``, ``break_time``,
+        ``sup_f``/``ave_f``/``exp_f`` and ``*_pvalue``.
+
+    Raises
+    ------
+    DataError
+        Unknown ``type``/``cov_type``, ``from_`` outside (0, 0.5), too few observations.
+
+    Notes
+    -----
+    p-values use Hansen's (1997) approximation for trimming ``lambda = ((n - from) to) /
+    (from (n - to))`` as strucchange's ``pvalue.Fstats``; with ``lambda = 1`` (a single
+    candidate) strucchange's Chow F p-value is used for sup/ave-F. Statistics and p-values
+    equal strucchange 1.5.3 to 1e-8 (``tests/nonstationary/test_fstats.py``). Far in the
+    tail the response surface can clip to ``p = 1`` (strucchange does the same); this is
+    reproduced, with an :class:`ApproximationWarning` and a note in ``result.warnings``.
+
+    References
+    ----------
+    Andrews (1993), Econometrica 61. Andrews & Ploberger (1994), Econometrica 62.
+    Hansen (1997), J. Business & Economic Statistics 15. Zeileis et al. (2002), JSS 7(2).
+
+    Examples
+    --------
+    >>> import stattools as st
+    >>> nile = st.datasets.load_dataset("nile")
+    >>> r = st.f_test_breaks("volume ~ 1", data=nile, time="year")
+    >>> round(r.statistic, 3), r.break_time
+    (75.93, 1898)
+    """
+    opts = [t.lower() for t in TYPES]
+    type = TYPES[opts.index(check_option(type, "type", opts))]
+    cov_type = check_option(cov_type, "cov_type", ("ols", "hac"))
+    bd = break_data(formula, data, time, na_action)
+    y, X = bd.y, bd.X
+    n, k = X.shape
+    if isinstance(from_, bool) or not isinstance(from_, int | float | np.integer | np.floating):
+        raise DataError(f"from_ must be a fraction in (0, 0.5) or an integer, got {from_!r}.")
+    if isinstance(from_, float | np.floating):
+        if not 0 < from_ < 0.5:
+            raise DataError(f"from_ must be a fraction in (0, 0.5), got {from_!r}.")
+        lo = int(math.floor(from_ * n))
+    else:
+        lo = int(from_)
+    warn: list[str] = []
+    if lo < k + 1:
+        lo = k + 1
+        warn.append(f"from_ raised to {lo} (k + 1 observations per segment).")
+    if n - lo < lo:
+        raise DataError(
+            f"from_ = {from_!r} leaves no admissible break point with n = {n} observations "
+            f"and {k} coefficients."
+        )
+    if cov_type == "hac":
+        lags = int(math.floor(4 * (n / 100) ** (2 / 9))) if lags is None else lags
+        if isinstance(lags, bool) or not isinstance(lags, int | np.integer) or lags < 0:
+            raise DataError(f"lags must be a non-negative integer, got {lags!r}.")
+    else:
+        lags = None
+    hi = n - lo
+    lam = ((n - lo) * hi) / (lo * (n - hi))
+    pts, f = fstats_sequence(y, X, lo, lags)
+    if not np.all(np.isfinite(f)):
+        raise DataError(f"the design of {formula!r} is singular in a sub-sample; increase from_.")
+    stats_ = _summaries(f)
+    pv = {}
+    for t in TYPES:
+        if lam == 1 and t != "expF":
+            from scipy import stats as sps
+
+            pv[t] = float(sps.f.sf(stats_[t], k, n - 2 * k))
+        else:
+            pv[t] = pvalue_fstats(stats_[t], t, k, lam)
+    from scipy import optimize
+    from scipy import stats as sps
+
+    for t in TYPES:
+        if pv[t] >= 0.999 and stats_[t] > sps.chi2.ppf(0.999, k) * (1 if t == "supF" else 0.5):
+            msg = (
+                f"{t} = {stats_[t]:.4g} lies outside the range of Hansen's (1997) response "
+                f"surface: its approximate p-value ({pv[t]:.3g}, as strucchange) is "
+                "unreliable; use the supF p-value or a smaller statistic range."
+            )
+            warnings.warn(msg, ApproximationWarning, stacklevel=2)
+            warn.append(msg)
+    cv = float(optimize.brentq(lambda x: pvalue_fstats(x, "supF", k, lam) - 0.05, 1e-6, 200.0))
+    j = int(np.argmax(f))
+    bp = int(pts[j])
+    method = {"supF": "supF test", "aveF": "aveF test", "expF": "expF test"}[type]
+    if cov_type == "hac":
+        method += f" (HAC, Bartlett lags={lags})"
+    return FStatsTestResult(
+        statistic=stats_[type],
+        pvalue=pv[type],
+        method=method,
+        null_hypothesis="all coefficients constant over time",
+        alternative="one break at an unknown date",
+        critical_values={"supF 5%": cv},
+        nobs=n,
+        extra={
+            "type": type,
+            "cov_type": "hac" if cov_type == "hac" else "ols (Chow F)",
+            "lags": lags,
+            "from": lo,
+            "to": hi,
+            "lambda": lam,
+            "breakpoint": bp,
+            "break_time": as_scalar(time_at(bd.time, [bp])[0]),
+            "sup_f": stats_["supF"],
+            "ave_f": stats_["aveF"],
+            "exp_f": stats_["expF"],
+            "sup_f_pvalue": pv["supF"],
+            "ave_f_pvalue": pv["aveF"],
+            "exp_f_pvalue": pv["expF"],
+            "fstats": f,
+            "fstats_time": time_at(bd.time, pts),
+        },
+        warnings=tuple(warn),
+    )

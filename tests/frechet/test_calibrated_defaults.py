@@ -1,0 +1,339 @@
+"""Issue 14 defects 1-9 and issue 10 items 1, 6, 7: one regression test (or more) each."""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stattools.core.exceptions import SmallSampleWarning, TuningWarning
+from stattools.frechet import (
+    FrechetJumpResult,
+    Sphere,
+    Wasserstein,
+    cv_bandwidth,
+    frechet_anova,
+    frechet_jump,
+    frechet_regression,
+    simulate_jump_design,
+)
+from stattools.frechet.bandwidth import bandwidth_candidates, choose_candidate, support_cap
+
+TOL = {"exact": dict(rtol=1e-12, atol=1e-14), "rdrobust_se": dict(rtol=1e-8)}
+
+
+def _null(n=400, seed=0):
+    gen = np.random.default_rng(seed)
+    x = gen.uniform(-1, 1, n)
+    return x, 0.3 * x + gen.normal(0, 0.5, n)
+
+
+# ------------------------------------------------------------------ defect 1
+def test_user_bandwidth_beyond_the_data_is_capped_and_warned():
+    x, y = _null()
+    cap = support_cap(x, 0.0)
+    ref = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=cap / 0.9 * (1 - 1e-9))
+    assert not ref.bandwidth_capped
+    stats_ = []
+    for h in (10.0, 100.0):
+        with pytest.warns(TuningWarning, match="capped"):
+            res = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=h)
+        assert res.bandwidth_capped and res.h_V == pytest.approx(cap, rel=1e-12)
+        assert any("capped" in w for w in res.warnings)
+        stats_.append(res.statistic)
+    # h = 10 and h = 100 are the same test: no more growth of T with h past the data
+    assert stats_[0] == stats_[1]
+    np.testing.assert_allclose(stats_[0], ref.statistic, rtol=1e-6)
+    assert "capped at the data" in res.summary().as_text()
+
+
+def test_cv_grid_is_built_per_side():
+    gen = np.random.default_rng(1)
+    x = gen.uniform(0, 1, 600)
+    cands = bandwidth_candidates(x, 0.85)
+    right = x[x >= 0.85].max() - 0.85
+    assert cands[-1] <= right * (1 + 2e-6)
+    assert cands[-1] < (x.max() - x.min()) / 3  # the old all-x grid topped out here
+    # every candidate keeps at least 20 points on each side
+    assert ((x >= 0.85) & (x <= 0.85 + cands[0])).sum() >= 20
+
+
+def test_choose_candidate_breaks_ties_by_a_tolerance():
+    # noise at the 1e-16 level never decides: the largest candidate within 1e-6 wins
+    base = np.array([1.0, 1.0 + 3e-16, 1.0 - 2e-16, 1.0 + 1e-3])
+    assert choose_candidate(base, scale=1.0) == 2
+    assert choose_candidate(np.array([3e-31, 1e-31, 2e-31]), scale=0.5) == 2
+    assert choose_candidate(np.array([2.0, 1.0, 1.5, np.inf]), scale=1.0) == 1
+
+
+# ------------------------------------------------------------------ defect 2 + seeds
+def test_default_cross_validation_is_deterministic():
+    x, Y, sp = simulate_jump_design("density", n=300, trend="linear", rng=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TuningWarning)
+        a = frechet_jump(y=Y, x=x, cutoff=0.5, space=sp)
+        b = frechet_jump(y=Y, x=x, cutoff=0.5, space=sp, rng=12345)
+    assert a.statistic == b.statistic and a.h_F == b.h_F
+    assert a.seed is None  # leave-one-out: nothing random was drawn
+    text = a.summary().as_text()
+    assert "leave-one-out" in text and "Seed" in text
+
+
+def test_kfold_seed_is_recorded_and_reproduces():
+    x, Y, sp = simulate_jump_design("density", n=300, trend="curved", rng=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TuningWarning)
+        a = frechet_jump(y=Y, x=x, cutoff=0.5, space=sp, folds=5)
+        b = frechet_jump(y=Y, x=x, cutoff=0.5, space=sp, folds=5, rng=np.random.default_rng(9))
+        a2 = frechet_jump(y=Y, x=x, cutoff=0.5, space=sp, folds=5, rng=a.seed)
+        b2 = frechet_jump(y=Y, x=x, cutoff=0.5, space=sp, folds=5, rng=b.seed)
+    assert a.seed == 0  # rng=None: the documented fixed seed
+    assert isinstance(b.seed, int)
+    assert (a2.statistic, a2.h_F) == (a.statistic, a.h_F)
+    assert (b2.statistic, b2.h_F) == (b.statistic, b.h_F)
+    assert f"Seed:             {b.seed}" in b.summary().as_text()
+    assert b.glance()["seed"].iloc[0] == b.seed
+
+
+def test_default_cv_ignores_the_seed_and_kfold_depends_on_it():
+    """Leave-one-out (default) has no split to vary; k-fold CV records the one it drew."""
+    x, Y, sp = simulate_jump_design("density", n=300, trend="flat", rng=5)
+    Z = sp.validate(Y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TuningWarning)
+        loo = {cv_bandwidth(x, Z, sp, cutoff=0.5, rng=s)[0] for s in range(4)}
+        h, info = cv_bandwidth(x, Z, sp, cutoff=0.5, folds=5, rng=3)
+    assert len(loo) == 1
+    assert info["seed"] == 3 and info["repeats"] == 3 and "seed 3" in info["scheme"]
+
+
+def test_anova_seed_on_record():
+    gen = np.random.default_rng(0)
+    y = gen.normal(size=30)
+    g = np.repeat([0, 1, 2], 10)
+    a = frechet_anova(y=y, groups=g, method="permutation", n_resamples=99)
+    b = frechet_anova(y=y, groups=g, method="permutation", n_resamples=99, rng=a.seed)
+    assert isinstance(a.seed, int)
+    np.testing.assert_array_equal(a.null_distribution, b.null_distribution)
+    assert a.pvalue == b.pvalue
+    assert "Seed" in a.summary().as_text()
+
+
+# ------------------------------------------------------------------ defect 3
+def test_residual_variance_removes_the_trend_and_frechestest_keeps_it():
+    """With a steep slope the frechesTest sigma^2 includes the trend; the default does not."""
+    gen = np.random.default_rng(6)
+    x = gen.uniform(-1, 1, 4000)
+    y = 1.5 * x + gen.normal(0, 0.5, 4000)  # sigma^2 of eps^2 = 2 * 0.25^2 = 0.125
+    ft = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.5, variance="frechestest")
+    rs = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.5)
+    assert rs.variance == "residual" and ft.variance == "frechestest"
+    for side in ("left", "right"):
+        assert abs(getattr(rs, f"sigma2_{side}") - 0.125) < 0.04
+        assert getattr(ft, f"sigma2_{side}") > 1.5 * 0.125
+        assert abs(getattr(rs, f"var_resid_{side}") - 0.25) < 0.06
+
+
+# ------------------------------------------------------------------ defect 4
+def test_invalid_test_gives_the_right_advice():
+    gen = np.random.default_rng(7)
+    x = gen.uniform(0, 1, 500)
+    y = np.sin(2 * np.pi * x) + gen.normal(0, 0.3, 500)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ft = frechet_jump(
+            y=y, x=x, cutoff=0.5, bandwidth=0.3, undersmooth=1.0, variance="frechestest"
+        )
+        rs = frechet_jump(y=y, x=x, cutoff=0.5, bandwidth=0.3, undersmooth=1.0)
+        small = frechet_jump(
+            y=y, x=x, cutoff=0.5, bandwidth=0.08, undersmooth=1.0, variance="frechestest"
+        )
+    assert not ft.is_valid
+    assert "SMALLER bandwidth" in ft.reason and "larger" not in ft.reason
+    assert small.is_valid  # the advice is right: a smaller bandwidth gives a valid test
+    assert rs.is_valid and rs.pvalue > 0.01  # the default needs no such care
+
+
+# ------------------------------------------------------------------ defect 5
+def test_quadrature_depends_on_the_grid_only():
+    m = 100
+    u = (np.arange(m) + 0.5) / m
+    a, b = Wasserstein(), Wasserstein(grid=u)
+    np.testing.assert_array_equal(a.qweights, b.qweights)
+    x, Y, sp = simulate_jump_design("density", n=300, rng=8)
+    r1 = frechet_jump(y=Y, x=x, cutoff=0.5, space=a, bandwidth=0.3)
+    r2 = frechet_jump(y=Y, x=x, cutoff=0.5, space=b, bandwidth=0.3)
+    assert r1.statistic == r2.statistic
+    w = Wasserstein(grid=[0.01, 0.2, 0.5, 0.9]).qweights
+    np.testing.assert_allclose(w.sum(), 1.0, **TOL["exact"])
+    np.testing.assert_allclose(w, [0.105, 0.245, 0.35, 0.3], **TOL["exact"])
+
+
+# ------------------------------------------------------------------ defect 7
+def test_summary_has_no_nan_columns_and_all_details():
+    x, Y, sp = simulate_jump_design("density", n=300, jump=0.5, rng=9)
+    res = frechet_jump(y=Y, x=x, cutoff=0.5, space=sp, bandwidth=0.3)
+    text = res.summary().as_text()
+    assert "NaN" not in text and "nan" not in text
+    assert "std err" not in text  # no standard error of a distance
+    for key in ("V- (Fréchet variance, left)", "V+ (Fréchet variance, right)", "h_F", "h_V"):
+        assert key in text
+    assert "f(c)" in text
+    g = res.glance()
+    for col in ("h_F", "h_V", "f_hat", "var_left", "var_right", "estimate"):
+        assert col in g.columns and np.isfinite(float(g[col].iloc[0]))
+
+
+def test_scalar_jump_is_signed_with_a_wald_interval_matching_rdrobust():
+    pytest.importorskip("rdrobust")
+    from rdrobust import rdrobust
+
+    gen = np.random.default_rng(10)
+    x = gen.uniform(-1, 1, 600)
+    y = 0.4 * x - 0.83 * (x >= 0) + gen.normal(0, 0.4, 600)
+    res = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.5)
+    assert res.estimate < 0
+    np.testing.assert_allclose(res.estimate, res.mean_right - res.mean_left, **TOL["exact"])
+    ci = res.conf_int(0.9)
+    assert ci.attrs["kind"] == "wald" and np.isfinite(ci.to_numpy()).all()
+    np.testing.assert_allclose(
+        ci.to_numpy().ravel(), res.estimate + np.array([-1, 1]) * 1.6448536269514722 * res.std_error
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # rdrobust/pandas chatter unrelated to the values
+        r = rdrobust(
+            y, x, c=0.0, h=res.h_V, b=res.h_V, p=1, kernel="epa", vce="hc3", masspoints="off"
+        )
+    np.testing.assert_allclose(res.std_error, float(r.se.iloc[0, 0]), **TOL["rdrobust_se"])
+    assert "std err" in res.summary().as_text()
+
+
+# ------------------------------------------------------------------ defect 6 (cluster)
+def test_cluster_of_duplicated_rows_recovers_the_unit_level_test():
+    gen = np.random.default_rng(11)
+    x = gen.uniform(-1, 1, 300)
+    y = 0.3 * x + 0.5 * (x >= 0) + gen.normal(0, 0.5, 300)
+    one = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.5, cluster=np.arange(300))
+    ids = np.tile(np.arange(300), 2)
+    dup = frechet_jump(y=np.tile(y, 2), x=np.tile(x, 2), cutoff=0.0, bandwidth=0.5, cluster=ids)
+    naive = frechet_jump(y=np.tile(y, 2), x=np.tile(x, 2), cutoff=0.0, bandwidth=0.5)
+    # each unit twice, clustered by unit == each unit once (singleton clusters, CR1)
+    np.testing.assert_allclose(dup.statistic, one.statistic, rtol=1e-9)
+    assert dup.n_clusters == one.n_clusters == one.n_left + one.n_right
+    assert naive.statistic > 1.8 * one.statistic  # ignoring the clusters doubles T
+    assert "Clusters" in dup.summary().as_text()
+    df = pd.DataFrame({"y": np.tile(y, 2), "x": np.tile(x, 2), "unit": ids})
+    viaformula = frechet_jump("y ~ x", data=df, cutoff=0.0, bandwidth=0.5, cluster="unit")
+    assert viaformula.statistic == dup.statistic
+    with pytest.raises(Exception, match="cluster"):
+        frechet_jump("y ~ x", data=df, cutoff=0.0, bandwidth=0.5, cluster="nope")
+    with pytest.raises(Exception, match="cluster has 3 labels"):
+        frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.5, cluster=[1, 2, 3])
+
+
+def test_anova_cluster_robust_variance_by_hand():
+    gen = np.random.default_rng(12)
+    y = np.r_[gen.normal(0, 1, 60), gen.normal(0.4, 1.3, 60)]
+    g = np.repeat([0, 1], 60)
+    one = frechet_anova(y=y, groups=g, method="asymptotic")
+    ids = np.tile(np.arange(120), 2)
+    dup = frechet_anova(y=np.tile(y, 2), groups=np.tile(g, 2), cluster=ids)
+    c = 60 / 59  # CR1 factor per group; T scales by 1 / c
+    np.testing.assert_allclose(dup.statistic, one.statistic / c, rtol=1e-10)
+    assert "cluster-robust" in dup.method
+    with pytest.raises(Exception, match="asymptotic"):
+        frechet_anova(y=y, groups=g, cluster=np.arange(120), method="permutation")
+
+
+# ------------------------------------------------------------------ defect 8
+def test_anova_small_groups_warn_or_switch():
+    gen = np.random.default_rng(13)
+    y = gen.normal(size=60)
+    g = np.repeat([0, 1, 2], 20)
+    with pytest.warns(SmallSampleWarning, match="permutation"):
+        a = frechet_anova(y=y, groups=g, method="asymptotic")
+    assert any("permutation" in w for w in a.warnings)
+    auto = frechet_anova(y=y, groups=g, n_resamples=199, rng=1)
+    assert "permutation (auto: smallest group has 20 < 50 units)" in auto.method
+    assert auto.n_resamples == 199 and auto.statistic == a.statistic
+    big = frechet_anova(y=gen.normal(size=150), groups=np.repeat([0, 1, 2], 50))
+    assert big.n_resamples is None and big.seed is None
+
+
+# ------------------------------------------------------------------ defect 9
+def test_sphere_global_regression_is_batched_and_fast():
+    from stattools.frechet.regression import global_weights
+
+    gen = np.random.default_rng(14)
+    n = 400
+    x = gen.uniform(0, 1, n)
+    ang = 0.6 * x + gen.normal(0, 0.1, n)
+    ph = 0.3 + 0.2 * x + gen.normal(0, 0.1, n)
+    Y = np.c_[np.cos(ang) * np.cos(ph), np.sin(ang) * np.cos(ph), np.sin(ph)]
+    sp = Sphere()
+    W = global_weights(x[:, None], np.array([[0.0], [0.5], [1.4]])) / n
+    batch = sp.weighted_means(Y, W)
+    for j in range(3):  # the multistart L-BFGS-B mean is the reference
+        np.testing.assert_allclose(batch[j], sp.weighted_mean(Y, W[j]), atol=1e-8)
+    t = time.process_time()
+    fit = frechet_regression(y=Y, x=x, space=sp, method="global")
+    assert time.process_time() - t < 3.0  # was ~1.5 s CPU at n = 300 with L-BFGS-B per point
+    assert 0.5 < fit.r2 < 1
+
+
+# ------------------------------------------------------------------ issue 10 item 6
+def test_third_party_warnings_never_become_notes(monkeypatch):
+    from tqdm import TqdmWarning
+
+    import stattools.frechet.jump as jump_mod
+    import stattools.frechet.regression as reg_mod
+
+    real_kde = jump_mod.kde_at
+
+    def noisy_kde(x, c):
+        warnings.warn(
+            "IProgress not found. Update jupyter and ipywidgets.", TqdmWarning, stacklevel=2
+        )
+        return real_kde(x, c)
+
+    monkeypatch.setattr(jump_mod, "kde_at", noisy_kde)
+    x, y = _null()
+    with pytest.warns(TqdmWarning):  # re-emitted to the user's filters ...
+        res = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.5)
+    assert isinstance(res, FrechetJumpResult)
+    assert not any("IProgress" in w for w in res.warnings)  # ... but never a note
+    assert "IProgress" not in res.summary().as_latex()
+
+    real_predict = reg_mod.predict_local
+
+    def noisy_predict(*args, **kwargs):
+        warnings.warn("IProgress not found.", TqdmWarning, stacklevel=2)
+        return real_predict(*args, **kwargs)
+
+    monkeypatch.setattr(reg_mod, "predict_local", noisy_predict)
+    with pytest.warns(TqdmWarning):
+        fit = frechet_regression(y=y, x=x, bandwidth=0.5)
+    assert fit.warnings == ()
+
+
+# ------------------------------------------------------------------ issue 17 item 6
+def test_predict_returns_pandas_and_augment():
+    gen = np.random.default_rng(15)
+    df = pd.DataFrame({"x": gen.uniform(0, 1, 80)}, index=np.arange(100, 180))
+    df["y"] = np.sin(3 * df.x) + gen.normal(0, 0.2, 80)
+    fit = frechet_regression("y ~ x", data=df, bandwidth=0.3)
+    pred = fit.predict(pd.DataFrame({"x": [0.2, 0.4]}, index=["a", "b"]))
+    assert isinstance(pred, pd.Series) and pred.index.tolist() == ["a", "b"]
+    aug = fit.augment()
+    assert aug.index.equals(df.index) and {".fitted", ".resid"} <= set(aug.columns)
+    np.testing.assert_allclose(aug[".resid"], np.abs(df.y - aug[".fitted"]), rtol=1e-12)
+    sp = Wasserstein(n_grid=5)
+    Q = np.sort(gen.normal(size=(80, 5)), axis=1) + df.x.to_numpy()[:, None]
+    gfit = frechet_regression(y=Q, x=df.x.to_numpy(), space=sp, method="global")
+    gp = gfit.predict([0.5])
+    assert isinstance(gp, pd.DataFrame) and gp.shape == (1, 5)
+    assert gp.columns[0] == "Q(0.1)"
+    assert len(gfit.augment()) == 80
