@@ -590,13 +590,4 @@ SKIPPED: dict[str, str] = {
 }
 
 # (case id, perturbation) -> reason. Run as xfail(strict=True): fixing one turns it red.
-_FRECHET_SCALE = (
-    "Euclidean local Fréchet regression over-/underflows on 1e300/1e-300-scaled responses "
-    "(squared distances): NaN/inf fitted values with no warning and no flag"
-)
-KNOWN_OFFENDERS: dict[tuple[str, str], str] = {
-    ("frechet_regression", "huge"): _FRECHET_SCALE,
-    ("frechet_regression", "tiny"): _FRECHET_SCALE,
-    ("frechet_regression[arrays]", "huge"): _FRECHET_SCALE,
-    ("frechet_regression[arrays]", "tiny"): _FRECHET_SCALE,
-}
+KNOWN_OFFENDERS: dict[tuple[str, str], str] = {}

@@ -22,6 +22,10 @@ import pytest
 
 matplotlib.use("Agg")
 
+# reference-generating scripts (R or Python) live beside their values; they are run by hand,
+# never collected (their doctests/imports would run the scripts)
+collect_ignore_glob = ["reference/*.py", "reference/*/*.py"]
+
 
 def pytest_addoption(parser):
     parser.addoption(

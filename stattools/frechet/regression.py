@@ -128,6 +128,17 @@ def predict_elements(res: FrechetRegressionResult, x0: np.ndarray) -> np.ndarray
     return preds
 
 
+def _check_response_scale(Z: np.ndarray, design: Any) -> None:
+    """Refuse responses whose squared distances would overflow or underflow to 0/inf."""
+    mag = float(np.max(np.abs(Z))) if Z.size else 0.0
+    if mag > 1e150 or 0 < mag < 1e-150:
+        name = ", ".join(str(c) for c in design.y.columns) if design is not None else "y"
+        raise DataError(
+            f"the response ({name}) has magnitude {mag:.3g}: squared distances would "
+            f"{'overflow' if mag > 1 else 'underflow'}. Rescale it (e.g. divide by {mag:.3g})."
+        )
+
+
 def frechet_regression(
     formula: str | None = None,
     data: pd.DataFrame | None = None,
@@ -224,6 +235,7 @@ def frechet_regression(
     n = X.shape[0]
     if n < 3:
         raise DataError(f"Fréchet regression needs at least 3 observations, got {n}.")
+    _check_response_scale(Z, design)
     msgs: list[str] = []
     rule = "fixed"
     seed = None

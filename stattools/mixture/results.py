@@ -367,14 +367,17 @@ class DPMMResult(ResultBase):
         estimate (columns 1..C) or a cluster not seen in the data (``new``)."""
         return _clustering.predict_proba(self, newdata, loss)
 
-    def predict(self, newdata: Any = None, loss: str = "binder") -> np.ndarray:
+    def predict(self, newdata: Any = None, loss: str = "binder") -> pd.Series:
         """Most probable cluster of each new point (0 = a new cluster); without ``newdata``
-        the point-estimate labels of the observations."""
+        the point-estimate labels of the observations. A Series named ``cluster`` (indexed
+        like ``newdata`` when it is a DataFrame)."""
         if newdata is None:
-            return self.partition(loss).labels.copy()
-        p = self.predict_proba(newdata, loss).to_numpy()
+            return pd.Series(self.partition(loss).labels.copy(), name="cluster")
+        proba = self.predict_proba(newdata, loss)
+        p = proba.to_numpy()
         k = p.argmax(1) + 1
-        return np.where(k == p.shape[1], 0, k)
+        index = newdata.index if isinstance(newdata, pd.DataFrame) else proba.index
+        return pd.Series(np.where(k == p.shape[1], 0, k), index=index, name="cluster")
 
     def coclustering(self) -> np.ndarray:
         """Posterior co-clustering probabilities P(z_i = z_j | y), shape (n, n)."""

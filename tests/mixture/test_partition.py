@@ -116,8 +116,9 @@ def test_two_separated_clusters_and_predictions(fit2):
     assert p.loc[0, left] > 0.95 and p.loc[1, 3 - left] > 0.95
     labels = st.predict(fit2, np.array([-4.0, 4.0]))
     assert labels.tolist() == [left, 3 - left]
-    np.testing.assert_array_equal(fit2.predict(), est.labels)
+    np.testing.assert_array_equal(fit2.predict().to_numpy(), est.labels)
+    assert isinstance(fit2.predict(), pd.Series)
     # a point far from the data most likely starts a new cluster (label 0)
-    assert fit2.predict(np.array([60.0]))[0] == 0
+    assert fit2.predict(np.array([60.0])).iloc[0] == 0
     with pytest.raises(DataError, match="column"):
         fit2.predict_proba(pd.DataFrame({"x": [1.0]}))
