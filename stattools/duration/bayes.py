@@ -26,10 +26,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.exceptions import MixingWarning
+from ..core.exceptions import DataError, MixingWarning
 from ..core.lazy import lazy_import
 from ..core.resampling import as_seed_sequence, check_n_jobs, seed_record
-from ..core.results import ResultBase
+from ..core.results import ResultBase, readonly
 from ..core.validation import check_level, check_option
 
 __all__ = ["ACDBayesResult", "fit_bayes", "mixing_messages"]
@@ -165,7 +165,7 @@ def fit_bayes(
     names = list(cols)
     cols["persistence"] = sum(cols[nm] for nm in names[first : 1 + spec.p + spec.q])
     az = lazy_import("arviz")
-    ll, xrep = _pointwise(model, cols, names, np.random.default_rng(ss_pp))
+    ll, xrep, psi_mean = _pointwise(model, cols, names, np.random.default_rng(ss_pp))
     stats_group = idata["sample_stats"] if "sample_stats" in idata.children else None
     groups: dict[str, Any] = {
         "posterior": cols,
@@ -182,7 +182,14 @@ def fit_bayes(
     res = ACDBayesResult.from_tree(
         tree, names, model.x.shape[0], model.name, draws, chains, level, warnings=tuple(msgs)
     )
-    return dataclasses.replace(res, seed=seed_rec, dist_name=dist.name)
+    return dataclasses.replace(
+        res,
+        seed=seed_rec,
+        dist_name=dist.name,
+        fittedvalues=readonly(psi_mean),
+        x=readonly(np.asarray(model.x, dtype=float)),
+        index=model.index,
+    )
 
 
 def _pointwise(model: Any, cols: dict, names: list[str], gen: np.random.Generator):
@@ -195,6 +202,7 @@ def _pointwise(model: Any, cols: dict, names: list[str], gen: np.random.Generato
     n = model.x.shape[0]
     ll = np.empty((nc, nd, n))
     xrep = np.empty((nc, nd, n))
+    psi_sum = np.zeros(n)
     for c in range(nc):
         for d in range(nd):
             th = np.array([cols[nm][c, d] for nm in names])
@@ -206,7 +214,8 @@ def _pointwise(model: Any, cols: dict, names: list[str], gen: np.random.Generato
                 terms, _, psi = _neg_terms(st_, model.x, spec, dist, shape)
             ll[c, d] = -terms
             xrep[c, d] = psi * dist.rvs(n, gen, shape if shape else None)
-    return ll, xrep
+            psi_sum += psi
+    return ll, xrep, psi_sum / (nc * nd)
 
 
 def mixing_messages(tree: Any, names: list[str], chains: int) -> list[str]:
@@ -257,6 +266,26 @@ class ACDBayesResult(ResultBase):
     seed: Any = None
     dist_name: str = "exponential"
     interval: str = "ETI"
+    fittedvalues: Any = None  # posterior mean of psi_i(theta), one per duration
+    x: Any = None  # the durations that were fitted
+    index: Any = None  # their row labels in the data (None: 0..n-1)
+
+    def augment(self, data: pd.DataFrame | None = None) -> pd.DataFrame:
+        """broom's ``augment``: the data plus ``.fitted`` (the posterior mean of the
+        conditional expected duration ``psi_i``) and ``.resid`` (``x_i / .fitted``).
+
+        With ``data=None`` the frame holds the duration column only; otherwise ``data``
+        must have one row per fitted duration.
+        """
+        from ..core.results import augment_frame
+
+        if self.fittedvalues is None or self.x is None:
+            raise DataError("this result holds no fitted values (it was built by hand).")
+        if data is None:
+            idx = self.index if self.index is not None else pd.RangeIndex(len(self.x))
+            data = pd.DataFrame({self.model_name: np.asarray(self.x)}, index=idx)
+        fitted = np.asarray(self.fittedvalues)
+        return augment_frame(data, fitted, np.asarray(self.x) / fitted)
 
     @classmethod
     def from_tree(

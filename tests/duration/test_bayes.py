@@ -64,6 +64,12 @@ def test_bayes_acd_tiny_posterior_is_near_the_qmle():
     m = st.duration.ACD(sim["duration"].to_numpy())
     psi = filter_state(th, m.x, m.spec, m.b)
     np.testing.assert_allclose(ll[0, 0], -np.log(psi) - m.x / psi, rtol=1e-10)
+    # issue 17 item 6: augment with the posterior mean of psi_i
+    aug = st.augment(res)
+    assert aug.columns.tolist() == ["duration", ".fitted", ".resid"] and len(aug) == 1500
+    mle_psi = mle.augment()[".fitted"].to_numpy()
+    assert np.median(np.abs(aug[".fitted"].to_numpy() / mle_psi - 1)) < 0.05
+    np.testing.assert_allclose(aug[".resid"] * aug[".fitted"], sim["duration"], rtol=1e-12)
     assert res.plot() is not None
     pc = res.plot("persistence")
     assert "P(alpha + beta >= 1 | data)" in pc.get_target("persistence", {}).get_title()
