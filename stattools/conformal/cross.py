@@ -25,7 +25,7 @@ import pandas as pd
 from ..core.exceptions import DataError
 from ..core.formula import Design
 from ..core.plotting import figure_axes
-from ..core.resampling import as_seed_sequence, seed_record
+from ..core.resampling import as_seed_sequence, check_n_jobs, parallel_map, seed_record
 from ..core.results import ResultBase, augment_frame, readonly
 from ..core.validation import check_option
 from .models import fit_model, model_name, predict_model
@@ -166,6 +166,16 @@ def _fit(model: Any, X: np.ndarray, y: np.ndarray) -> Any:
     return fit_model(model if isinstance(model, str) else copy.deepcopy(model), X, y)
 
 
+def _fit_task(task: tuple[Any, np.ndarray, np.ndarray]) -> Any:
+    return _fit(*task)
+
+
+def _fit_all(model, X, y, rows, n_jobs: int, progress: bool | None, desc: str) -> tuple:
+    """One model per row subset, in order (serially or through ``parallel_map``)."""
+    tasks = [(model, X[r], y[r]) for r in rows]
+    return tuple(parallel_map(_fit_task, tasks, n_jobs=n_jobs, progress=progress, desc=desc))
+
+
 def cross_conformal(
     formula: str,
     data: pd.DataFrame,
@@ -179,6 +189,8 @@ def cross_conformal(
     resamples: Any = None,
     rng: Any = None,
     na_action: str = "raise",
+    n_jobs: int = 1,
+    progress: bool | None = None,
 ) -> CrossConformalResult:
     """Jackknife+, CV+ or jackknife+-after-bootstrap intervals (also via
     ``conformal_regression(method=...)``).
@@ -199,6 +211,9 @@ def cross_conformal(
     resamples : list of index arrays, optional
         Explicit bootstrap resamples for J+aB (overrides ``n_resamples``/``rng``).
     rng : seed of the bootstrap (recorded as ``result.seed``).
+    n_jobs, progress :
+        The leave-out models are fitted through :func:`stattools.parallel_map` (same
+        intervals whatever ``n_jobs``); ``progress`` shows a bar counting fitted models.
 
     Returns
     -------
@@ -225,6 +240,7 @@ def cross_conformal(
     design = Design.from_formula(formula, data, na_action=na_action)
     ycol = design.response[0]
     X = design.X.to_numpy(dtype=float)
+    check_n_jobs(n_jobs)
     y = design.y[ycol].to_numpy(dtype=float)
     n = y.size
     seed = None
@@ -244,7 +260,7 @@ def cross_conformal(
                 f"n_resamples: {int(empty.sum())} point(s) are in every bootstrap resample; "
                 "use more resamples."
             )
-        models = tuple(_fit(model, X[r], y[r]) for r in idx)
+        models = _fit_all(model, X, y, idx, n_jobs, progress, "J+aB models")
     else:
         if method == "jackknife+":
             lab = np.arange(n)
@@ -259,7 +275,8 @@ def cross_conformal(
             lab = _kfold_labels(n, k)
         keys = np.unique(lab)
         owner = lab[:, None] == keys[None, :]
-        models = tuple(_fit(model, X[lab != key], y[lab != key]) for key in keys)
+        rows = [lab != key for key in keys]
+        models = _fit_all(model, X, y, rows, n_jobs, progress, f"{method} models")
     if n < math.ceil(1.0 / (1.0 - float(level)) - 1.0 - 1e-9):
         raise DataError(f"data has {n} rows, fewer than 1/alpha - 1 for level={level:g}.")
     preds = np.column_stack([predict_model(m, X) for m in models])

@@ -20,6 +20,7 @@ import pandas as pd
 from ..core.exceptions import BoundViolationWarning, DataError, InfeasibleRiskWarning
 from ..core.formula import Design
 from ..core.plotting import figure_axes
+from ..core.resampling import check_n_jobs
 from ..core.results import ResultBase, augment_frame, readonly
 from ..core.validation import as_float_array, check_option
 from . import losses as _losses
@@ -300,6 +301,8 @@ def conformal_regression(
     cv: int = 5,
     n_resamples: int = 30,
     rng: Any = None,
+    n_jobs: int = 1,
+    progress: bool | None = None,
 ) -> Any:
     """Fit a regression on ``data`` and calibrate conformal intervals on ``calibration``.
 
@@ -349,6 +352,10 @@ def conformal_regression(
         ``sample_weight`` of an estimator).
     cv, n_resamples, rng :
         Folds of ``"cv+"``; bootstrap resamples and seed of ``"jab+"``.
+    n_jobs, progress :
+        For the cross methods: the leave-out models are fitted through
+        :func:`stattools.parallel_map` (identical intervals whatever ``n_jobs``), with a
+        progress bar counting fitted models. The split methods fit one model.
 
     Returns
     -------
@@ -378,6 +385,7 @@ def conformal_regression(
     ['fit', 'lower', 'upper']
     """
     method = check_option(method, "method", ("split", "cqr", "jackknife+", "cv+", "jab+"))
+    check_n_jobs(n_jobs)
     loss = check_option(loss, "loss", ("miscoverage", "hinge"))
     alpha = resolve_alpha(level, target_risk, loss)
     if method in ("jackknife+", "cv+", "jab+"):
@@ -397,6 +405,8 @@ def conformal_regression(
             n_resamples=n_resamples,
             rng=rng,
             na_action=na_action,
+            n_jobs=n_jobs,
+            progress=progress,
         )
     calibration = _check_frame(calibration, "calibration")
     if prefit and data is None:

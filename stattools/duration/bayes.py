@@ -17,7 +17,9 @@ The likelihood is the full likelihood of the chosen innovation law (for
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import logging
 import math
 import warnings
 from dataclasses import dataclass
@@ -78,6 +80,19 @@ def _make_ops(x: np.ndarray, Z, spec, dist, b: float, segments=None):
     return _LogLik()
 
 
+@contextlib.contextmanager
+def _quiet_pymc_log(progress: bool | None):
+    """PyMC logs its sampler set-up at INFO to stderr; keep it only when progress is on."""
+    logger = logging.getLogger("pymc")
+    level = logger.level
+    if not progress:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def fit_bayes(
     model: Any,
     *,
@@ -133,7 +148,7 @@ def fit_bayes(
             parts.append(pm.LogNormal("shape", 0.0, 1.0, shape=(len(dist.names),)))
         theta = pt.concatenate(parts)
         pm.Potential("loglik", op(theta))
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _quiet_pymc_log(progress):
             # pytensor: our black-box likelihood Op runs its Python ``perform`` in numba
             # object mode by design (it calls scipy's lfilter); the notice is expected.
             warnings.filterwarnings("ignore", message="Numba will use object mode")

@@ -160,3 +160,15 @@ def test_cross_methods_bad_input(linear):
         st.conformal_regression(
             "y ~ x1 + x2", df, method="cv+", level=0.9, weights=np.ones(len(df))
         )
+
+
+@pytest.mark.numerics
+@pytest.mark.parametrize("method", ["cv+", "jab+"])
+def test_cross_methods_identical_for_any_n_jobs(linear, method, n_jobs):
+    df, test = linear
+    kw = dict(method=method, level=0.9, n_resamples=12, rng=3, progress=False)
+    a = st.conformal_regression("y ~ x1 + x2", df, **kw)
+    b = st.conformal_regression("y ~ x1 + x2", df, n_jobs=n_jobs, **kw)
+    pd.testing.assert_frame_equal(a.predict(test), b.predict(test))
+    with pytest.raises(st.DataError, match="n_jobs"):
+        st.conformal_regression("y ~ x1 + x2", df, n_jobs=0, **kw)
