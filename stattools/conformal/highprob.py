@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
-from ..core.exceptions import DataError, InfeasibleRiskWarning
+from ..core.exceptions import DataError, InfeasibleRiskWarning, NotSupportedError
 from ..core.plotting import figure_axes
 from ..core.results import ResultBase, readonly
 from ..core.validation import check_option
@@ -259,7 +259,7 @@ def _table(losses: Any, lambdas: Any, bound: float) -> tuple[np.ndarray, np.ndar
 
 def _check_common(target_risk: Any, delta: Any, bound: Any, weights: Any) -> tuple:
     if weights is not None:
-        raise NotImplementedError(
+        raise NotSupportedError(
             "weighted LTT/RCPS has no theory behind it (no valid weighted p-value is known); "
             "use st.crc for weighted risk control in expectation."
         )

@@ -37,6 +37,7 @@ __all__ = [
     "FormulaError",
     "ColumnError",
     "ArgumentTypeError",
+    "NotSupportedError",
     "NotFittedError",
     "MissingDependencyError",
     "SimulationError",
@@ -153,6 +154,11 @@ class ArgumentTypeError(DataError, TypeError):
 
     Both a :class:`DataError` and a :class:`TypeError`; the message names the argument.
     """
+
+
+class NotSupportedError(StattoolsError, NotImplementedError):
+    """A combination of options that stattools does not implement (the message says which
+    and what to use instead). Also a :class:`NotImplementedError`."""
 
 
 class NotFittedError(StattoolsError):

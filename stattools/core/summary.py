@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .exceptions import ArgumentTypeError, ColumnError, DataError
+
 __all__ = ["LATEX_PREAMBLE", "Summary", "format_value", "latex_escape"]
 
 
@@ -385,7 +387,7 @@ class Summary:
         True
         """
         if fit not in _FITS:
-            raise ValueError(f"fit must be one of {_FITS}, got {fit!r}")
+            raise DataError(f"fit must be one of {_FITS}, got {fit!r}")
         esc = latex_escape
         nd = self.digits if digits is None else int(digits)
         use_float = bool(caption is not None or label is not None) if float is None else float
@@ -451,18 +453,24 @@ class Summary:
         self, columns: Sequence[str] | None, tables: Sequence[str] | None
     ) -> dict[str, pd.DataFrame]:
         if isinstance(columns, str) or isinstance(tables, str):
-            raise TypeError("columns= and tables= take a list of names, not a single string")
+            raise ArgumentTypeError(
+                "columns= and tables= take a list of names, not a single string"
+            )
         chosen = dict(self.tables)
         if tables is not None:
             missing = [t for t in tables if t not in chosen]
             if missing:
-                raise KeyError(f"no table {missing[0]!r} in this summary; tables: {list(chosen)}")
+                raise ColumnError(
+                    f"no table {missing[0]!r} in this summary; tables: {list(chosen)}"
+                )
             chosen = {t: chosen[t] for t in tables}
         if columns is not None:
             found = {c for df in chosen.values() for c in df.columns}
             missing = [c for c in columns if c not in found]
             if missing:
-                raise KeyError(f"no column {missing[0]!r} in any table; columns: {sorted(found)}")
+                raise ColumnError(
+                    f"no column {missing[0]!r} in any table; columns: {sorted(found)}"
+                )
             chosen = {
                 k: df[[c for c in columns if c in df.columns]]
                 if any(c in df.columns for c in columns)
@@ -508,7 +516,9 @@ class Summary:
         buf = io.StringIO()
         if table is not None:
             if table not in self.tables:
-                raise KeyError(f"no table {table!r} in this summary; tables: {list(self.tables)}")
+                raise ColumnError(
+                    f"no table {table!r} in this summary; tables: {list(self.tables)}"
+                )
             self.tables[table].to_csv(buf)
             return buf.getvalue()
         frames = []
@@ -555,7 +565,7 @@ class Summary:
         p = Path(path)
         method = self._EXT.get(p.suffix.lower())
         if method is None:
-            raise ValueError(
+            raise DataError(
                 f"cannot infer the format of {str(p)!r} from its extension; "
                 f"use one of {', '.join(self._EXT)}"
             )

@@ -454,4 +454,4 @@ class ACDBayesResult(ResultBase):
             except (AttributeError, KeyError, TypeError, ValueError):  # pragma: no cover
                 pass  # a non-matplotlib ArviZ backend: keep ArviZ's own title
             return pc
-        raise ValueError(f"kind must be 'trace' or 'persistence'; got {kind!r}.")
+        raise DataError(f"kind must be 'trace' or 'persistence'; got {kind!r}.")

@@ -24,7 +24,13 @@ import numpy as np
 import pandas as pd
 from scipy import integrate, optimize, stats
 
-from ..core.exceptions import BoundaryWarning, ConvergenceWarning, DataError, NonStationaryWarning
+from ..core.exceptions import (
+    BoundaryWarning,
+    ConvergenceWarning,
+    DataError,
+    NonStationaryWarning,
+    NotSupportedError,
+)
 from ..core.inference import normal_pvalue, resampling_pvalue
 from ..core.resampling import as_seed_sequence, check_n_jobs, seed_record
 from ..core.results import InvalidTestResult, TestResult
@@ -439,7 +445,7 @@ def tail_index(res: Any, method: str = "empirical", level: float = 0.95) -> Test
     level = check_level(level)
     spec = res._model.spec
     if spec.log or spec.p != 1 or spec.q != 1:
-        raise NotImplementedError("tail_index is available for the linear ACD(1,1) only.")
+        raise NotSupportedError("tail_index is available for the linear ACD(1,1) only.")
     name = f"tail index ({method})"
     a, b = float(res.params["alpha[1]"]), float(res.params["beta[1]"])
     eps = res.resid.to_numpy()
@@ -530,7 +536,7 @@ def ljung_box(
     n = x.size
     lags = int(lags)
     if not 1 <= lags < n:
-        raise ValueError(f"lags must be between 1 and {n - 1}; got {lags}.")
+        raise DataError(f"lags must be between 1 and {n - 1}; got {lags}.")
     d = x - x.mean()
     den = float(d @ d)
     r = np.array([d[k:] @ d[:-k] for k in range(1, lags + 1)]) / den

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..core.exceptions import (
     BoundaryWarning,
+    ColumnError,
     ConvergenceWarning,
     DataError,
     HessianWarning,
@@ -239,7 +240,7 @@ class ACD:
         groups = kwargs.pop("groups", None)
         if isinstance(groups, str):
             if groups not in data.columns:
-                raise KeyError(f"groups column {groups!r} is not in data.")
+                raise ColumnError(f"groups column {groups!r} is not in data.")
             kwargs["groups"] = data.loc[design.index, groups]
         elif groups is not None:
             kwargs["groups"] = groups

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from ..core.exceptions import DataError, NotSupportedError
 from ..core.inference import coefficient_table
 from ..core.plotting import figure_axes
 from ..core.resampling import as_seed_sequence
@@ -237,7 +238,7 @@ class ACDResult(ResultBase):
         """
         horizon = int(horizon)
         if horizon < 1:
-            raise ValueError(f"horizon must be >= 1, got {horizon}.")
+            raise DataError(f"horizon must be >= 1, got {horizon}.")
         spec = self._model.spec
         th = self.params.iloc[: spec.k].to_numpy(dtype=float)
         omega, alpha, beta, xi = spec.split(th)
@@ -288,7 +289,7 @@ class ACDResult(ResultBase):
 
         spec = self._model.spec
         if spec.exog:
-            raise NotImplementedError("simulation of ACD models with regressors is not supported.")
+            raise NotSupportedError("simulation of ACD models with regressors is not supported.")
         if nobs is None and window is None:
             window = self.window
         omega, alpha, beta, _ = spec.split(self.params.iloc[: spec.k].to_numpy(dtype=float))

@@ -17,6 +17,7 @@ from ..core.exceptions import (
     DataError,
     MissingDependencyError,
     MixingWarning,
+    NotSupportedError,
     TiesWarning,
     TruncationWarning,
 )
@@ -135,7 +136,7 @@ def _prior(
         cfg["known_var"] = 0.0 if scale is None else (_positive(scale, "scale") / sd[0]) ** 2
     else:
         if scale is not None:
-            raise NotImplementedError("a known scale is supported for 1-D outcomes only.")
+            raise NotSupportedError("a known scale is supported for 1-D outcomes only.")
         nu0 = d + 2.0 if base["nu0"] is None else float(base["nu0"])
         if not nu0 > d - 1:
             raise DataError(f"prior nu0 must exceed d - 1 = {d - 1}; got {nu0}.")
@@ -180,7 +181,7 @@ def _run_chain(seed: int, *, ys: np.ndarray, cfg: dict) -> dict:
 def _response(formula: str, data: pd.DataFrame, na_action: str) -> tuple[np.ndarray, list[str]]:
     design = Design.from_formula(formula, data, na_action=na_action)
     if design.terms != ["Intercept"]:
-        raise NotImplementedError(
+        raise NotSupportedError(
             f"dpmm fits unconditional mixtures: the right-hand side must be '1'; got terms "
             f"{design.terms}."
         )
@@ -565,7 +566,7 @@ def _settings(
     if process == "pitman-yor" and sampler != "gibbs":
         raise DataError("process='pitman-yor' is implemented for sampler='gibbs' only.")
     if sampler == "collapsed" and d > 1:
-        raise NotImplementedError(
+        raise NotSupportedError(
             "sampler='collapsed' is implemented for 1-D outcomes; use sampler='gibbs' for d > 1."
         )
     cfg = _prior(prior, d, scale, sd, None, prior_scale)

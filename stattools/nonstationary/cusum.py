@@ -95,7 +95,7 @@ class CusumTestResult(TestResult):
         if kind == "null":
             return TestResult.plot(self, ax=ax, **kwargs)
         if kind is not None:
-            raise ValueError(f"kind must be None, 'process' or 'null'; got {kind!r}.")
+            raise DataError(f"kind must be None, 'process' or 'null'; got {kind!r}.")
         fig, axes = figure_axes(ax, ncols=2, figsize=(11, 4))
         self.plot_process(ax=axes[0])
         TestResult.plot(self, ax=axes[1], **kwargs)

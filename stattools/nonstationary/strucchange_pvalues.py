@@ -27,6 +27,8 @@ from importlib import resources
 import numpy as np
 from scipy import optimize, special, stats
 
+from ..core.exceptions import DataError
+
 __all__ = ["pvalue_efp", "boundary_level", "pvalue_fstats", "pargmax_v", "LIMITS"]
 
 LIMITS = ("Brownian bridge", "Brownian motion", "Brownian bridge increments")
@@ -95,14 +97,14 @@ def pvalue_efp(
         p = 1.0 - (1.0 - p) ** k
     elif limit == "Brownian bridge increments":
         if h is None:
-            raise ValueError("h is needed for the Brownian bridge increments limit.")
+            raise DataError("h is needed for the Brownian bridge increments limit.")
         kk = min(int(k), 6)
         crit = _tables()["sc.me"][(kk - 1) * 10 : kk * 10, :]
         tableh = np.arange(1, 11) * 0.05
         ipl = np.array([_approx(np.asarray(h), tableh, crit[:, j]) for j in range(crit.shape[1])])
         p = _approx(xa, np.concatenate([[0.0], ipl]), np.array([1.0, 0.1, 0.05, 0.025, 0.01]))
     else:
-        raise ValueError(f"limit must be one of {LIMITS}, got {limit!r}.")
+        raise DataError(f"limit must be one of {LIMITS}, got {limit!r}.")
     return float(p) if np.ndim(p) == 0 else p
 
 
@@ -144,7 +146,7 @@ def pvalue_fstats(x: float, type: str, k: int, lam: float) -> float:
     """
     name = {"supF": "sc.beta.sup", "aveF": "sc.beta.ave", "expF": "sc.beta.exp"}.get(type)
     if name is None:
-        raise ValueError(f"type must be 'supF', 'aveF' or 'expF', got {type!r}.")
+        raise DataError(f"type must be 'supF', 'aveF' or 'expF', got {type!r}.")
     k = min(int(k), 40)
     beta = _tables()[name][(k - 1) * 25 : k * 25, :]
     m = beta.shape[1] - 1
