@@ -26,9 +26,9 @@ from ..core.exceptions import DataError
 from ..core.formula import Design
 from ..core.plotting import figure_axes
 from ..core.resampling import as_seed_sequence, check_n_jobs, parallel_map, seed_record
-from ..core.results import ResultBase, augment_frame, readonly
+from ..core.results import ResultBase, readonly
 from ..core.validation import check_option
-from .models import fit_model, model_name, predict_model
+from .models import augment_intervals, fit_model, model_name, predict_model
 
 __all__ = ["CrossConformalResult", "cross_conformal", "plus_interval"]
 
@@ -106,21 +106,7 @@ class CrossConformalResult(ResultBase):
 
     def augment(self, data: pd.DataFrame | None = None) -> pd.DataFrame:
         """broom's ``augment``: data (default: training design) + .fitted/.lower/.upper/.resid."""
-        frame = data
-        if data is None:
-            X = self.design.X.drop(columns="Intercept", errors="ignore")
-            frame = pd.concat([self.design.y, X], axis=1)
-        pred = self.predict(frame)
-        ycol = self.design.response[0]
-        resid = frame[ycol].to_numpy(float) - pred["fit"].to_numpy() if ycol in frame else None
-        return augment_frame(
-            data,
-            pred["fit"].to_numpy(),
-            resid,
-            lower=pred["lower"].to_numpy(),
-            upper=pred["upper"].to_numpy(),
-            index=frame.index,
-        )
+        return augment_intervals(self, data)
 
     def _title(self) -> str:
         return f"{self.kind} intervals: {self.formula}"

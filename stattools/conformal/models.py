@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..core.exceptions import ConvergenceWarning, DataError
+from ..core.results import augment_frame
 from ..core.validation import check_option
 
 __all__ = ["fit_model", "predict_model", "model_name", "QuantileModels", "fit_quantiles"]
@@ -168,4 +170,27 @@ def fit_quantiles(
         _fit_one_quantile(model, X, y, alpha / 2.0),
         _fit_one_quantile(model, X, y, 1.0 - alpha / 2.0),
         _fit_one_quantile(model, X, y, 0.5),
+    )
+
+
+def augment_intervals(result: Any, data: pd.DataFrame | None) -> pd.DataFrame:
+    """broom's ``augment`` for an interval result with ``design`` and ``predict``: ``data``
+    (default: the training design) plus ``.fitted``, ``.lower``, ``.upper`` and ``.resid``
+    (when the response column is present). Shared by split and cross-conformal results."""
+    frame = data
+    if data is None:
+        X = result.design.X.drop(columns="Intercept", errors="ignore")
+        frame = pd.concat([result.design.y, X], axis=1)
+    pred = result.predict(frame)
+    ycol = result.design.response[0]
+    resid = None
+    if ycol in frame.columns:
+        resid = frame[ycol].to_numpy(dtype=float) - pred["fit"].to_numpy()
+    return augment_frame(
+        data,
+        pred["fit"].to_numpy(),
+        resid,
+        lower=pred["lower"].to_numpy(),
+        upper=pred["upper"].to_numpy(),
+        index=frame.index,
     )

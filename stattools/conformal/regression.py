@@ -21,11 +21,11 @@ from ..core.exceptions import BoundViolationWarning, DataError, InfeasibleRiskWa
 from ..core.formula import Design
 from ..core.plotting import figure_axes
 from ..core.resampling import check_n_jobs
-from ..core.results import ResultBase, augment_frame, readonly
+from ..core.results import ResultBase, readonly
 from ..core.validation import as_float_array, check_option
 from . import losses as _losses
 from .crc import CRCResult, check_strict_level, crc
-from .models import fit_model, fit_quantiles, model_name, predict_model
+from .models import augment_intervals, fit_model, fit_quantiles, model_name, predict_model
 from .weights import WeightScheme, _LikelihoodRatio
 
 __all__ = ["ConformalRegressionResult", "conformal_regression", "resolve_alpha"]
@@ -202,24 +202,7 @@ class ConformalRegressionResult(ResultBase):
     def augment(self, data: pd.DataFrame | None = None) -> pd.DataFrame:
         """broom's ``augment``: ``data`` (default: the training rows' design) plus
         ``.fitted``, ``.lower``, ``.upper`` and ``.resid`` (when the response is present)."""
-        ycol = self.design.response[0]
-        if data is None:
-            X = self.design.X
-            frame = pd.concat([self.design.y, X.drop(columns="Intercept", errors="ignore")], axis=1)
-        else:
-            frame = data
-        pred = self.predict(frame)
-        resid = None
-        if ycol in frame.columns:
-            resid = frame[ycol].to_numpy(dtype=float) - pred["fit"].to_numpy()
-        return augment_frame(
-            data,
-            pred["fit"].to_numpy(),
-            resid,
-            lower=pred["lower"].to_numpy(),
-            upper=pred["upper"].to_numpy(),
-            index=frame.index,
-        )
+        return augment_intervals(self, data)
 
     def _title(self) -> str:
         kind = "CQR" if self.interval == "cqr" else "split"
