@@ -278,6 +278,13 @@ def augment(result: Any, data: Any = None, **kwargs: Any) -> pd.DataFrame:
 
     Works on every stattools regression-type result that has an ``augment`` method and on
     statsmodels results (``fittedvalues``/``resid``).
+
+    Examples
+    --------
+    >>> import stattools as st
+    >>> sim = st.simulate_acd(300, omega=0.1, alpha=0.1, beta=0.8, rng=0)
+    >>> st.augment(st.acd("duration ~ 1", data=sim)).columns.tolist()
+    ['duration', '.fitted', '.resid']
     """
     if hasattr(result, "augment"):
         return result.augment(data, **kwargs)

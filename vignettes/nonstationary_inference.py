@@ -196,3 +196,20 @@ ax.set_xlabel("LRV window m")
 ax.set_ylabel("simultaneous band half-width (deg C)")
 ax.legend()
 width
+
+# %% [markdown]
+# ## 5. How many breaks, and when? (Bai-Perron, as in R strucchange)
+# `st.breakpoints` finds the optimal partitions for 0, 1, 2, ... breaks by dynamic
+# programming and chooses their number by BIC; `st.f_test_breaks` and
+# `st.fluctuation_test` are strucchange's sup-F and OLS-MOSUM tests (their statistics,
+# p-values and break dates equal strucchange's on these data; see
+# `tests/reference/nonstationary/`). On the Nile all three point to one break, at 1898
+# with a confidence interval of a few years, where the dam works began.
+
+# %%
+bp = st.breakpoints("volume ~ 1", data=nile, time="year")
+sup_f = st.f_test_breaks("volume ~ 1", data=nile, time="year")
+mosum = st.fluctuation_test("volume ~ 1", data=nile, type="OLS-MOSUM", time="year")
+print(f"sup-F = {sup_f.statistic:.2f} (p = {sup_f.pvalue:.2g}); "
+      f"OLS-MOSUM = {mosum.statistic:.3f} (p = {mosum.pvalue:.2g})")  # fmt: skip
+bp.summary()
