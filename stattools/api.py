@@ -62,6 +62,7 @@ EXPORTS: dict[str, str] = {
     "breakpoints": "stattools.nonstationary",
     "fluctuation_test": "stattools.nonstationary",
     "f_test_breaks": "stattools.nonstationary",
+    "tv_regression": "stattools.nonstationary",
     # ---------------------------------------------------------------- frechet
     "frechet": "stattools.frechet:",
     "frechet_regression": "stattools.frechet",

@@ -234,6 +234,21 @@ CASES: list[Case] = [
     # ------------------------------------------------------------------ duration
     _frame_case("acd", st.acd, f"{DUR} ~ 1", column=DUR, make_frame=_durations_frame),
     _frame_case(
+        "acd",
+        st.acd,
+        f"{DUR} ~ 1",
+        column=DUR,
+        make_frame=_durations_frame,
+        kwargs={"model": "exacd"},
+        variant="exacd",
+        extra={
+            "model_unknown": ({"model": "garch"}, ("model",)),
+            "order_amacd_pair": ({"model": "amacd", "order": (1, 1)}, ("order",)),
+            "order_zero": ({"order": (0, 1)}, ("order",)),
+            "breakpoints_not_sniacd": ({"breakpoints": (1.0,)}, ("breakpoints",)),
+        },
+    ),  # issue 12: the ACD variants of R ACDm (model=)
+    _frame_case(
         "ACD",
         st.ACD.from_formula,
         f"{DUR} ~ 1",
@@ -389,6 +404,15 @@ CASES: list[Case] = [
         f"{RESP} ~ {TIME}",
         degenerate=True,
         kwargs=dict(bandwidth=0.3, n_resamples=49, rng=1),
+    ),  # fmt: skip
+    _frame_case(
+        "tv_regression",
+        st.tv_regression,
+        f"{RESP} ~ {COVAR}",
+        degenerate=True,
+        kwargs=dict(time=TIME, bandwidth=0.4, n_resamples=49, rng=1),
+        extra={"kernel_unknown": ({"kernel": "gauss"}, ("kernel",))},
+        numbers=lambda r: r.estimate,
     ),  # fmt: skip
     _frame_case(
         "weighted_test",
@@ -568,6 +592,40 @@ CASES += [
         extra={"metric_unknown": ({"metric": "bogus"}, ("metric",))},
         numbers=lambda r: [],
     ),
+    Case(
+        "spaces.PowerCorrelation",
+        st.spaces.PowerCorrelation,
+        lambda: {"alpha": 0.5},
+        scalars=("alpha",),
+        extra={
+            "alpha_zero": ({"alpha": 0.0}, ("alpha",)),
+            "alpha_string": ({"alpha": "half"}, ("alpha",)),
+            "max_iter_zero": ({"max_iter": 0}, ("max_iter",)),
+        },
+        numbers=lambda r: [],
+    ),
+    Case(
+        "spaces.DirectedLaplacian",
+        st.spaces.DirectedLaplacian,
+        lambda: {"max_weight": 1.0},
+        scalars=("max_weight",),
+        extra={"max_weight_negative": ({"max_weight": -1.0}, ("max_weight",))},
+        numbers=lambda r: [],
+    ),
+    Case(
+        "spaces.FisherRao",
+        st.spaces.FisherRao,
+        lambda: {"support": np.linspace(-3.0, 3.0, 31)},
+        arrays=("support",),
+        numbers=lambda r: [],
+    ),
+    Case(
+        "spaces.project_directed_laplacian",
+        st.spaces.project_directed_laplacian,
+        lambda: {"A": np.random.default_rng(0).normal(size=(4, 4))},
+        arrays=("A",),
+        extra={"max_weight_zero": ({"max_weight": 0.0}, ("max_weight",))},
+    ),
 ]
 
 # Public names that are not fuzzed, with the reason (exception/warning classes are skipped
@@ -586,7 +644,7 @@ SKIPPED: dict[str, str] = {
     "mixture": "family namespace module; its entry points are fuzzed by name",
     "weights": "module of weight schemes (its constructors are fuzzed as weights.*)",
     "losses": "module of loss constructors (its array constructors are fuzzed as losses.*)",
-    "spaces": "module of metric spaces (two constructors are fuzzed as spaces.*)",
+    "spaces": "module of metric spaces (its constructors are fuzzed as spaces.*)",
 }
 
 # (case id, perturbation) -> reason. Run as xfail(strict=True): fixing one turns it red.

@@ -181,6 +181,20 @@ pd.DataFrame({"DP": fit.params, "Pitman-Yor (d = 0.25)": fit_py.params}).round(2
 fit.diagnostics()
 
 # %% [markdown]
+# The collapsed sampler (`sampler="collapsed"`, 1-D) integrates the atoms out and adds
+# merge-split moves (Dahl's sequentially allocated proposals, `split_merge` per sweep),
+# which move whole clusters at once. It is an exact MCMC for the same posterior (checked
+# against the blocked sampler and against enumeration of all partitions of a small data
+# set) and mixes the number of clusters much better at large n: at n = 10^4 about 8-12x
+# the effective samples per CPU second of the blocked sampler (benchmarks/RESULTS.md).
+# Its diagnostics on galaxies, beside the blocked sampler's above:
+
+# %%
+cfit = st.dpmm("v ~ 1", gal, sampler="collapsed", split_merge=3, truncation=50, chains=chains,
+               draws=draws, tune=tune, rng=2023)
+cfit.diagnostics()
+
+# %% [markdown]
 # Every plot kind returns a matplotlib Figure; `idata` also carries the pointwise
 # log-likelihood, so ArviZ's PSIS-LOO works directly (`az.loo(fit.idata)`).
 

@@ -13,7 +13,9 @@
 
 Optional keys: ``seed`` (int; default derived from ``name``), ``x`` (grid column for power
 curves), ``explanations`` (``{quantity or term: text}`` printed beside a rate outside its
-Monte Carlo band), ``on_error`` (``"record"`` by default in the atlas).
+Monte Carlo band), ``on_error`` (``"record"`` by default in the atlas), ``finalize``
+(``SimulationResult -> SimulationResult``, applied after the run: rates that pool
+replications, e.g. warp-speed bootstrap decisions).
 
 ``python -m benchmarks validity [--family F] [--ci | --reps N] [--scheduler ADDRESS]
 [--store DIR]`` runs them through :func:`stattools.simulation_study` and rewrites the
@@ -23,10 +25,13 @@ family's section of ``benchmarks/VALIDITY.md`` plus PNG figures in ``benchmarks/
 
 FAMILIES = (
     "duration",
+    "duration_forecast",
     "conformal",
     "nonstationary",
     "nonstationary_breaks",
+    "nonstationary_tv",
     "frechet",
     "frechet_changepoint",
+    "frechet_spaces",
     "mixture",
 )

@@ -6,22 +6,26 @@ with ``alpha`` in {0.05, 0.1, 0.2}; Exp(1) or unit-mean Weibull(0.8) errors; ``n
 events in a fixed window ``[0, T]`` whose length gives a median of ``n`` events
 ("window" sampling, ``N(T)`` random; ``T`` is calibrated by :func:`window_for`).
 
-Two ways to measure the size of the default (bootstrap) test:
+The default test (:func:`stattools.duration.infinite_mean_test`, ``method="auto"``) is a
+fixed-window residual bootstrap of the robust Wald ``t`` from the restricted fit. A full
+bootstrap per replication (``B`` refits x 1000 replications x 48 designs) is not
+affordable, so its size is measured by **warp-speed Monte Carlo** (Giacomini, Politis
+and White, 2013, Econometric Reviews 32): every replication computes ``t`` and ONE
+bootstrap draw ``t*``; the bootstrap critical values of a design are the quantiles of its
+``t*`` pooled over the replications (:func:`finalize`, run by the atlas after the
+study). This estimates the size of the test with ``n_resamples -> infinity``. The
+pooled quantile adds its own Monte Carlo noise (about as much again as the binomial
+noise of the rate at the 5% level), so the exact binomial bands of the atlas are
+slightly too narrow for these rates.
 
-* :func:`studies` for ``st.simulation_study``: every replication runs the shipped test
-  with ``n_resamples=19`` (a Monte Carlo test: rejecting when ``t`` is beyond all 19
-  draws has exact level 1/20 when the bootstrap is exact), for each alternative, plus
-  the asymptotic Wald and QLR tests on the same fits.
-* :func:`warp_speed` (Giacomini, Politis and White, 2013): one bootstrap draw per
-  replication; the bootstrap critical value is the quantile of the draws pooled over
-  replications. It estimates the size of the test with ``B -> infinity`` at the cost
-  of two fits per replication; the table in the docstring of
-  :func:`stattools.duration.infinite_mean_test` comes from it
-  (``python -m benchmarks.validity.duration``).
+:data:`VALIDATION` checks warp-speed against the full bootstrap: the same replications
+run the shipped test with ``n_resamples=19`` (exact Monte Carlo tests: one-sided at 5%
+and 10%, two-sided at 10%) and the warp-speed decisions from the first draw.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import sys
@@ -34,9 +38,11 @@ import pandas as pd
 
 import stattools as st
 from stattools.core.exceptions import StattoolsWarning
+from stattools.core.simulation_result import _table
 from stattools.duration import Weibull
 
 Z95 = 1.6448536269514722
+Z975 = 1.959963984540054
 OMEGA = 0.05
 GRID = {
     "n": [500, 1000, 2000, 5000],
@@ -44,6 +50,16 @@ GRID = {
     "errors": ["exponential", "weibull"],
     "alpha": [0.05, 0.1, 0.2],
 }
+SIDES = ("less", "greater", "two_sided")
+#: warp-speed decisions added by :func:`finalize` (nominal levels)
+WARP = {f"reject_{s}": 0.05 for s in SIDES} | {f"reject_{s}_10": 0.10 for s in SIDES}
+ASYMPTOTIC = {
+    f"reject_{m}_{s}": 0.05 for m in ("wald", "qlr") for s in ("less", "greater", "two_sided")
+}
+VALIDATION_DESIGNS = [
+    {"n": 1000, "sampling": "count", "errors": "exponential", "alpha": 0.1},
+    {"n": 1000, "sampling": "window", "errors": "weibull", "alpha": 0.1},
+]
 
 
 def _law(errors: str):
@@ -78,154 +94,326 @@ def simulate(design: dict, rng: np.random.Generator) -> pd.DataFrame:
     return sim
 
 
-def _fit_and_test(data: pd.DataFrame, n_resamples: int) -> tuple[Any, Any]:
+def simulate_power(design: dict, rng: np.random.Generator) -> pd.DataFrame:
+    """ACD(1,1), Exp(1) errors, count sampling, ``beta = persistence - alpha`` with
+    ``alpha = 0.1`` below one and ``alpha = 0.3`` above (``alpha = 0.1`` would make
+    ``alpha + beta = 1.02`` explosive: ``E log(alpha eps + beta) > 0``; with 0.3 the
+    process is stationary with an infinite mean, e.g. ``kappa = 0.74`` at 1.01)."""
+    pers = float(design["persistence"])
+    alpha = 0.1 if pers < 1 else 0.3
+    d = {"n": design["n"], "sampling": "count", "errors": "exponential", "alpha": alpha,
+         "persistence": pers}  # fmt: skip
+    return simulate(d, rng)
+
+
+def _test(data: pd.DataFrame, n_resamples: int, sampling: str = "window") -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StattoolsWarning)
         if len(data) < 50:
-            return None, None
+            return None
         fit = st.acd("duration ~ 1", data=data)
-        test = fit.test_infinite_mean(
-            alternative="less", n_resamples=n_resamples, rng=data.attrs["boot_seed"]
+        return fit.test_infinite_mean(
+            alternative="two-sided",
+            n_resamples=n_resamples,
+            rng=data.attrs["boot_seed"],
+            sampling=sampling,
         )
-    return fit, test
+
+
+def _asymptotic(t: float, r: float) -> dict[str, float]:
+    out = {}
+    for m, s in (("wald", t), ("qlr", r)):
+        ok = math.isfinite(s)
+        out[f"reject_{m}_less"] = float(s < -Z95) if ok else math.nan
+        out[f"reject_{m}_greater"] = float(s > Z95) if ok else math.nan
+        out[f"reject_{m}_two_sided"] = float(abs(s) > Z975) if ok else math.nan
+    return out
 
 
 def analyse(data: pd.DataFrame) -> dict[str, float]:
-    """The shipped default test with 19 draws (exact Monte Carlo test at 5%), both sides,
-    plus the asymptotic Wald and QLR decisions on the same fit."""
-    fit, test = _fit_and_test(data, 19)
-    if test is None:
-        return {"reject_less": 0.0, "reject_greater": 0.0, "reject_wald_less": 0.0,
-                "reject_wald_greater": 0.0, "reject_qlr_less": 0.0, "reject_qlr_greater": 0.0,
-                "t": math.nan, "n_events": float(len(data))}  # fmt: skip
-    t = float(test.extra["wald_t"])
-    r = float(test.extra["qlr_r"])
-    null = np.asarray(test.null_distribution)
-    ok = null.size == 19  # a failed draw makes the 5% Monte Carlo test impossible
-    return {
-        "reject_less": float(ok and bool(np.all(t < null))),
-        "reject_greater": float(ok and bool(np.all(t > null))),
-        "reject_wald_less": float(t < -Z95),
-        "reject_wald_greater": float(t > Z95),
-        "reject_qlr_less": float(r < -Z95),
-        "reject_qlr_greater": float(r > Z95),
-        "t": t,
-        "n_events": float(len(data)),
-    }
-
-
-def analyse_warp(data: pd.DataFrame) -> dict[str, float]:
-    """``t`` and one bootstrap draw ``t*`` of the shipped test (for :func:`warp_speed`)."""
-    fit, test = _fit_and_test(data, 1)
+    """``t``, one bootstrap draw ``t_star`` of the shipped test (warp-speed; the decisions
+    are made by :func:`finalize`) and the asymptotic Wald / QLR decisions on the same fit."""
+    test = _test(data, 1)
     if test is None:
         return {"t": math.nan, "t_star": math.nan, "n_events": float(len(data))}
+    t, r = float(test.extra["wald_t"]), float(test.extra["qlr_r"])
     null = np.asarray(test.null_distribution)
     return {
-        "t": float(test.extra["wald_t"]),
+        "t": t,
         "t_star": float(null[0]) if null.size else math.nan,
-        "qlr_r": float(test.extra["qlr_r"]),
+        **_asymptotic(t, r),
         "n_events": float(len(data)),
     }
+
+
+FULL = {"reject_full_less": 0.05, "reject_full_greater": 0.05, "reject_full_less_10": 0.10,
+        "reject_full_greater_10": 0.10, "reject_full_two_sided_10": 0.10}  # fmt: skip
+
+
+def analyse_count(data: pd.DataFrame) -> dict[str, float]:
+    """:func:`analyse` with the count bootstrap (``sampling="count"``: exactly the
+    observed number of events in every bootstrap sample)."""
+    test = _test(data, 1, sampling="count")
+    if test is None:
+        return {"t": math.nan, "t_star": math.nan, "n_events": float(len(data))}
+    t, r = float(test.extra["wald_t"]), float(test.extra["qlr_r"])
+    null = np.asarray(test.null_distribution)
+    return {
+        "t": t,
+        "t_star": float(null[0]) if null.size else math.nan,
+        **_asymptotic(t, r),
+        "n_events": float(len(data)),
+    }
+
+
+def _mc_decisions(t: float, null: np.ndarray) -> dict[str, float]:
+    """Exact Monte Carlo decisions from ``B = 19`` draws (``p = (1 + k) / 20``): one-sided
+    at 5% (``k = 0``) and 10% (``k <= 1``), equal-tailed two-sided at 10% (``k = 0`` in
+    either tail)."""
+    if not math.isfinite(t) or null.size != 19:  # a failed draw breaks exactness: no decision
+        return dict.fromkeys(FULL, math.nan)
+    k_lo, k_hi = int(np.sum(null <= t)), int(np.sum(null >= t))
+    return {
+        "reject_full_less": float(k_lo == 0),
+        "reject_full_greater": float(k_hi == 0),
+        "reject_full_less_10": float(k_lo <= 1),
+        "reject_full_greater_10": float(k_hi <= 1),
+        "reject_full_two_sided_10": float(min(k_lo, k_hi) == 0),
+    }
+
+
+def analyse_full(data: pd.DataFrame) -> dict[str, float]:
+    """The shipped test with 19 draws (full bootstrap) and warp-speed inputs from draw 1."""
+    test = _test(data, 19)
+    if test is None:
+        return {"t": math.nan, "t_star": math.nan, **_mc_decisions(math.nan, np.empty(0))}
+    t = float(test.extra["wald_t"])
+    null = np.asarray(test.null_distribution)
+    return {
+        "t": t,
+        "t_star": float(null[0]) if null.size else math.nan,
+        **_mc_decisions(t, null),
+        "n_events": float(len(data)),
+    }
+
+
+def warp_decisions(t: np.ndarray, t_star: np.ndarray) -> dict[str, np.ndarray]:
+    """Warp-speed decisions of every replication of one design (NaN where ``t`` is NaN):
+    ``t`` against the quantiles of the pooled draws ``t_star`` (5% and 10%; two-sided
+    equal-tailed, as the shipped test)."""
+    ts = t_star[np.isfinite(t_star)]
+    ok = np.isfinite(t)
+    out = {}
+    for lv, suffix in ((0.05, ""), (0.10, "_10")):
+        if ts.size == 0:
+            q = np.full(4, np.nan)
+        else:
+            q = np.quantile(ts, [lv, 1 - lv, lv / 2, 1 - lv / 2])
+        dec = {
+            "less": t < q[0],
+            "greater": t > q[1],
+            "two_sided": (t < q[2]) | (t > q[3]),
+        }
+        for s, v in dec.items():
+            out[f"reject_{s}{suffix}"] = np.where(ok & (ts.size > 0), v.astype(float), np.nan)
+    return out
+
+
+def finalize(res: Any, *, nominal: bool = True) -> Any:
+    """Add the warp-speed decisions (:func:`warp_decisions`, per design) to a
+    ``SimulationResult`` whose replications hold ``t`` and ``t_star`` (with their nominal
+    levels unless ``nominal=False``: power studies)."""
+    reps = res.replicates.copy()
+    for key in WARP:
+        reps[key] = np.nan
+    for _, idx in reps.groupby("design").groups.items():
+        dec = warp_decisions(
+            reps.loc[idx, "t"].to_numpy(dtype=float), reps.loc[idx, "t_star"].to_numpy(dtype=float)
+        )
+        for key, v in dec.items():
+            reps.loc[idx, key] = v
+    front = [c for c in reps.columns if c not in WARP and c not in ("error", "warning")]
+    reps = reps[[*front, *WARP, "error", "warning"]]
+    nom = dict(res.nominal)
+    if nominal:
+        nom |= {k: (v, "two-sided") for k, v in WARP.items()}
+    return dataclasses.replace(
+        res, replicates=reps, nominal=nom, table=_table(reps, res.designs, nom, 0.95)
+    )
+
+
+def finalize_power(res: Any) -> Any:
+    """:func:`finalize` without nominal levels (the rates are powers)."""
+    return finalize(res, nominal=False)
+
+
+_DESC = (
+    "Integrated ACD(1,1), omega = 0.05, beta = 1 - alpha; Exp(1) or unit-mean Weibull(0.8) "
+    "errors; n events (count) or a fixed window with median n events (window, N(T) "
+    "random). reject_less / reject_greater / reject_two_sided (5%) and *_10 (10%): the "
+    "DEFAULT test (fixed-window residual bootstrap of the robust Wald t from the "
+    "restricted fit, two-sided equal-tailed) measured by warp-speed Monte Carlo "
+    "(Giacomini, Politis and White 2013: one bootstrap draw per replication, critical "
+    "values = quantiles of the draws pooled over the replications of the design; the "
+    "size with n_resamples -> infinity; the pooled quantile adds Monte Carlo noise, so "
+    "the binomial band is slightly narrow). reject_wald_* / reject_qlr_*: the asymptotic "
+    "robust Wald t and signed QLR r against N(0, 1) on the same fits, for comparison. "
+    "t, t_star: means of t and of the bootstrap draw."
+)
+_EXPL = {
+    "reject_wald_less": "asymptotic Wald, not the default: oversized towards a finite mean "
+    "because the QMLE of alpha + beta is biased down at the boundary (mean t < 0)",
+    "reject_wald_greater": "asymptotic Wald, not the default: conservative for the same reason",
+    "reject_wald_two_sided": "asymptotic Wald, not the default (shifted t)",
+    "reject_qlr_less": "asymptotic QLR, not the default: oversized (shifted, skewed r)",
+    "reject_qlr_greater": "asymptotic QLR, not the default: conservative",
+    "reject_qlr_two_sided": "asymptotic QLR, not the default (shifted r)",
+}
+_WARP_EXPL = (
+    "the default bootstrap test (warp-speed estimate, whose pooled critical value adds "
+    "Monte Carlo noise beyond the binomial band). Known departures: with count-sampled "
+    "data the window bootstrap shifts t* up ('less' slightly oversized at n = 500: use "
+    "sampling='count'); in some fixed-window designs t has a longer right tail than t* "
+    "('greater' up to ~0.15 at 5%), not resolved - see the Notes of st.infinite_mean_test"
+)
+_EXPL |= {k: _WARP_EXPL for k in WARP}
+
+
+def _size_study(alpha: float, reps: int) -> dict:
+    tag = f"{alpha:g}".replace(".", "")
+    return dict(
+        name=f"acd_infinite_mean_size_a{tag}",
+        title=f"ACD: size of the infinite-mean tests at alpha + beta = 1, alpha = {alpha:g}",
+        description=_DESC,
+        simulate=simulate,
+        analyse=analyse,
+        grid={**{k: v for k, v in GRID.items() if k != "alpha"}, "alpha": [alpha]},
+        reps=reps,
+        reps_ci=2,
+        nominal=dict(ASYMPTOTIC),
+        kind="size",
+        finalize=finalize,
+        explanations=dict(_EXPL),
+    )
 
 
 def studies() -> list[dict]:
     """Designs for ``st.simulation_study`` (see the module docstring)."""
     return [
+        # 1000 replications per design were not affordable on the shared 2-core machine
+        # (load 20: ~1 replication per second per process); reps are what was run
+        _size_study(0.1, 200),
+        _size_study(0.05, 100),
+        _size_study(0.2, 100),
         dict(
-            name="acd_infinite_mean_size",
-            title="ACD: size of the default infinite-mean test at alpha + beta = 1",
+            name="acd_infinite_mean_size_count_bootstrap",
+            title="ACD: size of the count bootstrap (sampling='count') on count-sampled data",
             description=(
-                "Integrated ACD(1,1), omega = 0.05, beta = 1 - alpha; Exp(1) or Weibull(0.8) "
-                "errors; n events (count) or a fixed window with median n events (window). "
-                "Default test (fixed-window residual bootstrap of the robust Wald t from the "
-                "restricted fit) with 19 draws, i.e. an exact 5% Monte Carlo test, for each "
-                "alternative; the asymptotic Wald and QLR on the same fits. The default "
-                "test is reject_less (bootstrap) for 'less' and reject_wald_greater "
-                "(asymptotic Wald) for 'greater'."
+                "Count designs of the size tables (exactly n events), with the bootstrap "
+                "drawing exactly n events too (sampling='count') instead of the default "
+                "fixed window: does matching the sampling scheme remove the upward shift "
+                "of t* (mean t_star - mean t) seen with the window bootstrap on count "
+                "data? Warp-speed Monte Carlo as in the size tables."
             ),
             simulate=simulate,
-            analyse=analyse,
-            grid=GRID,
-            reps=1000,
+            analyse=analyse_count,
+            grid={
+                "n": [500, 2000],
+                "sampling": ["count"],
+                "errors": ["exponential", "weibull"],
+                "alpha": [0.1, 0.2],
+            },  # fmt: skip
+            reps=100,
             reps_ci=2,
-            nominal={
-                "reject_less": 0.05,
-                "reject_greater": 0.05,
-                "reject_wald_less": 0.05,
-                "reject_wald_greater": 0.05,
-                "reject_qlr_less": 0.05,
-                "reject_qlr_greater": 0.05,
-            },
+            nominal=dict(ASYMPTOTIC),
             kind="size",
+            finalize=finalize,
+            explanations=dict(_EXPL),
         ),
         dict(
             name="acd_infinite_mean_power",
             title="ACD: power of the default infinite-mean test",
             description=(
                 "ACD(1,1), omega = 0.05, Exp(1) errors, count sampling; alternatives "
-                "alpha + beta = 0.98 / 0.99 (finite mean, 'less'; alpha = 0.1) and "
-                "1.01 / 1.02 (stationary, infinite mean, 'greater'; alpha = 0.3)."
+                "alpha + beta = 0.98 / 0.99 (finite mean, power of 'less'; alpha = 0.1) and "
+                "1.01 / 1.02 (stationary, infinite mean, power of 'greater'; alpha = 0.3, "
+                "kappa = 0.74 / 0.45). The default bootstrap test by warp-speed Monte "
+                "Carlo (see the size tables) and the asymptotic Wald/QLR on the same fits."
             ),
             simulate=simulate_power,
             analyse=analyse,
             grid={"n": [1000, 5000], "persistence": [0.98, 0.99, 1.01, 1.02]},
-            reps=300,
+            reps=100,
             reps_ci=2,
             nominal={},
             kind="power",
+            finalize=finalize_power,
+            x="persistence",
+        ),
+        dict(
+            name="acd_infinite_mean_warp_check",
+            title="ACD: warp-speed Monte Carlo against the full bootstrap",
+            description=(
+                "Two designs of the size tables. Every replication runs the shipped test "
+                "with n_resamples = 19: reject_full_* are its exact Monte Carlo decisions "
+                "(one-sided 5%: t beyond all 19 draws; one-sided 10%: beyond 18; "
+                "two-sided 10%, equal-tailed: beyond all 19 on either side). "
+                "reject_less / reject_greater / reject_two_sided (and *_10) are the "
+                "warp-speed decisions on the same replications from the first draw only "
+                "(critical values pooled over replications)."
+            ),
+            simulate=simulate,
+            analyse=analyse_full,
+            grid=pd.DataFrame(VALIDATION_DESIGNS),
+            reps=100,
+            reps_ci=1,
+            nominal=dict(FULL),
+            kind="size",
+            finalize=finalize,
+            explanations=dict.fromkeys(
+                FULL,
+                "the shipped test with 19 draws (exact Monte Carlo test if the bootstrap "
+                "were exact); 100 replications, see the Notes of st.infinite_mean_test",
+            )
+            | {k: _WARP_EXPL for k in WARP},
         ),
     ]
 
 
-def simulate_power(design: dict, rng: np.random.Generator) -> pd.DataFrame:
-    """ACD(1,1), Exp(1) errors, ``beta = persistence - alpha`` with ``alpha = 0.1`` below
-    one and ``alpha = 0.3`` above (``alpha = 0.1`` would make ``alpha + beta = 1.02``
-    explosive: ``E log(alpha eps + beta) > 0``; with 0.3 the process is stationary with
-    an infinite mean, e.g. ``kappa = 0.74`` at 1.01)."""
-    pers = float(design["persistence"])
-    alpha = 0.1 if pers < 1 else 0.3
-    sim = st.simulate_acd(int(design["n"]), omega=OMEGA, alpha=alpha, beta=pers - alpha, rng=rng)
-    sim.attrs["boot_seed"] = int(rng.integers(2**63))
-    return sim
-
-
 def warp_speed(design: dict, reps: int, seed: int = 20261206) -> dict[str, float]:
-    """Warp-speed size of the default test for one design (``B -> infinity``).
+    """Warp-speed size of the default test for one design, outside the atlas.
 
-    Returns the one-sided rejection rates of the bootstrap test (``less``, ``greater``),
-    those of the asymptotic Wald and QLR tests on the same fits, and ``mean(t)``,
-    ``mean(t*)``, ``sd(t)``, ``sd(t*)``.
+    Returns the rejection rates of the default test (``less``, ``greater``,
+    ``two_sided`` at 5%, ``*_10`` at 10%), of the asymptotic Wald and QLR tests on the
+    same fits, ``mean(t)``, ``mean(t*)``, ``sd(t)``, ``sd(t*)`` and ``reps`` (replications
+    whose ``t`` is defined).
     """
     gens = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(reps)]
-    rows = [analyse_warp(simulate(design, g)) for g in gens]
-    df = pd.DataFrame(rows)
-    t, ts = df["t"].to_numpy(), df["t_star"].to_numpy()
-    ts = ts[np.isfinite(ts)]
-    lo, hi = np.quantile(ts, [0.05, 0.95])
+    df = pd.DataFrame([analyse(simulate(design, g)) for g in gens])
+    t, ts = df["t"].to_numpy(dtype=float), df["t_star"].to_numpy(dtype=float)
+    dec = warp_decisions(t, ts)
     ok = np.isfinite(t)
-    return {
-        "reps": int(ok.sum()),
-        "less": float(np.mean(t[ok] < lo)),
-        "greater": float(np.mean(t[ok] > hi)),
-        "wald_less": float(np.mean(t[ok] < -Z95)),
-        "wald_greater": float(np.mean(t[ok] > Z95)),
-        "qlr_less": float(np.mean(df["qlr_r"][ok] < -Z95)),
-        "qlr_greater": float(np.mean(df["qlr_r"][ok] > Z95)),
+    out: dict[str, float] = {"reps": int(ok.sum())}
+    out |= {k.removeprefix("reject_"): float(np.nanmean(v)) for k, v in dec.items()}
+    out |= {k.removeprefix("reject_"): float(df[k].mean()) for k in ASYMPTOTIC}
+    ts = ts[np.isfinite(ts)]
+    out |= {
         "mean_t": float(np.mean(t[ok])),
         "mean_t_star": float(np.mean(ts)),
         "sd_t": float(np.std(t[ok], ddof=1)),
         "sd_t_star": float(np.std(ts, ddof=1)),
         "median_events": float(df["n_events"].median()),
     }
+    return out
 
 
 def main(argv: list[str]) -> int:
     """``python -m benchmarks.validity.duration REPS [n=.. sampling=.. errors=.. alpha=..]``:
-    the warp-speed table, one line per design (filters select a subset of the grid)."""
-    reps = int(argv[0]) if argv else 1000
-    filt = dict(a.split("=") for a in argv[1:])
+    warp-speed rates, one line per design (filters select a subset of the grid)."""
     import itertools
 
+    reps = int(argv[0]) if argv else 1000
+    filt = dict(a.split("=") for a in argv[1:])
     grid = dict(GRID)
     for k, v in filt.items():  # e.g. persistence=1.01 alpha=0.3 (power designs)
         if k == "persistence" or (k in ("n", "alpha") and v not in map(str, grid[k])):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from scipy import stats
 
 from stattools.core.exceptions import StattoolsWarning
 from stattools.frechet import (
@@ -36,14 +37,16 @@ POWER_JUMP = {"density": 1.5, "covariance": 0.7, "network": 0.3}
 def simulate_jump(design: dict, rng: np.random.Generator) -> dict:
     """One draw of a jump design; the jump is ``jump_scale * POWER_JUMP[space]`` (0: null)."""
     jump = float(design.get("jump_scale", 0.0)) * POWER_JUMP[design["space"]]
+    cutoff = float(design.get("cutoff", 0.5))
     x, Y, sp = simulate_jump_design(
         design["space"],
         n=int(design["n"]),
         jump=jump,
+        cutoff=cutoff,
         trend=design.get("trend", "flat"),
         rng=rng,
     )
-    return {"x": x, "Y": Y, "space": sp}
+    return {"x": x, "Y": Y, "space": sp, "cutoff": cutoff}
 
 
 def _reject(res) -> tuple[float, float]:
@@ -53,28 +56,28 @@ def _reject(res) -> tuple[float, float]:
 
 
 def analyse_jump(data: dict) -> dict:
-    """Default test (cross-validated h) and the frechesTest variance at the same h."""
+    """Default test (cross-validated h, small-sample p-value) and, at the same h, the
+    chi-square(1) p-value of the same statistic and the frechesTest statistic."""
+    c = float(data.get("cutoff", 0.5))
     with warnings.catch_warnings():
         # small-sample/boundary/tuning warnings at small bandwidths are expected here
         warnings.simplefilter("ignore", StattoolsWarning)
         res = frechet_jump(
-            y=data["Y"], x=data["x"], cutoff=0.5, space=data["space"], undersmooth=UNDERSMOOTH
+            y=data["Y"], x=data["x"], cutoff=c, space=data["space"], undersmooth=UNDERSMOOTH
         )
         h = res.extra.get("h_F", np.nan)
-        ft = frechet_jump(
-            y=data["Y"],
-            x=data["x"],
-            cutoff=0.5,
-            space=data["space"],
-            undersmooth=UNDERSMOOTH,
-            bandwidth=h,
-            variance="frechestest",
+        same_h = dict(
+            y=data["Y"], x=data["x"], cutoff=c, space=data["space"], undersmooth=UNDERSMOOTH
         )
+        asy = frechet_jump(**same_h, bandwidth=h, method="asymptotic") if res.is_valid else res
+        ft = frechet_jump(**same_h, bandwidth=h, variance="frechestest") if res.is_valid else res
     rej, inv = _reject(res)
+    rej_asy, _ = _reject(asy)
     rej_ft, inv_ft = _reject(ft)
     return {
         "reject_default": rej,
         "invalid_default": inv,
+        "reject_asymptotic": rej_asy,
         "reject_frechestest": rej_ft,
         "invalid_frechestest": inv_ft,
         "h_F": float(h),
@@ -86,10 +89,45 @@ def analyse_jump_default(data: dict) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StattoolsWarning)
         res = frechet_jump(
-            y=data["Y"], x=data["x"], cutoff=0.5, space=data["space"], undersmooth=UNDERSMOOTH
+            y=data["Y"],
+            x=data["x"],
+            cutoff=float(data.get("cutoff", 0.5)),
+            space=data["space"],
+            undersmooth=UNDERSMOOTH,
         )
     rej, inv = _reject(res)
     return {"reject_default": rej, "invalid_default": inv}
+
+
+def simulate_scalar(design: dict, rng: np.random.Generator) -> dict:
+    """Scalar RD: ``y = g(x) + tau 1{x >= 0.5} + N(0, 0.5^2)``, X ~ U(0, 1), g as the
+    flat, linear (0.8 x) or curved (sin 2 pi x) trends of the object designs."""
+    n = int(design["n"])
+    x = rng.uniform(0, 1, n)
+    g = {"flat": 0 * x, "linear": 0.8 * x, "curved": np.sin(2 * np.pi * x)}[design["trend"]]
+    tau = float(design.get("tau", 0.0))
+    return {"x": x, "y": g + tau * (x >= 0.5) + rng.normal(0, 0.5, n), "tau": tau}
+
+
+def analyse_scalar(data: dict) -> dict:
+    """The default omnibus test, and the signed jump's 95% Wald interval and one-sided
+    5% Wald tests of ``H0: l+ - l- = tau`` (``z = (estimate - tau) / std_error``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StattoolsWarning)
+        res = frechet_jump(y=data["y"], x=data["x"], cutoff=0.5, undersmooth=UNDERSMOOTH)
+    if not res.is_valid:
+        return {"reject_default": 0.0, "cover_wald": 0.0, "reject_greater": 0.0,
+                "reject_less": 0.0}  # fmt: skip
+    ci = res.conf_int(0.95)
+    tau = data["tau"]
+    z = (res.estimate - tau) / res.std_error
+    return {
+        "reject_default": float(res.pvalue <= 0.05),
+        "cover_wald": float(ci["lower"].iloc[0] <= tau <= ci["upper"].iloc[0]),
+        "reject_greater": float(z > stats.norm.isf(0.05)),
+        "reject_less": float(z < -stats.norm.isf(0.05)),
+        "estimate": float(res.estimate),
+    }
 
 
 def simulate_anova(design: dict, rng: np.random.Generator) -> dict:
@@ -106,7 +144,10 @@ def analyse_anova(data: dict) -> dict:
         p = frechet_anova(
             y=data["y"], groups=data["g"], method="permutation", n_resamples=199, rng=1
         )
+        # the default: permutation below 50 per group (199 resamples here), else chi-square
+        auto = frechet_anova(y=data["y"], groups=data["g"], n_resamples=199, rng=1)
     return {
+        "reject_auto": float(auto.pvalue <= 0.05),
         "reject_asymptotic": float(a.pvalue <= 0.05),
         "reject_permutation": float(p.pvalue <= 0.05),
     }
@@ -134,64 +175,215 @@ def analyse_band(data: dict) -> dict:
     return out
 
 
+EXPLAIN_JUMP = {
+    "reject_asymptotic": (
+        "the chi-square(1) p-value of the default statistic at the same h (method="
+        "'asymptotic'). Its mean part F_n^2 / (...) is O_p(1 / (n h)) and positive under H0 "
+        "(mean 0.3-0.8 at 11-28 effective points per side), which the chi-square limit "
+        "neglects; the bias grows with the dimension of the space (networks, covariances) "
+        "and with a small cross-validated h (curved means). The default (method='auto') "
+        "refers the variance part to F(1, nu) and draws the mean part by a wild bootstrap"
+    ),
+    "reject_frechestest": (
+        "frechesTest's statistic (variance='frechestest', kept for compatibility): V and "
+        "sigma^2 use d^2(Y_i, l(c)) for every point in the window, so a slope or curvature "
+        "of the conditional mean leaks into them (conservative with a trend), and its "
+        "chi-square(1) p-value has the same small-sample mean-part bias as "
+        "reject_asymptotic"
+    ),
+}
+
+TREND_TEXT = {
+    "flat": "flat",
+    "linear": "linear (slope 0.8)",
+    "curved": "curved (sin 2 pi x)",
+}
+SPACE_TEXT = {
+    "density": "density (Wasserstein, 100-point quantile grid)",
+    "covariance": "3 x 3 covariance (SPD, Frobenius)",
+    "network": "5-node network (Laplacian)",
+}
+#: replications run for the committed tables (the target is 1000 per design; on 6 Dec 2026
+#: the shared 2-core machine ran at load ~29, about 5% of a core per process)
+SIZE_REPS = 200
+REPS_NOTE = (
+    "Replications: 200 per design, not the targeted 1000: the shared 2-core machine ran at "
+    "load ~29 when these tables were made (rerun with --reps 1000 on a quiet machine, about "
+    "0.08 s CPU per replication)."
+)
+
+EXPLAIN_SCALAR = {
+    "cover_wald": (
+        "the 95% Wald interval estimate -/+ 1.96 se of the signed scalar jump uses the HC3 "
+        "local-linear standard error at the cross-validated h_V with a normal quantile: it "
+        "under-covers in small windows (0.91 with flat or linear means at n = 200, 0.91 "
+        "linear n = 500; 0.84 with the curved mean at n = 200, where the local-linear bias "
+        "at the cross-validated h adds; in band at n = 1000) because the studentised jump "
+        "has heavier tails than the normal in windows of 25-100 effective points and h "
+        "is chosen from the same data; both one-sided 5% Wald tests stay in band, so the "
+        "excess sits in the 2.5% tails. Known limitation, not "
+        "fixed in this session (a t reference with Satterthwaite degrees of freedom or "
+        "rdrobust's robust bias-corrected interval would be the remedy)"
+    ),
+    "reject_greater": "see cover_wald: the one-sided Wald tests use the same HC3 standard error",
+    "reject_less": "see cover_wald: the one-sided Wald tests use the same HC3 standard error",
+}
+
+EXPLAIN_ANOVA = {
+    "reject_asymptotic": (
+        "the chi-square(k-1) limit of the Fréchet ANOVA statistic needs large groups; at "
+        "10 and 20 units per group the variances sigma_j^2 in its denominator are too "
+        "noisy (liberal). The default (method='auto', reject_auto) uses the permutation "
+        "test below 50 units per group, and an explicit method='asymptotic' there warns"
+    ),
+}
+
+
 def studies() -> list[dict]:
     """The Fréchet family's calibration studies (engine interface)."""
     return [
+        *[
+            dict(
+                name=f"frechet_jump_size_{space}_{trend}",
+                title=f"Fréchet jump test: size ({space} responses, {trend} mean)",
+                description=(
+                    f"No jump at c = 0.5, X ~ U(0, 1); {SPACE_TEXT[space]} responses; "
+                    f"{TREND_TEXT[trend]} conditional mean; cross-validated h_F, undersmooth "
+                    "0.8. reject_default: the default test (residual variance, small-sample "
+                    "p-value: F(1, nu) for the variance part and a wild bootstrap of the "
+                    "mean part, 999 resamples); at the same h, reject_asymptotic: the same "
+                    "statistic with the chi-square(1) p-value, reject_frechestest: the "
+                    f"frechesTest statistic. {REPS_NOTE}"
+                ),
+                simulate=simulate_jump,
+                analyse=analyse_jump,
+                grid={"space": [space], "trend": [trend], "n": [200, 500, 1000]},
+                reps=SIZE_REPS,
+                reps_ci=40,
+                nominal={
+                    "reject_default": 0.05,
+                    "reject_asymptotic": 0.05,
+                    "reject_frechestest": 0.05,
+                },
+                kind="size",
+                explanations=dict(EXPLAIN_JUMP),
+            )
+            for space in ("density", "covariance", "network")
+            for trend in ("flat", "linear", "curved")
+        ],
         dict(
-            name="frechet_jump_size",
-            title="Fréchet jump test: size",
+            name="frechet_jump_size_asymmetric",
+            title="Fréchet jump test: size at an asymmetric cutoff",
             description=(
-                "No jump at c = 0.5, X ~ U(0, 1); flat, linear (slope 0.8) and curved "
-                "(sin 2 pi x) conditional means; density (Wasserstein), covariance (SPD, "
-                "Frobenius) and network (Laplacian) responses; cross-validated h_F, "
-                "undersmooth 0.8; default residual variance vs frechesTest's at the same h."
+                "As the size design, flat mean, with the cutoff at c = 0.85 (15% of the "
+                "data on the right, so the bandwidth is capped by the short side); density "
+                "and covariance responses, n = 500."
             ),
             simulate=simulate_jump,
             analyse=analyse_jump,
             grid={
-                "space": ["density", "covariance", "network"],
-                "trend": ["flat", "linear", "curved"],
-                "n": [200, 500, 1000],
+                "space": ["density", "covariance"],
+                "trend": ["flat"],
+                "n": [500],
+                "cutoff": [0.85],
             },
-            reps=1000,
+            reps=300,
             reps_ci=40,
-            nominal={"reject_default": 0.05, "reject_frechestest": 0.05},
+            nominal={
+                "reject_default": 0.05,
+                "reject_asymptotic": 0.05,
+                "reject_frechestest": 0.05,
+            },
             kind="size",
+            explanations=dict(EXPLAIN_JUMP),
         ),
         dict(
             name="frechet_jump_power",
             title="Fréchet jump test: power",
             description=(
                 "Jump at c = 0.5 of 1.5 (density mean), 0.7 (covariance correlation) or 0.3 "
-                "(network edge-weight scale); linear trend; n = 500."
+                "(network edge-weight scale); linear trend; n = 200 and 500. "
+                "reject_asymptotic: the chi-square(1) p-value at the same h (the power the "
+                "small-sample p-value gives up)."
             ),
             simulate=simulate_jump,
             analyse=analyse_jump,
             grid={
                 "space": ["density", "covariance", "network"],
                 "trend": ["linear"],
-                "n": [500],
+                "n": [200, 500],
                 "jump_scale": [1.0],
             },
-            reps=500,
+            reps=200,
             reps_ci=20,
             nominal={},
             kind="power",
+        ),
+        dict(
+            name="frechet_jump_scalar_size",
+            title="Fréchet jump test, scalar responses: size, Wald coverage, one-sided tests",
+            description=(
+                "y = g(x) + N(0, 0.5^2), X ~ U(0, 1), c = 0.5, g flat, linear (0.8 x) or "
+                "curved (sin 2 pi x); no jump. reject_default: the omnibus test; "
+                "cover_wald: the 95% Wald interval of the signed jump l+ - l- (robust HC3 "
+                "standard error at h_V); reject_greater / reject_less: the one-sided 5% "
+                "Wald tests of the signed jump."
+            ),
+            simulate=simulate_scalar,
+            analyse=analyse_scalar,
+            explanations=dict(EXPLAIN_SCALAR),
+            grid={"trend": ["flat", "linear", "curved"], "n": [200, 500, 1000]},
+            reps=500,
+            reps_ci=40,
+            nominal={
+                "reject_default": 0.05,
+                "cover_wald": 0.95,
+                "reject_greater": 0.05,
+                "reject_less": 0.05,
+            },
+            kind="size",
+        ),
+        dict(
+            name="frechet_jump_scalar_power",
+            title="Fréchet jump test, scalar responses: a jump of -+0.3",
+            description=(
+                "As the scalar size design, linear trend, n = 500, with a jump tau = -0.3 or "
+                "+0.3. reject_default: power of the omnibus test (its F_n part is "
+                "tau^2 / 4: little power against small location shifts, as documented). "
+                "cover_wald, reject_greater and reject_less are centred at the true tau "
+                "(z = (estimate - tau) / se): coverage and the size of both one-sided Wald "
+                "tests when there is a jump."
+            ),
+            simulate=simulate_scalar,
+            analyse=analyse_scalar,
+            explanations=dict(EXPLAIN_SCALAR),
+            grid={"trend": ["linear"], "n": [500], "tau": [-0.3, 0.3]},
+            reps=300,
+            reps_ci=20,
+            nominal={"cover_wald": 0.95, "reject_greater": 0.05, "reject_less": 0.05},
+            kind="size",
         ),
         dict(
             name="frechet_anova_size",
             title="Fréchet ANOVA: size in small groups",
             description=(
                 "k = 3 groups of N(0, 1) scalars with 10, 20, 50 or 100 units each; "
-                "asymptotic chi-square(2) vs permutation (199) p-values."
+                "reject_auto: the default (method='auto': permutation below 50 per group, "
+                "chi-square(2) from 50), asymptotic chi-square(2) and permutation (199) "
+                "p-values."
             ),
             simulate=simulate_anova,
             analyse=analyse_anova,
             grid={"k": [3], "n_group": [10, 20, 50, 100]},
-            reps=1000,
+            reps=200,
             reps_ci=100,
-            nominal={"reject_asymptotic": 0.05, "reject_permutation": 0.05},
+            nominal={
+                "reject_auto": 0.05,
+                "reject_asymptotic": 0.05,
+                "reject_permutation": 0.05,
+            },
             kind="size",
+            explanations=dict(EXPLAIN_ANOVA),
         ),
         dict(
             name="frechet_regression_bands",

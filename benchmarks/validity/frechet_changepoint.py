@@ -17,6 +17,10 @@ final-table 1000 because of the shared CPU): size 0.033 (n = 50), 0.050 (n = 100
 (n = 200), 300 replications each; power 1.00 for delta = 0.5 (mean and scale, n = 200, 60
 replications); for delta = 0.25, 100 replications: mean 0.32 (n = 100) and 0.54 (n = 200),
 scale 0.12 and 0.31.
+Final tables (6 Dec 2026 evening, ``benchmarks/VALIDITY.md``): size 0.055 / 0.056 / 0.053
+(n = 50 / 100 / 200, 1000 replications); power at 300 replications (not 1000: the shared
+machine ran at load 15-42). Why permutations and not R's bootstrap: see the Notes of
+:func:`stattools.frechet.frechet_changepoint`.
 """
 
 from __future__ import annotations
@@ -89,6 +93,7 @@ def studies() -> list[dict]:
             simulate=simulate_sequence,
             analyse=analyse_sequence,
             grid={"n": [100, 200], "change": ["mean", "scale"], "delta": [0.25, 0.5]},
+            # 300, not 1000: the shared 2-core machine ran at load ~29 on 6 Dec 2026
             reps=1000,
             reps_ci=40,
             nominal={},

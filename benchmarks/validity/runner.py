@@ -181,6 +181,8 @@ def run_study(
                 on_error=spec.get("on_error", "record"),
                 nominal=nominal,
             )
+            if spec.get("finalize") is not None:  # derived rates (e.g. warp-speed bootstrap)
+                run.result = spec["finalize"](run.result)
         run.notes += sorted({f"{w.category.__name__}: {w.message}" for w in caught})
     except StudyTimeout:
         n_designs = len(_design_count(spec["grid"]))

@@ -10,6 +10,12 @@ score, hence exact coverage ``>= level``):
   (randomised, MAPIE's convention) or ``U = 0`` (Romano, Sesia & Candès 2020);
 * ``raps``: APS plus ``lambda_reg (o_k(x) - k_reg)_+`` with ``o_k`` the 1-based rank of
   label k (Angelopoulos, Bates, Malik & Jordan 2021).
+
+Per-test weights (covariate shift): with ``weights=st.weights.likelihood_ratio(...)``
+(or kernel weights) the threshold of each test point ``x`` is the weighted quantile
+``Q_level(sum_i p_i delta_{s_i} + p_{n+1} delta_{+inf})``, ``p_i = w(X_i) / (sum_j w(X_j)
++ w(x))``, ``p_{n+1} = w(x) / (...)`` (Tibshirani, Barber, Candès & Ramdas 2019): one
+shared sort of the calibration scores, then one ``searchsorted`` per test point.
 """
 
 from __future__ import annotations
@@ -29,10 +35,16 @@ from ..core.results import ResultBase, readonly
 from ..core.validation import check_option
 from .crc import CRCResult, check_strict_level, crc
 from .models import fit_model, model_name
+from .weights import WeightScheme, _LikelihoodRatio
 
 __all__ = ["ConformalClassificationResult", "conformal_classification", "class_scores"]
 
 _SUM_TOL = 1e-6
+
+
+def _q(cal: CRCResult) -> float:
+    """The (first) threshold of a calibration (per-test weights: the representative one)."""
+    return float(np.atleast_1d(cal.lambda_hat)[0])
 
 
 def check_probs(p: Any, name: str = "probs") -> np.ndarray:
@@ -93,13 +105,52 @@ class ConformalClassificationResult(ResultBase):
     nobs: int = 0
     n_calibration: int = 0
     seed: Any = None
+    weights_scheme: WeightScheme | None = None
+    cal_scores: np.ndarray | None = None
+    cal_features: np.ndarray | None = None
+    feature_names: tuple[str, ...] = ()
     method: str = "conformal classification"
     warnings: tuple[str, ...] = ()
 
     @property
+    def per_test(self) -> bool:
+        """Whether the threshold depends on the test point (likelihood-ratio or kernel
+        weights): then :attr:`thresholds` is that of the first calibration point."""
+        return self.weights_scheme is not None
+
+    def design_features(self, newdata: pd.DataFrame) -> pd.DataFrame:
+        """The formula's design columns without the intercept: what likelihood-ratio
+        weights see (train the ratio's classifier on these)."""
+        if self.design is None:
+            raise DataError("this result was calibrated from probabilities: it has no design.")
+        return self.design.transform(newdata)[list(self.feature_names)]
+
+    def test_thresholds(self, X_test: Any) -> np.ndarray:
+        """``q_hat(x)`` for each test point (per-test weights; rule ★ with ``w(x)`` on
+        ``+inf``). ``X_test``: the test features (design columns without the intercept on
+        the formula path, the ``X=`` columns on the array path)."""
+        if not self.per_test:
+            return np.full(len(np.asarray(X_test)), _q(self.calibrations["all"]))
+        xt = np.asarray(X_test, dtype=float)
+        xt = xt[:, None] if xt.ndim == 1 else xt
+        if xt.ndim != 2 or xt.shape[1] != np.asarray(self.cal_features).shape[1]:
+            raise DataError(
+                f"X_test must have {np.asarray(self.cal_features).shape[1]} column(s) (the "
+                f"calibration features), got shape {xt.shape}."
+            )
+        res = crc(
+            scores=self.cal_scores,
+            target_risk=1.0 - self.level,
+            weights=self.weights_scheme,
+            X=self.cal_features,
+            X_test=xt,
+        )
+        return np.broadcast_to(np.asarray(res.lambda_hat, float), (xt.shape[0],)).copy()
+
+    @property
     def thresholds(self) -> pd.Series:
         """``q_hat`` by group (``"all"`` without groups)."""
-        return pd.Series({g: float(c.lambda_hat) for g, c in self.calibrations.items()})
+        return pd.Series({g: _q(c) for g, c in self.calibrations.items()})
 
     @property
     def params(self) -> pd.Series:
@@ -114,7 +165,13 @@ class ConformalClassificationResult(ResultBase):
         return np.random.default_rng(ss.spawn(2)[1]).uniform(size=m)
 
     def predict_sets(
-        self, probs: Any, *, groups: Any = None, rng: Any = None, include_last_label: bool = False
+        self,
+        probs: Any,
+        *,
+        groups: Any = None,
+        rng: Any = None,
+        include_last_label: bool = False,
+        X_test: Any = None,
     ) -> np.ndarray:
         """Boolean ``(m, K)`` membership ``s(x, k) <= q_hat`` from class probabilities.
 
@@ -123,24 +180,38 @@ class ConformalClassificationResult(ResultBase):
         randomised scores (default: derived from ``result.seed``, reproducible).
         ``include_last_label=True`` (non-randomised APS/RAPS only) also keeps the label
         whose cumulative mass crosses ``q_hat`` (MAPIE's default rule, more conservative).
+        ``X_test``: test features, required with per-test (likelihood-ratio or kernel)
+        weights; each row gets its own threshold ``q_hat(x)``.
         """
         p = check_probs(probs)
         if p.shape[1] != len(self.classes):
             raise DataError(f"probs must have {len(self.classes)} columns, got {p.shape[1]}.")
+        q = None
+        if self.per_test:
+            if X_test is None:
+                raise DataError(
+                    "X_test is needed: the weights depend on the test point (likelihood-ratio "
+                    "or kernel weights); give the test features."
+                )
+            q = self.test_thresholds(X_test)
+            if q.size != p.shape[0]:
+                raise DataError(f"X_test has {q.size} rows but probs has {p.shape[0]}.")
         s = class_scores(p, self.score, self._u(p.shape[0], rng), self.k_reg, self.lambda_reg)
         if include_last_label:
             if self.randomized or self.score == "lac":
                 raise DataError("include_last_label=True applies to non-randomised APS/RAPS.")
             s = s - p  # mass strictly before k: the crossing label is kept
-            return self._compare(s, groups, strict=True)
-        return self._compare(s, groups, strict=False)
+            return self._compare(s, groups, strict=True, q=q)
+        return self._compare(s, groups, strict=False, q=q)
 
-    def _compare(self, s: np.ndarray, groups: Any, strict: bool) -> np.ndarray:
+    def _compare(
+        self, s: np.ndarray, groups: Any, strict: bool, q: np.ndarray | None = None
+    ) -> np.ndarray:
         le = np.less if strict else np.less_equal
+        if q is not None:  # per-test thresholds (no groups with per-test weights)
+            return le(s, q[:, None])
         if self.groups is None:
-            return le(s, float(self.calibrations["all"].lambda_hat))
-        if self.groups is None:
-            return s <= float(self.calibrations["all"].lambda_hat)
+            return le(s, _q(self.calibrations["all"]))
         if self.groups == "class":
             q = np.array([float(self.calibrations[c].lambda_hat) for c in self.classes])
             return le(s, q[None, :])
@@ -162,7 +233,8 @@ class ConformalClassificationResult(ResultBase):
     def predict(self, newdata: pd.DataFrame, *, rng: Any = None) -> pd.DataFrame:
         """Prediction sets for ``newdata``: a boolean DataFrame with one column per class."""
         g = newdata[self.groups] if self.groups not in (None, "class") else None
-        sets = self.predict_sets(self._probs(newdata), groups=g, rng=rng)
+        xt = self.design_features(newdata).to_numpy(float) if self.per_test else None
+        sets = self.predict_sets(self._probs(newdata), groups=g, rng=rng, X_test=xt)
         return pd.DataFrame(sets, columns=list(self.classes), index=newdata.index)
 
     def evaluate_sets(self, sets: np.ndarray, labels: Any) -> pd.DataFrame:
@@ -207,13 +279,21 @@ class ConformalClassificationResult(ResultBase):
 
     def _summary_tables(self, level: float) -> dict[str, pd.DataFrame]:
         rows = {
-            g: {"q_hat": float(c.lambda_hat), "n": c.nobs, "feasible": bool(c.feasible)}
+            g: {"q_hat": _q(c), "n": c.nobs, "feasible": bool(np.atleast_1d(c.feasible)[0])}
             for g, c in self.calibrations.items()
         }
         return {"Thresholds": pd.DataFrame(rows).T}
 
     def _summary_notes(self) -> list[str]:
         kind = {"class": "for every class", None: "marginally"}.get(self.groups, "in every group")
+        if self.per_test:
+            c0 = self.calibrations["all"]
+            return [
+                f"Coverage >= {self.level:g} under covariate shift when the weights are the "
+                f"true likelihood ratio ({c0.weights_name}; guarantee: {c0.guarantee}). Each "
+                "test point x gets its own q_hat(x), the weighted quantile with w(x) on "
+                "+inf; the threshold shown is that of the first calibration point."
+            ]
         return [
             f"Coverage >= {self.level:g} {kind} under exchangeability; the set is "
             "{k : s(x, k) <= q_hat}."
@@ -279,6 +359,7 @@ def conformal_classification(
     lambda_reg: float = 0.01,
     rng: Any = None,
     na_action: str = "raise",
+    X: Any = None,
 ) -> ConformalClassificationResult:
     """Split-conformal classification sets with coverage ``>= level`` (LAC, APS, RAPS).
 
@@ -303,8 +384,16 @@ def conformal_classification(
         gives coverage within each group of that column (also needed at prediction).
     weights : None, WeightScheme or array
         Calibration weights as in :func:`~stattools.conformal.crc` (not with ``groups``).
+        Per-test weights, ``st.weights.likelihood_ratio(...)`` (covariate shift,
+        Tibshirani et al. 2019) or ``st.weights.kernel(...)``, give each test point its
+        own threshold: the ratio is evaluated on the formula's design columns without the
+        intercept (``result.design_features(frame)``; a classifier trained on other
+        columns raises) or, on the array path, on ``X``.
     probs, labels, classes : optional
         Array path: calibration probabilities ``(n, K)`` and labels instead of a model.
+    X : array_like (n, p), optional
+        Array path with per-test weights: the calibration features the weights see
+        (give the test features to ``predict_sets(..., X_test=)``).
     k_reg, lambda_reg : RAPS regularisation.
     rng : seed of the randomised scores (recorded as ``result.seed``).
     na_action : {"raise", "drop"}
@@ -319,7 +408,9 @@ def conformal_classification(
     ------
     DataError
         Probabilities not summing to one; calibration labels unseen in training; fewer
-        calibration points (per group) than ``1/alpha - 1``; a string level.
+        calibration points (per group) than ``1/alpha - 1``; a string level; per-test
+        weights without features (``X``) or with ``groups``; a likelihood-ratio
+        classifier trained on other columns than the design's.
 
     References
     ----------
@@ -361,6 +452,8 @@ def conformal_classification(
         y = _encode(labels, cls, "labels")
         cal_groups = None
         name = "given probabilities"
+        feats = None if X is None else as_features(X, p.shape[0])
+        feat_names: tuple[str, ...] = ()
     else:
         if formula is None or calibration is None:
             raise DataError("give formula=, data= and calibration=, or probs= and labels=.")
@@ -407,6 +500,8 @@ def conformal_classification(
         if p.shape[1] != len(cls):
             raise DataError(f"predict_proba gives {p.shape[1]} columns for {len(cls)} classes.")
         cal_groups = None if groups in (None, "class") else calibration[groups].to_numpy()
+        feat_names = tuple(str(c) for c in design.X.columns if c != "Intercept")
+        feats = design.transform(calibration)[list(feat_names)].to_numpy(dtype=float)
         name = (
             "multinomial logit (statsmodels)"
             if isinstance(model, str)
@@ -416,6 +511,18 @@ def conformal_classification(
         raise DataError("groups=<column> needs the formula path (a calibration column).")
     if groups is not None and weights is not None:
         raise DataError("weights= cannot be combined with groups= (Mondrian) yet.")
+    per_test = isinstance(weights, WeightScheme) and weights.guarantee in (
+        "covariate shift",
+        "heuristic",
+    )
+    if per_test:
+        if feats is None:
+            raise DataError(
+                "X is needed: per-test weights (likelihood ratio, kernel) are evaluated on the "
+                "calibration features X (and on X_test in predict_sets)."
+            )
+        if isinstance(weights, _LikelihoodRatio) and design is not None:
+            weights.check_features(list(feat_names))
     u = (
         np.random.default_rng(ss.spawn(1)[0]).uniform(size=p.shape[0])
         if (randomized and score != "lac")
@@ -439,7 +546,10 @@ def conformal_classification(
                 f"needed for level={level:g}: the sets would be all classes. Use more "
                 "calibration data or a lower level."
             )
-        cals[g] = crc(scores=s[idx], target_risk=alpha, weights=weights)
+        if per_test:  # summary calibration at a representative point (the first one)
+            cals[g] = crc(scores=s, target_risk=alpha, weights=weights, X=feats, X_test=feats[:1])
+        else:
+            cals[g] = crc(scores=s[idx], target_risk=alpha, weights=weights)
     msgs = tuple(m for c in cals.values() for m in c.warnings)
     return ConformalClassificationResult(
         calibrations=cals,
@@ -456,8 +566,23 @@ def conformal_classification(
         nobs=n_train,
         n_calibration=int(s.size),
         seed=seed_record(ss),
+        weights_scheme=weights if per_test else None,
+        cal_scores=readonly(s) if per_test else None,
+        cal_features=readonly(feats) if per_test and feats is not None else None,
+        feature_names=feat_names,
         warnings=msgs,
     )
+
+
+def as_features(X: Any, n: int) -> np.ndarray:
+    """Calibration features of the array path: finite, ``(n, p)``."""
+    a = np.asarray(X, dtype=float)
+    a = a[:, None] if a.ndim == 1 else a
+    if a.ndim != 2 or a.shape[0] != n:
+        raise DataError(f"X must have one row per calibration point ({n}), got shape {a.shape}.")
+    if not np.isfinite(a).all():
+        raise DataError("X must be finite.")
+    return a
 
 
 @dataclass(frozen=True)

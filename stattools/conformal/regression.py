@@ -429,6 +429,13 @@ def conformal_regression(
     yc = as_float_array(calibration[ycol], ycol, ndim=1)
     if np.isnan(yc).any():
         raise DataError(f"response column {ycol!r} has NaN values in calibration.")
+    need = math.ceil(1.0 / alpha - 1.0 - 1e-9)
+    if loss == "miscoverage" and yc.size < need:  # issue 15, "bad input"
+        raise DataError(
+            f"calibration has {yc.size} row(s), fewer than 1/alpha - 1 = {need} needed for "
+            f"level={1.0 - alpha:g}: every interval would be infinite. Use more calibration "
+            "data or a lower level."
+        )
     msgs: list[str] = []
     if y_range is not None:
         lo, hi = (float(v) for v in y_range)

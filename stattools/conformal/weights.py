@@ -206,25 +206,34 @@ class _Kernel(WeightScheme):
         return w, np.ones(xt.shape[0])
 
 
-@numba.njit(cache=True)
-def _kernel_matrix(xt, xc, h, code):  # pragma: no cover - compiled
-    """``K(||xt_j - xc_i|| / h)`` in one pass, no (m, n) temporaries."""
-    m, n, p = xt.shape[0], xc.shape[0], xt.shape[1]
-    out = np.empty((m, n))
-    inv = 1.0 / (h * h)
+def _kernel_matrix(xt: np.ndarray, xc: np.ndarray, h: float, code: int) -> np.ndarray:
+    """``K(||xt_j - xc_i|| / h)`` for every pair: compiled squared distances, then the
+    profile in place with numpy's SIMD ufuncs (no further (m, n) temporaries)."""
+    out = _scaled_sq_dist(xt, np.ascontiguousarray(xc.T), 1.0 / (h * h))
+    if code == 0:
+        out *= -0.5
+        np.exp(out, out=out)
+    elif code == 1:
+        np.subtract(1.0, out, out=out)
+        np.maximum(out, 0.0, out=out)
+    else:
+        np.less_equal(out, 1.0, out=out)  # 1.0 / 0.0 written into the float array
+    return out
+
+
+@numba.njit(cache=True, fastmath=True)
+def _scaled_sq_dist(xt, xct, inv):  # pragma: no cover - compiled
+    """``||xt_j - xc_i||^2 * inv`` with ``xct = xc.T`` (contiguous rows: SIMD over i)."""
+    m, p, n = xt.shape[0], xct.shape[0], xct.shape[1]
+    out = np.zeros((m, n))
     for j in range(m):
+        for k in range(p):
+            a = xt[j, k]
+            for i in range(n):
+                d = a - xct[k, i]
+                out[j, i] += d * d
         for i in range(n):
-            d2 = 0.0
-            for k in range(p):
-                d = xt[j, k] - xc[i, k]
-                d2 += d * d
-            u2 = d2 * inv
-            if code == 0:
-                out[j, i] = np.exp(-0.5 * u2)
-            elif code == 1:
-                out[j, i] = max(1.0 - u2, 0.0)
-            else:
-                out[j, i] = 1.0 if u2 <= 1.0 else 0.0
+            out[j, i] *= inv
     return out
 
 

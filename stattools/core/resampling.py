@@ -92,12 +92,25 @@ def single_thread_blas():
     another order). It is also faster for the many small products resampling does.
     """
     try:
-        from threadpoolctl import threadpool_limits
+        import threadpoolctl
     except ImportError:  # pragma: no cover - threadpoolctl is a dependency
         import contextlib
 
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    # one controller per process: ``threadpool_limits`` rescans the loaded libraries
+    # (reading /proc/self/maps) on every call, ~10 ms wall each under load; BLAS is
+    # loaded with numpy, before the first call, so the cached scan sees it
+    global _BLAS_CONTROLLER
+    if _BLAS_CONTROLLER is None:
+        # scipy ships its own OpenBLAS, loaded with scipy.linalg: load it before the one
+        # scan, so that the limit covers it too (results must not depend on BLAS threads)
+        import scipy.linalg  # noqa: F401
+
+        _BLAS_CONTROLLER = threadpoolctl.ThreadpoolController()
+    return _BLAS_CONTROLLER.limit(limits=1, user_api="blas")
+
+
+_BLAS_CONTROLLER: Any = None
 
 
 def spawn_generators(rng: RngLike, n: int) -> list[np.random.Generator]:

@@ -9,7 +9,12 @@ Priors (on the data divided by their mean ``xbar``; ``omega`` is reported times 
 * ``alpha[j] ~ HalfNormal(0.5)`` (linear ACD) or ``Normal(0, 0.5)`` (log-ACD);
 * ``beta[j] ~ Uniform(0, 1)`` (log-ACD: ``Uniform(-1, 1)``), so ``alpha + beta`` ranges
   freely over ``(0, inf)`` -- in particular above 1;
-* regressor coefficients ``~ Normal(0, 1)``; shape parameters ``~ LogNormal(0, 1)``.
+* regressor coefficients ``~ Normal(0, 1)``; shape parameters ``~ LogNormal(0, 1)``,
+  except shapes confined to a short interval, which get a uniform prior on it (q-Weibull
+  ``q ~ U(1, 2)``; the mixture weight ``p ~ U(0, 1)``). Every law of
+  :func:`~stattools.duration.distributions.get_distribution` is available (exponential,
+  Weibull, generalized gamma, Burr, log-normal, generalized F, q-Weibull and the
+  q-Weibull/exponential mixture).
 
 The likelihood is the full likelihood of the chosen innovation law (for
 ``dist="exponential"`` the exponential likelihood, not a quasi-likelihood).
@@ -80,6 +85,15 @@ def _make_ops(x: np.ndarray, Z, spec, dist, b: float, segments=None):
     return _LogLik()
 
 
+def _shape_prior(pm: Any, j: int, lo: float, hi: float) -> Any:
+    """Prior of the ``j``-th shape parameter from its admissible interval ``(lo, hi)``:
+    ``Uniform(lo, hi)`` for a bounded shape (q-Weibull ``q`` in (1, 2), mixture weight
+    ``p`` in (0, 1)), else ``LogNormal(0, 1)`` (positive shapes)."""
+    if hi <= 10.0:
+        return pm.Uniform(f"shape_{j}", lo, hi, shape=(1,))
+    return pm.LogNormal(f"shape_{j}", 0.0, 1.0, shape=(1,))
+
+
 @contextlib.contextmanager
 def _quiet_pymc_log(progress: bool | None):
     """PyMC logs its sampler set-up at INFO to stderr; keep it only when progress is on."""
@@ -144,8 +158,8 @@ def fit_bayes(
                 parts.append(pm.Uniform("beta", 0.0, 1.0, shape=(spec.q,)))
         if spec.exog:
             parts.append(pm.Normal("xi_s", 0.0, 1.0, shape=(len(spec.exog),)))
-        if dist.names:
-            parts.append(pm.LogNormal("shape", 0.0, 1.0, shape=(len(dist.names),)))
+        for j, (lo, hi) in enumerate(dist.bounds):
+            parts.append(_shape_prior(pm, j, lo, hi))
         theta = pt.concatenate(parts)
         pm.Potential("loglik", op(theta))
         with warnings.catch_warnings(), _quiet_pymc_log(progress):
@@ -175,7 +189,7 @@ def fit_bayes(
     for j, nm in enumerate(spec.exog):
         cols[nm] = post["xi_s"].values[..., j] * (1.0 if spec.log else xbar)
     for j, nm in enumerate(dist.names):
-        cols[nm] = post["shape"].values[..., j]
+        cols[nm] = post[f"shape_{j}"].values[..., 0]
     first = 1 + spec.p if spec.log else 1
     names = list(cols)
     cols["persistence"] = sum(cols[nm] for nm in names[first : 1 + spec.p + spec.q])
@@ -426,7 +440,8 @@ class ACDBayesResult(ResultBase):
     def _summary_notes(self) -> list[str]:
         return [
             "Priors: omega/xbar ~ HalfNormal(1), alpha ~ HalfNormal(0.5), beta ~ U(0, 1) "
-            f"(alpha + beta not capped at 1); {self.dist_name} likelihood; intervals are "
+            "(alpha + beta not capped at 1); shapes ~ LogNormal(0, 1), or uniform on a "
+            f"bounded range; {self.dist_name} likelihood; intervals are "
             + ("equal-tailed (ETI)." if self.interval == "ETI" else "highest-density (HDI).")
             + " Posterior summaries only: no z statistics or p-values.",
             f"Posterior probability of an infinite mean, P(alpha + beta >= 1) = {self.prob_infinite_mean:.3f}.",

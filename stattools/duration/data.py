@@ -89,8 +89,13 @@ def durations(
     sum_columns: Sequence[str] = (),
     sort: bool = False,
     diurnal: str | None = None,
+    kind: str = "trade",
+    threshold: float | None = None,
+    price: str | None = None,
+    volume: str | None = None,
+    diurnal_by: str | None = None,
 ) -> pd.DataFrame:
-    """Durations between trades, per trading day, from time stamps.
+    """Trade, price or volume durations, per trading day, from time stamps.
 
     Parameters
     ----------
@@ -116,6 +121,23 @@ def durations(
         Sort by (``by``, ``time``) first; otherwise unsorted time stamps raise.
     diurnal : {None, "spline", "fourier"}
         Also add ``adj_duration`` from :func:`diurnal_adjust`.
+    kind : {"trade", "price", "volume"}
+        ``"trade"``: time between consecutive trades (events). ``"price"``: time until
+        the price has moved by at least ``threshold`` (absolute) from the price at the
+        last event. ``"volume"``: time until at least ``threshold`` shares have traded
+        since the last event. Price and volume spells start at the first trade of each
+        day, never span two days, and (unless ``zeros="keep"``) never have length zero;
+        the rule is R ACDm's ``computeDurations(type = "price" | "volume")``.
+    threshold : float
+        Price change (``kind="price"``) or cumulative volume (``kind="volume"``) that
+        ends a spell; required for those kinds.
+    price, volume : str, optional
+        Price and volume columns (default: the columns named ``"price"`` and
+        ``"volume"``). The volume column is optional for price durations (summed per
+        spell when given).
+    diurnal_by : {None, "weekday"} or str
+        Passed to :func:`diurnal_adjust` as ``by``: a separate time-of-day factor per
+        weekday (of the ``by`` column or the datetime ``time``), or per level of a column.
 
     Returns
     -------
@@ -124,7 +146,11 @@ def durations(
         spell), ``duration``, ``n_merged`` and the ``sum_columns``. The first trade of each
         day only starts the clock; the censored spell after the last trade is not included.
         ``attrs["window"]`` is the total observed time ``T`` (sum over days of last minus
-        first trade time); ``attrs["windows"]`` gives it per day.
+        first trade time); ``attrs["windows"]`` gives it per day. Price and volume
+        durations have ``n_merged`` = trades in the spell (the event included), ``price``
+        at the event, ``volume`` traded in the spell (when a volume column is given) and
+        ``attrs["kind"]``/``attrs["threshold"]``; their window runs from the first trade
+        to the last event of each day.
 
     Raises
     ------
@@ -140,12 +166,31 @@ def durations(
     ([10.0, 90.0, 10.0], [2, 1, 1])
     >>> d.attrs["window"]
     110.0
+
+    Price durations: spells until the price moves by 0.25 or more.
+
+    >>> ticks = pd.DataFrame({"t": [1.0, 2, 3, 4, 5, 6], "price": [10, 10.1, 10.3, 10.2, 10.0, 10.1]})
+    >>> pdur = durations(ticks, time="t", session=None, kind="price", threshold=0.25)
+    >>> pdur[["start", "time", "duration", "n_merged", "price"]].to_numpy().tolist()
+    [[1.0, 3.0, 2.0, 2.0, 10.3], [3.0, 5.0, 2.0, 2.0, 10.0]]
     """
     zeros = check_option(zeros, "zeros", ("aggregate", "drop", "keep", "error"))
+    kind = check_option(kind, "kind", ("trade", "price", "volume"))
+    thin = None
+    if kind != "trade":
+        price, volume, thin = _event_columns(data, kind, threshold, price, volume)
+        sum_columns = ()
     from ..core.validation import check_frame  # argument validation (issue 10)
 
     check_frame(data, "data")
     check_columns(data, [time, *([by] if by else []), *sum_columns])
+    if thin is not None:
+        check_columns(data, [c for c in (price, volume) if c])
+        for c in (price, volume):
+            if c and not pd.api.types.is_numeric_dtype(data[c]):
+                raise DataError(f"column {c!r} must be numeric, got dtype {data[c].dtype}.")
+            if c and not np.isfinite(data[c].to_numpy(dtype=float)).all():
+                raise DataError(f"column {c!r} has missing or infinite values.")
     df = data.copy()
     is_dt = pd.api.types.is_datetime64_any_dtype(df[time])
     if df[time].isna().any():
@@ -186,28 +231,12 @@ def durations(
                 f"time column {time!r} has {int((dt == 0).sum())} tied time stamps; use "
                 "zeros='aggregate' to merge same-time trades."
             )
-        # event id: a new event starts when the time stamp changes
-        if zeros == "aggregate":
-            new = np.r_[True, dt > 0]
-            ev = np.cumsum(new) - 1
-            agg = {"_t": ("_t", "last"), "n_merged": ("_t", "size")}
-            agg.update({c: (c, "sum") for c in sum_columns})
-            e = g.assign(_ev=ev).groupby("_ev", sort=True).agg(**agg)
+        if thin is not None:
+            out, te = _event_spells(g, t, price, volume, thin, zeros == "keep")
+            if out is None:
+                continue
         else:
-            e = g[["_t", *sum_columns]].assign(n_merged=1)
-        te = e["_t"].to_numpy()
-        out = pd.DataFrame(
-            {
-                "start": te[:-1],
-                "time": te[1:],
-                "duration": np.diff(te),
-                "n_merged": e["n_merged"].to_numpy()[1:],
-            }
-        )
-        for c in sum_columns:
-            out[c] = e[c].to_numpy()[1:]
-        if zeros == "drop":
-            out = out[out["duration"] > 0]
+            out, te = _trade_spells(g, dt, zeros, sum_columns)
         if key:
             gid = g[key].iloc[0]
             out.insert(0, by if by else "date", gid)
@@ -216,14 +245,100 @@ def durations(
             windows["all"] = float(te[-1] - te[0])
         rows.append(out)
     if not rows:
-        raise DataError("no group has two or more trades inside the session.")
+        what = "two or more trades" if thin is None else f"a complete {kind} spell"
+        raise DataError(f"no group has {what} inside the session.")
     res = pd.concat(rows, ignore_index=True)
     res.attrs["window"] = float(sum(windows.values()))
     res.attrs["window_column"] = "duration"
     res.attrs["windows"] = windows
+    res.attrs["kind"] = kind
+    if thin is not None:
+        res.attrs["threshold"] = thin[1]
     if diurnal is not None:
-        res = diurnal_adjust(res, duration="duration", time="start", method=diurnal)
+        day = (by if by else "date") if key else None
+        res = diurnal_adjust(
+            res, duration="duration", time="start", method=diurnal, by=diurnal_by, day=day
+        )
+    elif diurnal_by is not None:
+        raise DataError("diurnal_by= needs diurnal= ('spline' or 'fourier').")
     return res
+
+
+def _trade_spells(
+    g: pd.DataFrame, dt: np.ndarray, zeros: str, sum_columns: Sequence[str]
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Trade durations of one day: same-time trades merged into one event
+    (``zeros="aggregate"``) or kept as zero durations (dropped with ``"drop"``)."""
+    if zeros == "aggregate":  # a new event starts when the time stamp changes
+        ev = np.cumsum(np.r_[True, dt > 0]) - 1
+        agg = {"_t": ("_t", "last"), "n_merged": ("_t", "size")}
+        agg.update({c: (c, "sum") for c in sum_columns})
+        e = g.assign(_ev=ev).groupby("_ev", sort=True).agg(**agg)
+    else:
+        e = g[["_t", *sum_columns]].assign(n_merged=1)
+    te = e["_t"].to_numpy()
+    out = pd.DataFrame(
+        {
+            "start": te[:-1],
+            "time": te[1:],
+            "duration": np.diff(te),
+            "n_merged": e["n_merged"].to_numpy()[1:],
+        }
+    )
+    for c in sum_columns:
+        out[c] = e[c].to_numpy()[1:]
+    if zeros == "drop":
+        out = out[out["duration"] > 0]
+    return out, te
+
+
+def _event_columns(
+    data: Any, kind: str, threshold: float | None, price: str | None, volume: str | None
+) -> tuple[str | None, str | None, tuple[str, float]]:
+    """Validate the price/volume duration options; return the columns and the rule."""
+    if threshold is None:
+        raise DataError(f"kind={kind!r} needs threshold= (the {kind} change ending a spell).")
+    try:
+        thr = float(threshold)
+    except (TypeError, ValueError):
+        raise DataError(f"threshold must be a positive number, got {threshold!r}.") from None
+    if not (np.isfinite(thr) and thr > 0):
+        raise DataError(f"threshold must be a positive number, got {threshold!r}.")
+    cols = set(getattr(data, "columns", []))
+    if kind == "price":
+        price = price or "price"
+        volume = volume or ("volume" if "volume" in cols else None)
+    else:
+        volume = volume or "volume"
+        price = price or ("price" if "price" in cols else None)
+    return price, volume, (kind, thr)
+
+
+def _event_spells(
+    g: pd.DataFrame,
+    t: np.ndarray,
+    price: str | None,
+    volume: str | None,
+    rule: tuple[str, float],
+    allow_zero: bool,
+) -> tuple[pd.DataFrame | None, np.ndarray]:
+    """Price/volume spells of one day (see :func:`.events.thin_day`)."""
+    from .events import thin_day
+
+    p = g[price].to_numpy(dtype=float) if price else None
+    v = g[volume].to_numpy(dtype=float) if volume else None
+    s, e, vols = thin_day(t, p, v, kind=rule[0], threshold=rule[1], allow_zero=allow_zero)
+    if e.size == 0:
+        return None, t
+    out = pd.DataFrame(
+        {"start": t[s], "time": t[e], "duration": t[e] - t[s], "n_merged": np.diff(np.r_[s[0], e])}
+    )
+    if p is not None:
+        out["price"] = p[e]
+    if v is not None:
+        out["volume"] = vols
+    te = np.r_[t[0], t[e]]
+    return out, te
 
 
 def _basis(
@@ -250,6 +365,8 @@ def diurnal_adjust(
     n_knots: int = 6,
     order: int = 2,
     out: str = "adj_duration",
+    by: str | None = None,
+    day: str | None = None,
 ) -> pd.DataFrame:
     r"""Divide durations by a deterministic time-of-day factor.
 
@@ -270,11 +387,20 @@ def diurnal_adjust(
         Flexibility of the spline / Fourier form.
     out : str
         Name of the adjusted column.
+    by : {None, "weekday"} or str
+        ``None`` pools every day (one factor). ``"weekday"`` fits a separate factor for
+        each day of the week (as ACDm's ``diurnalAdj(aggregation = "weekdays")``), the
+        weekday taken from the ``day`` column; any other string names a column whose
+        levels get separate factors. All factors share the same basis.
+    day : str, optional
+        Column of trading dates (datetimes or date strings) for ``by="weekday"``;
+        default ``"date"``.
 
     Returns
     -------
     DataFrame
-        A copy with ``diurnal`` (fitted factor ``phi(t)``) and ``out = duration / phi``.
+        A copy with ``diurnal`` (fitted factor ``phi(t)``) and ``out = duration / phi``;
+        with ``by``, also ``diurnal_group`` (the weekday name or level used).
 
     Raises
     ------
@@ -295,6 +421,13 @@ def diurnal_adjust(
     >>> adj = diurnal_adjust(pd.DataFrame({"start": t, "duration": x}))
     >>> round(float(adj["adj_duration"].mean()), 1)
     1.0
+
+    One factor per weekday, from a date column:
+
+    >>> days = pd.to_datetime("2024-01-01") + pd.to_timedelta(np.arange(2000) % 5, "D")
+    >>> adj = diurnal_adjust(pd.DataFrame({"start": t, "duration": x, "date": days}), by="weekday")
+    >>> sorted(adj["diurnal_group"].unique())
+    ['Friday', 'Monday', 'Thursday', 'Tuesday', 'Wednesday']
     """
     method = check_option(method, "method", ("spline", "fourier"))
     from ..core.validation import check_frame  # argument validation (issue 10)
@@ -313,8 +446,19 @@ def diurnal_adjust(
     if hi <= lo:
         raise DataError(f"time column {time!r} is constant; no diurnal pattern can be fitted.")
     B = _basis(t, method, lo, hi, int(n_knots), int(order))
-    coef, *_ = np.linalg.lstsq(B, x, rcond=None)
-    phi = B @ coef
+    groups = None if by is None else _diurnal_groups(data, by, day)
+    phi = np.empty_like(x)
+    for level, rows in (
+        [(None, slice(None))] if groups is None else groups.groupby(groups).indices.items()
+    ):
+        if groups is not None and np.size(rows) < 2 * B.shape[1]:
+            raise DataError(
+                f"diurnal_adjust by={by!r}: group {level!r} has {np.size(rows)} durations, "
+                f"fewer than twice the {B.shape[1]} basis functions; use fewer knots or pool "
+                "the days (by=None)."
+            )
+        coef, *_ = np.linalg.lstsq(B[rows], x[rows], rcond=None)
+        phi[rows] = B[rows] @ coef
     if (phi <= 0).any():
         raise DataError(
             f"the fitted diurnal factor is not positive at {describe_positions(phi <= 0)}; "
@@ -323,5 +467,28 @@ def diurnal_adjust(
     res = data.copy()
     res["diurnal"] = phi
     res[out] = x / phi
+    if groups is not None:
+        res["diurnal_group"] = groups.to_numpy()
     res.attrs.update(data.attrs)
     return res
+
+
+def _diurnal_groups(data: pd.DataFrame, by: str, day: str | None) -> pd.Series:
+    """Group labels for a per-group diurnal factor (weekday names or a column)."""
+    if by != "weekday":
+        check_columns(data, [by])
+        if data[by].isna().any():
+            raise DataError(f"column {by!r} (diurnal by=) has missing values.")
+        return data[by].astype(str).reset_index(drop=True)
+    day = day or "date"
+    check_columns(data, [day])
+    try:
+        dates = pd.to_datetime(data[day])
+    except (TypeError, ValueError):
+        raise DataError(
+            f"by='weekday' needs dates in column {day!r}; its values could not be read as "
+            "dates (pass day= naming a date column)."
+        ) from None
+    if dates.isna().any():
+        raise DataError(f"column {day!r} (day=) has missing dates.")
+    return dates.dt.day_name().reset_index(drop=True)

@@ -40,6 +40,7 @@ __all__ = [
     "GeneralizedF",
     "QWeibull",
     "MixQWeibullExponential",
+    "LogNormal",
     "get_distribution",
     "log_moment",
 ]
@@ -79,6 +80,13 @@ class Innovation(ABC):
 
     def _shape(self, shape: Sequence[float] | None) -> tuple[float, ...]:
         return self.params if shape is None else tuple(float(s) for s in shape)
+
+    @property
+    def log_scale(self) -> tuple[bool, ...]:
+        """Which shapes the optimiser handles on the log scale: those on ``(lo, hi)`` with
+        ``lo > 0`` and a wide range (``hi >= 10``); the others (e.g. q-Weibull ``q`` in
+        ``(1, 2)``, a mixing weight) stay on their natural scale."""
+        return tuple(lo > 0 and hi >= 10 for lo, hi in self.bounds)
 
     def valid(self, shape: Sequence[float] | None = None) -> bool:
         """Whether ``shape`` lies inside the parameter space."""
@@ -250,11 +258,10 @@ class GeneralizedGamma(Innovation):
 
     def logpdf(self, e, shape=None):
         k, nu = self._shape(shape)
-        lam = self._lam(k, nu)
-        e = np.asarray(e, dtype=float)
-        z = e / lam
-        with np.errstate(divide="ignore"):
-            return math.log(k / lam) - special.gammaln(nu) + (k * nu - 1.0) * np.log(z) - z**k
+        loglam = float(special.gammaln(nu) - special.gammaln(nu + 1.0 / k))  # log domain:
+        with np.errstate(divide="ignore"):  # lam underflows for large nu and small k
+            lz = np.log(np.asarray(e, dtype=float)) - loglam
+        return math.log(k) - loglam - special.gammaln(nu) + (k * nu - 1.0) * lz - np.exp(k * lz)
 
     def score_eps(self, e, shape=None):
         k, nu = self._shape(shape)
@@ -340,6 +347,55 @@ class Burr(Innovation):
         p = np.asarray(p, dtype=float)
         zk = np.expm1(-s2 * np.log1p(-p)) / s2
         return self._lam(kappa, s2) * zk ** (1.0 / kappa)
+
+
+class LogNormal(Innovation):
+    """Log-normal law with unit mean: ``log eps ~ N(-sigma^2 / 2, sigma^2)``.
+
+    The limit of the generalised gamma law as ``nu -> inf`` (with ``k -> 0``; Lawless 1980):
+    where a generalised gamma fit runs to its bound of ``nu``, fit this law instead.
+
+    Examples
+    --------
+    >>> d = LogNormal(0.8)
+    >>> from scipy.integrate import quad
+    >>> round(quad(lambda u: u * float(d.pdf(np.array([u]))[0]), 0, np.inf)[0], 6)
+    1.0
+    """
+
+    name = "log-normal"
+    names = ("sigma",)
+    bounds = ((1e-3, 20.0),)
+    start = (1.0,)
+
+    def _z(self, e, shape):
+        (sig,) = self._shape(shape)
+        with np.errstate(divide="ignore"):
+            le = np.log(np.asarray(e, dtype=float))
+        return (le + 0.5 * sig * sig) / sig, le, sig
+
+    def logpdf(self, e, shape=None):
+        z, le, sig = self._z(e, shape)
+        return -le - math.log(sig) - 0.5 * math.log(2 * math.pi) - 0.5 * z * z
+
+    def score_eps(self, e, shape=None):
+        z, _, sig = self._z(e, shape)
+        return -1.0 - z / sig
+
+    def dlogpdf_shape(self, e, shape=None):
+        """Analytic: ``d log f / d sigma = -1/sigma + z (z / sigma - 1)``."""
+        z, _, sig = self._z(e, shape)
+        return (-1.0 / sig + z * (z / sig - 1.0))[:, None]
+
+    def cdf(self, e, shape=None):
+        return special.ndtr(self._z(e, shape)[0])
+
+    def sf(self, e, shape=None):
+        return special.ndtr(-self._z(e, shape)[0])
+
+    def ppf(self, p, shape=None):
+        (sig,) = self._shape(shape)
+        return np.exp(-0.5 * sig * sig + sig * special.ndtri(np.asarray(p, dtype=float)))
 
 
 def _qweibull_scale(a: float, q: float) -> float:
@@ -614,6 +670,8 @@ _LAWS: dict[str, type[Innovation]] = {
     "qweibull": QWeibull,
     "q_weibull": QWeibull,
     "mixqwe": MixQWeibullExponential,
+    "lognormal": LogNormal,
+    "log_normal": LogNormal,
 }
 
 
@@ -633,5 +691,5 @@ def get_distribution(dist: str | Innovation) -> Innovation:
             return _LAWS[key]()
     raise DataError(
         "dist must be one of 'exponential', 'weibull', 'burr', 'generalized_gamma', "
-        f"'genf', 'qweibull', 'mixqwe' or an Innovation instance; got {dist!r}."
+        f"'genf', 'qweibull', 'mixqwe', 'lognormal' or an Innovation instance; got {dist!r}."
     )

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize
 
-from ..core.exceptions import DataError
+from ..core.exceptions import DataError, NotSupportedError
 from ..core.resampling import single_thread_blas
 from ..core.validation import check_option
 from .distributions import Innovation
@@ -23,6 +23,7 @@ from .recursion import Spec, negloglik_groups, obs_scores_groups
 __all__ = ["FitOutput", "fit_engine", "covariances", "sandwich", "backcast_value"]
 
 _BIG = 1e10
+_SUB = 20_000  # subsample used to choose among starting values of the ACD variants
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,21 @@ def _scale_map(spec: Spec, n_shape: int, xbar: float) -> tuple[np.ndarray, np.nd
     k = spec.k + n_shape
     D = np.eye(k)
     c = np.zeros(k)
+    if spec.kind not in ("acd", "lacd1"):
+        lay = spec.layout
+        kr = len(lay.names)
+        if lay.scale == "log":
+            L = math.log(xbar)
+            c[0] = L
+            D[0, lay.i_beta : lay.i_beta + lay.q] = -L
+        elif lay.scale == "linear":  # psi and every coefficient of a residual term scale
+            D[0, 0] = xbar
+            for cf, code in zip(lay.t_coef, lay.t_basis):
+                if code != 0:  # not a lagged duration
+                    D[cf, cf] = xbar
+            for m in range(kr, spec.k):
+                D[m, m] = xbar
+        return D, c
     if spec.log:
         L = math.log(xbar)
         c[0] = L
@@ -71,8 +87,23 @@ def _scale_map(spec: Spec, n_shape: int, xbar: float) -> tuple[np.ndarray, np.nd
     return D, c
 
 
+def _xbar(x: np.ndarray, spec: Spec) -> float:
+    """Scale of the internal problem: mean(x), or 1 for the Box-Cox models (their parameters
+    do not scale affinely with the time unit)."""
+    if spec.kind not in ("acd", "lacd1") and spec.layout.scale == "none":
+        return 1.0
+    return float(x.mean())
+
+
 def _bounds(spec: Spec, dist: Innovation) -> list[tuple[float | None, float | None]]:
     eps = 1e-8
+    if spec.kind not in ("acd", "lacd1"):
+        lay = spec.layout
+        rec = [
+            (None if math.isinf(lo) else lo, None if math.isinf(hi) else hi)
+            for lo, hi in zip(lay.lower, lay.upper)
+        ]
+        return rec + [(None, None)] * len(spec.exog) + list(dist.bounds)
     if spec.log:
         rec = [(None, None)] * (1 + spec.p) + [(-1 + eps, 1 - eps)] * spec.q
     else:
@@ -81,6 +112,19 @@ def _bounds(spec: Spec, dist: Innovation) -> list[tuple[float | None, float | No
 
 
 def _starts(spec: Spec, dist: Innovation, restricted: bool) -> list[np.ndarray]:
+    if spec.kind not in ("acd", "lacd1"):  # ACDm's default start (data of mean 1) and two
+        lay = spec.layout  # with less persistence; the best starting value is used
+        out = []
+        for bsum in (None, 0.9, 0.7):
+            th = np.r_[lay.start, np.zeros(len(spec.exog))]
+            if bsum is not None:
+                th[lay.i_beta : lay.i_beta + lay.q] = bsum / lay.q
+                if lay.transform == 1:  # log models: omega keeps E log psi = 0
+                    th[0] = 0.0
+                elif lay.transform == 0:
+                    th[0] = max(1.0 - bsum - 0.1, 0.02)
+            out.append(np.r_[th, dist.start])
+        return out
     grid = (
         [(0.05, 0.95), (0.1, 0.9), (0.2, 0.8)]
         if restricted
@@ -101,10 +145,23 @@ class _Problem:
     """Mean negative log-likelihood on the scaled data, optionally restricted to pi = 1."""
 
     def __init__(
-        self, x, Z, spec: Spec, dist: Innovation, b: float, restricted: bool, segments=None
+        self,
+        x,
+        Z,
+        spec: Spec,
+        dist: Innovation,
+        b: float,
+        restricted: bool,
+        segments=None,
+        log_shapes: bool = False,
     ):
         self.x, self.Z, self.spec, self.dist, self.b = x, Z, spec, dist, b
         self.segments = segments
+        if restricted and spec.kind not in ("acd", "lacd1"):
+            raise NotSupportedError(
+                f"the restricted (alpha + beta = 1) fit is defined for the linear ACD only, "
+                f"not for model={spec.kind!r}."
+            )
         k = spec.k + len(dist.names)
         self.k = k
         self.bounds = _bounds(spec, dist)
@@ -123,12 +180,30 @@ class _Problem:
             A, cvec, self.iq = np.eye(k), np.zeros(k), None
             self.free_bounds = self.bounds
         self.A, self.c = A, cvec
+        # shapes optimised on the log scale (issue 12 item 2): phi_j = log(shape_j)
+        nfree = A.shape[1]
+        self.logmask = np.zeros(nfree, dtype=bool)
+        if log_shapes and dist.names:
+            self.logmask[nfree - len(dist.names) :] = dist.log_scale
+            nat = [b for lg, b in zip(self.logmask, self.free_bounds) if lg]
+            self._lo_nat = np.array([b[0] for b in nat])
+            self._hi_nat = np.array([b[1] for b in nat])
+            self.free_bounds = [
+                (math.log(lo), math.log(hi)) if lg else (lo, hi)
+                for lg, (lo, hi) in zip(self.logmask, self.free_bounds)
+            ]
 
     def theta(self, phi: np.ndarray) -> np.ndarray:
+        if self.logmask.any():  # exp(log(bound)) may round past the bound: clip
+            phi = phi.copy()
+            phi[self.logmask] = np.clip(np.exp(phi[self.logmask]), self._lo_nat, self._hi_nat)
         return self.c + self.A @ phi
 
     def phi(self, theta: np.ndarray) -> np.ndarray:
-        return np.linalg.lstsq(self.A, theta - self.c, rcond=None)[0]
+        v = np.linalg.lstsq(self.A, theta - self.c, rcond=None)[0]
+        if self.logmask.any():
+            v[self.logmask] = np.log(np.maximum(v[self.logmask], 1e-300))
+        return v
 
     def feasible(self, th: np.ndarray) -> bool:
         spec = self.spec
@@ -137,7 +212,7 @@ class _Problem:
             v = th[self.iq]
             if (lo is not None and v < lo) or (hi is not None and v > hi):
                 return False
-        if spec.q > 1 and not spec.log:
+        if spec.q > 1 and not spec.log and spec.kind == "acd":
             if th[1 + spec.p : 1 + spec.p + spec.q].sum() >= 1 - 1e-8:
                 return False
         return True
@@ -152,7 +227,10 @@ class _Problem:
         )
         if not np.isfinite(f) or not np.all(np.isfinite(g)):
             return _BIG, np.zeros(phi.shape[0])
-        return f, self.A.T @ g
+        gp = self.A.T @ g
+        if self.logmask.any():
+            gp[self.logmask] *= np.exp(phi[self.logmask])
+        return f, gp
 
     def hessian(self, phi: np.ndarray) -> np.ndarray:
         k = phi.shape[0]
@@ -172,6 +250,8 @@ class _Problem:
             th[: sp.k], tuple(th[sp.k :]), self.x, sp, self.dist, self.b, self.Z, self.segments
         )[0]
         S = S @ self.A
+        if self.logmask.any():
+            S[:, self.logmask] *= np.exp(phi[self.logmask])
         return S.T @ S / S.shape[0]
 
     def at_bound(self, phi: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -199,13 +279,21 @@ def _polish(
     """
     f, g = prob.fg(phi)
     it = 0
+    # the ACD variants reuse the Hessian while the steps succeed and the free set is
+    # unchanged (each Hessian costs 2k gradients; near the optimum it hardly changes)
+    reuse = prob.spec.kind not in ("acd", "lacd1")
+    H_full: np.ndarray | None = None
+    last_free: np.ndarray | None = None
     while it < max_iter:
         it += 1
         free = ~prob.at_bound(phi, g)
         gmax = float(np.max(np.abs(g[free]))) if free.any() else 0.0
         if gmax < gtol:
             break
-        H = prob.hessian(phi)[np.ix_(free, free)]
+        if not (reuse and H_full is not None and np.array_equal(free, last_free)):
+            H_full = prob.hessian(phi)
+        last_free = free
+        H = H_full[np.ix_(free, free)]
         try:
             np.linalg.cholesky(H)
         except np.linalg.LinAlgError:
@@ -229,9 +317,77 @@ def _polish(
                 break
             t /= 2
         if not improved:
+            if reuse and H_full is not None and t < 1.0:  # stale Hessian: recompute once
+                H_full = None
+                reuse = False
+                continue
             break
         phi, f, g = cand, fc, gc
     return phi, f, g, it
+
+
+def _newton_fixed(prob: _Problem, sub: _Problem, phi: np.ndarray, max_iter: int = 8):
+    """Damped Newton steps on ``prob`` with the Hessian of ``sub`` at the start, held fixed.
+
+    Returns ``(phi, done)``; ``done`` when the largest free score is below ``1e-7``.
+    """
+    try:
+        H = sub.hessian(phi)
+        np.linalg.cholesky(H)
+    except (np.linalg.LinAlgError, ValueError):
+        return phi, False
+    f, g = prob.fg(phi)
+    if f >= _BIG:
+        return phi, False
+    for _ in range(max_iter):
+        free = ~prob.at_bound(phi, g)
+        if np.max(np.abs(g[free]), initial=0.0) < 1e-7:  # the final polish takes it on
+            return phi, True
+        step = np.zeros_like(phi)
+        try:
+            step[free] = np.linalg.solve(H[np.ix_(free, free)], g[free])
+        except np.linalg.LinAlgError:
+            break
+        t = 1.0
+        for _ in range(8):
+            cand = prob.clip(phi - t * step)
+            fc, gc = prob.fg(cand)
+            if fc < f:
+                break
+            t /= 2
+        else:
+            break
+        phi, f, g = cand, fc, gc
+    free = ~prob.at_bound(phi, g)
+    return phi, bool(np.max(np.abs(g[free]), initial=0.0) < 1e-7)
+
+
+def _snap_shapes(prob: _Problem, phi, f, g, n_pol, opts):
+    """Shapes on the log scale within ``0.1`` (10 percent; a factor 1000 when the fit has
+    stalled) of a range limit with the score pointing outwards: the likelihood increases towards a limit of the family (e.g. the
+    generalised gamma's log-normal limit), where L-BFGS-B crawls; they are set to the
+    limit and the rest is refitted, so the fit is reported at the bound (and flagged)."""
+    lo = np.array([-np.inf if b[0] is None else b[0] for b in prob.free_bounds])
+    hi = np.array([np.inf if b[1] is None else b[1] for b in prob.free_bounds])
+    free = ~prob.at_bound(phi, g)
+    unconverged = bool(np.max(np.abs(g[free]), initial=0.0) > 1e-6)
+    zone = math.log(1e3) if unconverged else 0.1  # wider when the fit has stalled
+    # a stalled fit far out on a flat profile: the sign of the score is noise there, so the
+    # limit is tried whatever it is (and kept only if the likelihood is at least as high)
+    up = prob.logmask & (phi >= hi - zone) & (phi < hi) & ((g < 0) | unconverged)
+    dn = prob.logmask & (phi <= lo + zone) & (phi > lo) & ((g > 0) | unconverged)
+    if not (up.any() or dn.any()):
+        return phi, f, g, n_pol
+    cand = phi.copy()
+    cand[up] = hi[up]
+    cand[dn] = lo[dn]
+    res = optimize.minimize(
+        prob.fg, cand, jac=True, method="L-BFGS-B", bounds=prob.free_bounds, options=opts
+    )
+    phi2, f2, g2, n2 = _polish(prob, res.x)
+    if f2 <= f + 1e-12 * abs(f):
+        return phi2, f2, g2, n_pol + n2 + int(res.nit)
+    return phi, f, g, n_pol
 
 
 def fit_engine(
@@ -259,30 +415,70 @@ def fit_engine(
 
 
 def _fit_engine(x, Z, spec, dist, b, restricted, start, maxiter, segments) -> FitOutput:
-    xbar = float(x.mean())
+    xbar = _xbar(x, spec)
     xs, bs = x / xbar, b / xbar
     n_shape = len(dist.names)
     D, c = _scale_map(spec, n_shape, xbar)
-    prob = _Problem(xs, Z, spec, dist, bs, restricted, segments)
+    prob = _Problem(xs, Z, spec, dist, bs, restricted, segments, log_shapes=True)
     if start is not None:
         starts = [np.linalg.solve(D, np.asarray(start, dtype=float) - c)]
     else:
         starts = _starts(spec, dist, restricted)
+        if xbar == 1.0 and spec.kind not in ("acd", "lacd1"):  # unscaled: ACDm's omega = mean/20
+            for th0 in starts:
+                th0[0] *= float(x.mean())
     cands = []
     for th0 in starts:
         phi0 = prob.clip(prob.phi(th0))
         f0, _ = prob.fg(phi0)
         cands.append((f0, phi0))
-    phi0 = min(cands, key=lambda t: t[0])[1]
-    res = optimize.minimize(
-        prob.fg,
-        phi0,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=prob.free_bounds,
-        options={"maxiter": maxiter, "ftol": 1e-13, "gtol": 1e-9, "maxcor": 20},
-    )
+    opts = {"maxiter": maxiter, "ftol": 1e-13, "gtol": 1e-9, "maxcor": 20}
+    if spec.kind in ("acd", "lacd1") or start is not None:
+        phi0 = min(cands, key=lambda t: t[0])[1]
+        res = optimize.minimize(
+            prob.fg, phi0, jac=True, method="L-BFGS-B", bounds=prob.free_bounds, options=opts
+        )
+    elif xs.shape[0] > 3 * _SUB and segments is None:
+        # long series: choose among the starts by fitting the first _SUB observations from
+        # each, then start the full fit at the best of those estimates
+        sub = _Problem(xs[:_SUB], None if Z is None else Z[:_SUB], spec, dist, bs, False,
+                       None, log_shapes=True)  # fmt: skip
+        runs = [
+            optimize.minimize(
+                sub.fg, p0, jac=True, method="L-BFGS-B", bounds=prob.free_bounds, options=opts
+            )
+            for f0, p0 in cands
+            if f0 < _BIG
+        ]
+        best = min(runs, key=lambda r: r.fun).x if runs else cands[0][1]
+        # Newton steps on the full data with the subsample's Hessian (one gradient per step;
+        # the two Hessians agree to O(1/sqrt(_SUB))); L-BFGS-B then only confirms
+        best, done = _newton_fixed(prob, sub, best)
+        if done:  # the polish below finishes it; L-BFGS-B would only spend line searches
+            res = optimize.OptimizeResult(x=best, nit=0, message="Newton from a subsample fit")
+        else:
+            res = optimize.minimize(
+                prob.fg, best, jac=True, method="L-BFGS-B", bounds=prob.free_bounds, options=opts
+            )
+    else:  # the variants' likelihoods can be multimodal: optimise from every start
+        runs = [
+            optimize.minimize(
+                prob.fg, p0, jac=True, method="L-BFGS-B", bounds=prob.free_bounds, options=opts
+            )
+            for f0, p0 in cands
+            if f0 < _BIG
+        ]
+        if not runs:
+            runs = [
+                optimize.minimize(
+                    prob.fg, cands[0][1], jac=True, method="L-BFGS-B", bounds=prob.free_bounds,
+                    options=opts,
+                )
+            ]  # fmt: skip
+        res = min(runs, key=lambda r: r.fun)
     phi, f, g, n_pol = _polish(prob, res.x)
+    if prob.logmask.any():  # a log-shape drifting to its range limit: put it there, refit
+        phi, f, g, n_pol = _snap_shapes(prob, phi, f, g, n_pol, opts)
     free = ~prob.at_bound(phi, g)
     score_max = float(np.max(np.abs(g[free]))) if free.any() else 0.0
     ok = bool(np.isfinite(f) and f < _BIG and score_max <= 1e-6)
@@ -304,7 +500,7 @@ def covariances(
     Computed on the scaled problem and mapped back with the affine Jacobian, so the
     finite-difference steps are well conditioned whatever the time unit of ``x``.
     """
-    xbar = float(x.mean())
+    xbar = _xbar(x, spec)
     n_shape = len(dist.names)
     D, c = _scale_map(spec, n_shape, xbar)
     prob = _Problem(x / xbar, Z, spec, dist, b / xbar, False, segments)

@@ -21,12 +21,14 @@ from ..core.exceptions import (
     DataError,
     HessianWarning,
     NonStationaryWarning,
+    NotSupportedError,
     ZeroDurationWarning,
 )
 from ..core.resampling import check_n_jobs, single_thread_blas
 from ..core.validation import as_float_array, check_option, describe_positions
 from .distributions import Innovation, get_distribution
 from .engine import FitOutput, backcast_value, covariances, fit_engine, sandwich
+from .models import MODELS, canonical_model
 from .recursion import Spec, segments_from_labels
 from .results import ACDResult
 
@@ -34,7 +36,12 @@ __all__ = ["ACD", "acd", "FitOutput", "check_durations", "fit_engine"]
 
 
 def check_durations(
-    x: Any, name: str, dist: Innovation, log: bool, notes: list[str] | None = None
+    x: Any,
+    name: str,
+    dist: Innovation,
+    log: bool,
+    notes: list[str] | None = None,
+    model: str = "acd",
 ) -> np.ndarray:
     """Validate durations: finite, non-negative; zeros only for the exponential ACD QMLE."""
     x = as_float_array(x, name, ndim=1)
@@ -53,7 +60,7 @@ def check_durations(
     zero = x == 0
     if zero.any():
         if dist.needs_positive or log:
-            what = "the log-ACD" if log else f"the {dist.name} law"
+            what = f"model={model!r} (log-ACD type I)" if log else f"the {dist.name} law"
             raise DataError(
                 f"{name} has zero durations: {describe_positions(zero)}; {what} needs "
                 "log(x). Aggregate same-time trades with st.durations(zeros='aggregate') "
@@ -73,6 +80,51 @@ def check_durations(
     return x
 
 
+def _check_model(
+    model: Any, order: Any, breakpoints: Any
+) -> tuple[str, tuple[int, ...], tuple[float, ...]]:
+    """Validate ``model``, ``order`` and ``breakpoints``; return the canonical model name."""
+    if not isinstance(model, str):
+        raise DataError(f"model must be a string, one of {', '.join(_MODEL_NAMES)}; got {model!r}.")
+    kind = canonical_model(model)
+    if kind not in MODELS:
+        raise DataError(
+            f"unknown model {model!r}; use one of {', '.join(_MODEL_NAMES)} (R ACDm's names, "
+            "case-insensitive; 'log' is the log-ACD type I)."
+        )
+    npar = 3 if kind == "amacd" else 2
+    shape = "(p, r, q)" if kind == "amacd" else "(p, q)"
+    if (
+        not isinstance(order, Sequence)
+        or isinstance(order, str)
+        or len(order) != npar
+        or not all(isinstance(o, int | np.integer) and not isinstance(o, bool) for o in order)
+        or order[0] < 1
+        or any(o < 0 for o in order)
+    ):
+        raise DataError(
+            f"order must be a tuple {shape} of integers with p >= 1 and the others >= 0 for "
+            f"model={kind!r}; got {order!r}."
+        )
+    if kind != "acd" and kind != "lacd1" and order[-1] < 1:
+        raise DataError(f"order: model={kind!r} needs q >= 1 (lags of psi); got {order!r}.")
+    bp: tuple[float, ...] = (1.0,)
+    if breakpoints is not None:
+        if kind != "sniacd":
+            raise DataError("breakpoints apply to model='sniacd' only.")
+        arr = np.atleast_1d(np.asarray(breakpoints, dtype=float))
+        if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+            raise DataError(f"breakpoints must be positive finite numbers; got {breakpoints!r}.")
+        if np.any(np.diff(arr) <= 0):
+            raise DataError(f"breakpoints must be strictly increasing; got {breakpoints!r}.")
+        bp = tuple(float(v) for v in arr)
+    return kind, tuple(int(o) for o in order), bp
+
+
+_MODEL_NAMES = ("'acd'", "'log'/'lacd1'", "'lacd2'", "'exacd'", "'amacd'", "'bacd'", "'abacd'",
+                "'aacd'", "'sniacd'")  # fmt: skip
+
+
 # ---------------------------------------------------------------------- model class
 class ACD:
     """Autoregressive conditional duration model (ACD(p, q) or log-ACD).
@@ -88,9 +140,12 @@ class ACD:
     dist : str or Innovation, default "exponential"
         ``"exponential"`` (QMLE), ``"weibull"``, ``"burr"``, ``"generalized_gamma"``,
         ``"genf"`` (generalised F), ``"qweibull"``, ``"mixqwe"`` (q-Weibull/exponential
-        mixture; the last three in R ACDm's parametrisation).
-    model : {"acd", "log"}
-        Linear ACD or log-ACD (type I, Bauwens and Giot 2000).
+        mixture; the last three in R ACDm's parametrisation), ``"lognormal"``.
+    model : str, default "acd"
+        ``"acd"``, ``"log"``/``"lacd1"``, ``"lacd2"``, ``"exacd"``, ``"amacd"``, ``"bacd"``,
+        ``"abacd"``, ``"aacd"`` or ``"sniacd"`` (see :func:`acd`).
+    breakpoints : sequence of float, optional
+        SNIACD breakpoints (default ``(1,)``).
     backcast : {"mean", "ewma"} or float
         Presample value of ``x`` and ``psi`` (see :mod:`stattools.duration.recursion`).
     window : float, optional
@@ -129,19 +184,10 @@ class ACD:
         name: str = "duration",
         index: Any = None,
         groups: Any = None,
+        breakpoints: Sequence[float] | None = None,
     ) -> None:
-        model = check_option(model, "model", ("acd", "log"))
+        kind, order, bp = _check_model(model, order, breakpoints)
         self.dist = get_distribution(dist)
-        if (
-            not isinstance(order, Sequence)
-            or len(order) != 2
-            or not all(isinstance(o, int | np.integer) for o in order)
-            or order[0] < 1
-            or order[1] < 0
-        ):
-            raise DataError(
-                f"order must be a pair (p, q) of integers with p >= 1, q >= 0; got {order!r}."
-            )
         exog_names: tuple[str, ...] = ()
         Z = None
         if exog is not None:
@@ -156,12 +202,21 @@ class ACD:
                     f"exog has NaN or infinite values: {describe_positions(~np.isfinite(Z).all(axis=1))}."
                 )
         acdm = isinstance(backcast, str) and backcast.lower() == "acdm"
-        if acdm and model == "log":
-            raise DataError("backcast='acdm' is available for the linear ACD only.")
-        self.spec = Spec(int(order[0]), int(order[1]), model == "log", exog_names, acdm)
+        if kind == "acd":
+            self.spec = Spec(int(order[0]), int(order[1]), False, exog_names, acdm)
+        elif kind == "lacd1":  # the log-ACD of earlier versions (model="log")
+            self.spec = Spec(int(order[0]), int(order[1]), True, exog_names, acdm, model="lacd1")
+        else:  # generic kernel; ``log=True``: psi is reported through log psi, and the
+            # alpha + beta = 1 machinery (tests, tail index, bootstrap) does not apply
+            r = int(order[1]) if kind == "amacd" else 0
+            self.spec = Spec(
+                int(order[0]), int(order[-1]), True, exog_names, acdm, model=kind, r=r, bp=bp
+            )
         self.name = name
         self.notes: list[str] = []  # data warnings, copied into the result
-        self.x = np.array(check_durations(durations, name, self.dist, self.spec.log, self.notes))
+        self.x = np.array(
+            check_durations(durations, name, self.dist, kind == "lacd1", self.notes, kind)
+        )
         self.x.flags.writeable = False  # a private copy, shared read-only with the result
         if Z is not None and Z.shape[0] != self.x.shape[0]:
             raise DataError(
@@ -224,11 +279,14 @@ class ACD:
             dist = get_distribution(kwargs.get("dist", "exponential"))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ZeroDurationWarning)  # re-emitted below
+                mname = kwargs.get("model", "acd")
+                kind = canonical_model(mname) if isinstance(mname, str) else ""
                 check_durations(
                     data[lhs].to_numpy(dtype=float, na_value=np.nan),
                     repr(lhs),
                     dist,
-                    kwargs.get("model", "acd") == "log",
+                    kind == "lacd1",
+                    model=kind,
                 )
         design = Design.from_formula(formula, data)
         X = design.X.drop(columns=[c for c in design.X.columns if c == "Intercept"])
@@ -288,6 +346,13 @@ class ACD:
                 f"the optimiser did not converge (max |mean score| = {out.score_max:.2g}, "
                 f"{out.message}); try other start values or a simpler model."
             )
+            if self.spec.kind in ("abacd", "aacd", "sniacd"):
+                m += (
+                    " This model's likelihood is not differentiable everywhere (the news term "
+                    "has a kink at eps = nu or at the breakpoints; a cusp when delta2 < 1), so "
+                    "the score criterion can fail near a maximum; R ACDm's nlminb stops "
+                    "unconverged on such fits too."
+                )
             warnings.warn(m, ConvergenceWarning, stacklevel=2)
             msgs.append(m)
         names = self.spec.names + list(self.dist.names)
@@ -333,6 +398,12 @@ class ACD:
                 "family (e.g. the log-normal limit of the generalized gamma as nu grows), "
                 "so this is not a maximum and its standard errors are meaningless. Use "
                 "another law (e.g. dist='weibull' or 'burr'), or compare log-likelihoods."
+                + (
+                    " The generalized gamma tends to the log-normal law as nu grows: try "
+                    "dist='lognormal'."
+                    if self.dist.name == "generalized gamma"
+                    else ""
+                )
             )
             warnings.warn(m, BoundaryWarning, stacklevel=2)
             msgs.append(m)
@@ -370,8 +441,9 @@ def acd(
     rng: Any = None,
     progress: bool | None = None,
     n_jobs: int = 1,
+    breakpoints: Sequence[float] | None = None,
 ):
-    r"""Fit an ACD(p, q) or log-ACD model by (quasi-)maximum likelihood or Bayes.
+    r"""Fit an ACD(p, q), log-ACD or another ACD variant of R ACDm by (quasi-)maximum likelihood or Bayes.
 
     Parameters
     ----------
@@ -383,13 +455,26 @@ def acd(
         Durations in time order (see :func:`durations`). ``data.attrs["window"]`` is used
         as the window length ``T``.
     order : (p, q), default (1, 1)
-        Lags of ``x`` (alpha) and of ``psi`` (beta).
+        Lags of ``x`` (alpha) and of ``psi`` (beta); ``model="amacd"`` takes ``(p, r, q)``
+        (``r`` lags of ``eps``), as R ACDm's ``order``.
     dist : str or Innovation
         ``"exponential"`` (QMLE, default), ``"weibull"``, ``"burr"``,
-        ``"generalized_gamma"``, ``"genf"``, ``"qweibull"``, ``"mixqwe"`` (full MLE), each
-        with ``E eps = 1``.
-    model : {"acd", "log"}
-        Linear ACD or log-ACD (type I).
+        ``"generalized_gamma"``, ``"genf"``, ``"qweibull"``, ``"mixqwe"``, ``"lognormal"``
+        (full MLE), each with ``E eps = 1``. Shapes are optimised on the log scale where
+        their range allows; a shape at the limit of its range gives ``converged=False`` and
+        a ``BoundaryWarning`` naming it (the generalised gamma's ``nu`` running off is its
+        log-normal limit: use ``"lognormal"``).
+    model : str, default "acd"
+        The recursion (R ACDm's models, names case-insensitive; formulas and references in
+        :mod:`stattools.duration.models`): ``"acd"`` (linear), ``"log"``/``"lacd1"``
+        (log-ACD type I, Bauwens-Giot), ``"lacd2"`` (type II, Lunde), ``"exacd"``,
+        ``"amacd"``, ``"bacd"`` (Box-Cox), ``"abacd"`` (augmented Box-Cox), ``"aacd"``
+        (augmented), ``"sniacd"`` (spline news impact). Every model has an exact adjoint
+        gradient; the tests of ``alpha + beta = 1``, the tail index, simulation and
+        ``method="bayes"`` are for ``"acd"`` (and ``"log"``) only.
+    breakpoints : sequence of float, optional
+        ``model="sniacd"``: breakpoints of the news impact curve in ``eps`` (ACDm's ``bp``,
+        default ``(1,)``).
     backcast : {"mean", "ewma", "acdm"} or float
         Presample ``x`` and ``psi``; ``"mean"`` gives ``psi_1 = omega + pi * mean(x)``,
         exactly arch's GARCH recursion with ``backcast=mean(x)``. ``"acdm"`` is R ACDm's
@@ -473,6 +558,9 @@ def acd(
     >>> fit = st.acd("duration ~ 1", data=sim)
     >>> fit.params.round(2).tolist()
     [0.09, 0.12, 0.79]
+    >>> ex = st.acd("duration ~ 1", data=sim, model="exacd")
+    >>> ex.params.index.tolist()
+    ['omega', 'alpha[1]', 'delta[1]', 'beta[1]']
     """
     method = check_option(method, "method", ("mle", "bayes"))
     n_jobs = check_n_jobs(n_jobs)
@@ -485,8 +573,13 @@ def acd(
         backcast=backcast,
         window=window,
         groups=groups,
+        breakpoints=breakpoints,
     )
     if method == "bayes":
+        if mod.spec.kind not in ("acd", "lacd1"):
+            raise NotSupportedError(
+                f"method='bayes' is available for model='acd' and 'log' only, not {model!r}."
+            )
         from .bayes import fit_bayes
 
         return fit_bayes(

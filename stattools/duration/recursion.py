@@ -23,6 +23,7 @@ means. Presample values are constants with zero derivative.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter, lfiltic
 
+from . import models as _gm
 from .distributions import Innovation
 
 __all__ = ["Spec", "filter_state", "psi_loop", "negloglik", "obs_scores", "state_jacobian"]
@@ -46,20 +48,63 @@ class Spec:
     log: bool = False
     exog: tuple[str, ...] = ()
     acdm: bool = False  # ACDm's start: psi_1..psi_m fixed at b, m = max(p, q)
+    model: str = "acd"  # ACDm's model name (see stattools.duration.models)
+    r: int = 0  # AMACD: lags of eps
+    bp: tuple[float, ...] = (1.0,)  # SNIACD: breakpoints of the news impact curve
+
+    @property
+    def kind(self) -> str:
+        """Canonical model name: ``"acd"``, ``"lacd1"`` (``log=True``), ``"lacd2"``, ..."""
+        return "lacd1" if self.model == "acd" and self.log else self.model
+
+    @property
+    def generic(self) -> bool:
+        """Whether the model runs on the generic kernel of :mod:`.models` (every model except
+        the linear ACD and the log-ACD type I with a mean backcast, which use ``lfilter``)."""
+        return self.kind != "acd" and not (self.kind == "lacd1" and not self.acdm)
+
+    @property
+    def layout(self):
+        """The :class:`~stattools.duration.models.Layout` of the model."""
+        return _layout(self.kind, self.order, self.bp)
+
+    @property
+    def order(self) -> tuple[int, ...]:
+        """ACDm's ``order``: ``(p, q)``, AMACD ``(p, r, q)``."""
+        return (self.p, self.r, self.q) if self.kind == "amacd" else (self.p, self.q)
+
+    @property
+    def label(self) -> str:
+        """Model label for summaries, e.g. ``"EXACD(1,1)"``."""
+        from .models import LABELS
+
+        return f"{LABELS[self.kind]}({','.join(map(str, self.order))})"
+
+    @property
+    def persistence_index(self) -> tuple[int, ...]:
+        """Indices of the parameters whose sum is the persistence of the state."""
+        if self.kind in ("acd", "lacd1"):
+            lo = 1 + self.p if self.log else 1
+            return tuple(range(lo, 1 + self.p + self.q))
+        return self.layout.persistence
 
     @property
     def m(self) -> int:
         """Number of leading conditional durations fixed at ``b`` (ACDm's rule), else 0."""
-        return max(self.p, self.q) if self.acdm else 0
+        if not self.acdm:
+            return 0
+        return self.layout.m if self.generic else max(self.p, self.q)
 
     @property
     def k(self) -> int:
         """Number of recursion parameters (omega, alphas, betas, regressors)."""
-        return 1 + self.p + self.q + len(self.exog)
+        return len(self.names)
 
     @property
     def names(self) -> list[str]:
         """Parameter names in arch's style."""
+        if self.kind not in ("acd", "lacd1"):
+            return list(self.layout.names) + list(self.exog)
         return (
             ["omega"]
             + [f"alpha[{j}]" for j in range(1, self.p + 1)]
@@ -81,6 +126,13 @@ class Spec:
         if self.log:
             c[: self.p] -= alpha
         return c
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(kind: str, order: tuple[int, ...], bp: tuple[float, ...]):
+    from .models import layout
+
+    return layout(kind, order, bp)
 
 
 def _lag(v: np.ndarray, j: int, fill: float | np.ndarray) -> np.ndarray:
@@ -132,6 +184,10 @@ def filter_state(
     >>> filter_state(np.array([0.1, 0.2, 0.7]), x, Spec(), b=1.0).round(4).tolist()
     [1.0, 1.0, 1.2]
     """
+    if spec.generic:  # log psi (the state of the generic kernel may be psi^delta1)
+        _, psi, _, ok = _gm.forward(np.asarray(theta, dtype=float), x, spec.layout, b, spec.acdm, Z)
+        with np.errstate(all="ignore"):
+            return np.log(psi) if ok else np.full(x.shape[0], np.nan)
     u = _drive(theta, x, spec, b, Z)
     c = spec.ar(theta)
     m = spec.m
@@ -276,6 +332,18 @@ def negloglik(
     points far from the optimum is expected, so floating-point warnings are silenced
     here and the result is checked instead.
     """
+    if spec.generic:
+        return _gm.negloglik_generic(
+            np.asarray(theta, dtype=float),
+            tuple(shape),
+            x,
+            spec.layout,
+            dist,
+            b,
+            spec.acdm,
+            Z,
+            grad,
+        )
     with np.errstate(all="ignore"):
         f, g = _negloglik(theta, shape, x, spec, dist, b, Z, grad, fused)
     if not np.isfinite(f) or (grad and not np.all(np.isfinite(g))):
@@ -340,7 +408,12 @@ def _negloglik(
 def state_jacobian(
     theta: np.ndarray, x: np.ndarray, spec: Spec, b: float, Z: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The state ``s`` and ``ds/dtheta`` (n x k) by one forward filter on the stacked ``z``."""
+    """The state ``s`` and ``ds/dtheta`` (n x k) by one forward filter on the stacked ``z``.
+
+    Generic models (:mod:`.models`): ``s = log psi`` and its Jacobian by central differences.
+    """
+    if spec.generic:
+        return _generic_jacobian(np.asarray(theta, dtype=float), x, spec, b, Z)
     s = filter_state(theta, x, spec, b, Z)
     n = x.shape[0]
     cols = np.empty((n, spec.k))
@@ -360,6 +433,19 @@ def state_jacobian(
         cols[: spec.m] = 0.0
     c = spec.ar(theta)
     jac = lfilter([1.0], np.r_[1.0, -c], cols, axis=0) if c.size else cols
+    return s, jac
+
+
+def _generic_jacobian(theta, x, spec: Spec, b: float, Z) -> tuple[np.ndarray, np.ndarray]:
+    """``log psi`` and ``d log psi / d theta`` by central differences (generic models)."""
+    s = filter_state(theta, x, spec, b, Z)
+    jac = np.empty((x.shape[0], spec.k))
+    for j in range(spec.k):
+        h = 1e-6 * max(abs(theta[j]), 1e-2)
+        up, dn = theta.copy(), theta.copy()
+        up[j] += h
+        dn[j] -= h
+        jac[:, j] = (filter_state(up, x, spec, b, Z) - filter_state(dn, x, spec, b, Z)) / (2 * h)
     return s, jac
 
 

@@ -76,7 +76,8 @@ class ACDResult(ResultBase):
         psi = np.exp(s) if spec.log else s
         qmle = type(dist).__name__ == "Exponential"
         kind = "log-ACD" if spec.log else "ACD"
-        meth = f"{kind}({spec.p},{spec.q}) " + ("QMLE" if qmle else f"MLE, {dist.name} errors")
+        label = getattr(spec, "label", f"{kind}({spec.p},{spec.q})")  # models of issue 12
+        meth = f"{label} " + ("QMLE" if qmle else f"MLE, {dist.name} errors")
         return cls(
             params=readonly(params),
             cov=readonly(cov),
@@ -163,7 +164,10 @@ class ACDResult(ResultBase):
         """``pi = sum(alpha) + sum(beta)`` (log-ACD: ``sum(beta)``) with its standard error."""
         spec = self._model.spec
         g = np.zeros(self.params.size)
-        g[(1 + spec.p if spec.log else 1) : 1 + spec.p + spec.q] = 1.0
+        if hasattr(spec, "persistence_index"):  # every model of stattools.duration.models
+            g[list(spec.persistence_index)] = 1.0
+        else:
+            g[(1 + spec.p if spec.log else 1) : 1 + spec.p + spec.q] = 1.0
         val = float(g @ self.params.to_numpy())
         var = float(g @ self.cov.to_numpy() @ g)
         return Estimate(val, math.sqrt(var) if var >= 0 else math.nan, name="persistence")
@@ -204,6 +208,7 @@ class ACDResult(ResultBase):
         rng: Any = None,
         n_jobs: int = 1,
         progress: bool | None = None,
+        sampling: str = "window",
     ) -> TestResult:
         """Test ``H0: alpha + beta = 1`` (see :func:`~stattools.duration.infinite_mean_test`)."""
         return infinite_mean_test(
@@ -215,6 +220,7 @@ class ACDResult(ResultBase):
             rng=rng,
             n_jobs=n_jobs,
             progress=progress,
+            sampling=sampling,
         )
 
     def tail_index(self, method: str = "empirical", level: float = 0.95) -> TestResult:
@@ -240,6 +246,10 @@ class ACDResult(ResultBase):
         if horizon < 1:
             raise DataError(f"horizon must be >= 1, got {horizon}.")
         spec = self._model.spec
+        if getattr(spec, "generic", False) and spec.kind != "lacd1":
+            from .models import forecast_generic
+
+            return forecast_generic(self, horizon)
         th = self.params.iloc[: spec.k].to_numpy(dtype=float)
         omega, alpha, beta, xi = spec.split(th)
         zlast = float(self._model.Z[-1] @ xi) if self._model.Z is not None else 0.0
@@ -272,9 +282,68 @@ class ACDResult(ResultBase):
             sh = np.column_stack([snew, sh[:, :-1]])
         return pd.Series(means, index=pd.RangeIndex(1, horizon + 1), name="forecast")
 
-    def predict(self, horizon: int = 10) -> pd.Series:
-        """Alias of :meth:`forecast`."""
-        return self.forecast(horizon)
+    def predict(
+        self, horizon: int = 10, *, kind: str = "mean", x: Any = None, probs: Any = None
+    ) -> pd.Series | pd.DataFrame:
+        """Forecasts: expected durations, or the one-step predictive law.
+
+        Parameters
+        ----------
+        horizon : int
+            Steps ahead for ``kind="mean"`` (see :meth:`forecast`); the predictive law
+            (``"density"``, ``"quantile"``) is the exact one-step law, ``horizon=1``.
+        kind : {"mean", "density", "quantile"}
+            ``"density"``: a DataFrame with ``x``, ``pdf``, ``cdf`` and ``hazard`` of
+            ``x_{N+1} = psi_{N+1} eps`` (see
+            :func:`stattools.duration.forecast.density_forecast`); ``"quantile"``: its
+            quantiles at ``probs`` (default 5/25/50/75/95%).
+        x, probs
+            Evaluation points for ``"density"`` and probabilities for ``"quantile"``.
+
+        Examples
+        --------
+        >>> import stattools as st
+        >>> sim = st.simulate_acd(800, omega=0.1, alpha=0.1, beta=0.8, rng=2)
+        >>> res = st.acd("duration ~ 1", sim, dist="weibull")
+        >>> dens = res.predict(1, kind="density")
+        >>> list(dens.columns)
+        ['x', 'pdf', 'cdf', 'hazard']
+        >>> bool(abs(res.predict(1, kind="quantile", probs=[0.5]).iloc[0] - dens.attrs["psi"]
+        ...          * res.dist.ppf(0.5)) < 1e-12)
+        True
+        """
+        from .forecast import density_forecast, forecast_quantiles
+
+        kind = check_option(kind, "kind", ("mean", "density", "quantile"))
+        if kind == "mean":
+            return self.forecast(horizon)
+        if horizon != 1:
+            raise NotSupportedError(
+                f"kind={kind!r} gives the exact one-step predictive law (horizon=1); for "
+                "longer horizons simulate paths with result.simulate."
+            )
+        if kind == "density":
+            return density_forecast(self, x)
+        return forecast_quantiles(self, (0.05, 0.25, 0.5, 0.75, 0.95) if probs is None else probs)
+
+    def pit(self) -> pd.Series:
+        """In-sample probability integral transforms ``F(x_i / psi_i)`` (U(0, 1) if the
+        model is right; Diebold, Gunther and Tay 1998)."""
+        from .forecast import pit
+
+        return pit(self)
+
+    def cox_snell(self) -> pd.Series:
+        """Cox-Snell residuals ``-log S(x_i / psi_i)`` (Exp(1) if the model is right)."""
+        from .forecast import cox_snell
+
+        return cox_snell(self)
+
+    def pit_test(self, **kwargs: Any) -> TestResult:
+        """Uniformity test of the PITs; see :func:`stattools.duration.forecast.pit_test`."""
+        from .forecast import pit_test
+
+        return pit_test(self, **kwargs)
 
     def simulate(
         self,
@@ -290,6 +359,10 @@ class ACDResult(ResultBase):
         spec = self._model.spec
         if spec.exog:
             raise NotSupportedError("simulation of ACD models with regressors is not supported.")
+        if getattr(spec, "kind", "acd") not in ("acd", "lacd1"):
+            raise NotSupportedError(
+                f"simulation is available for model='acd' and 'log', not {spec.kind!r}."
+            )
         if nobs is None and window is None:
             window = self.window
         omega, alpha, beta, _ = spec.split(self.params.iloc[: spec.k].to_numpy(dtype=float))
@@ -313,7 +386,10 @@ class ACDResult(ResultBase):
         spec = self._model.spec
         return [
             ("Dep. variable", self._model.name),
-            ("Model", f"{'log-ACD' if spec.log else 'ACD'}({spec.p},{spec.q})"),
+            (
+                "Model",
+                getattr(spec, "label", f"{'log-ACD' if spec.log else 'ACD'}({spec.p},{spec.q})"),
+            ),
             ("Distribution", self.dist.name + (" (QMLE)" if self.qmle else "")),
             ("No. observations N(T)", self.nobs),
             ("Window T", self.window),
@@ -346,7 +422,15 @@ class ACDResult(ResultBase):
                 f"[{100 * level:g}%": [lo],
                 f"{100 * level:g}%]": [hi],
             },
-            index=["alpha + beta" if not self._model.spec.log else "sum beta"],
+            index=[
+                "alpha + beta"
+                if not self._model.spec.log
+                else (
+                    "sum beta"
+                    if getattr(self._model.spec, "kind", "lacd1") != "amacd"
+                    else "alpha + beta"
+                )
+            ],
         )
         return out
 
@@ -363,6 +447,11 @@ class ACDResult(ResultBase):
                 "follow the assumed law; for the QMLE only if Var eps = 1).",
             }[self.cov_type]
         ]
+        if getattr(spec, "kind", "lacd1") not in ("acd", "lacd1"):
+            from .models import model_note
+
+            notes.append(model_note(spec))
+            return notes
         if spec.log:
             notes.append("Log-ACD: psi > 0 for any parameters; stationary if |sum beta| < 1.")
             return notes
@@ -414,8 +503,14 @@ class ACDResult(ResultBase):
     # ------------------------------------------------------------------ plots
     def _plot(self, kind: str | None, ax, **kwargs):
         kind = check_option(
-            kind or "diagnostics", "kind", ("diagnostics", "qq", "acf", "hazard", "psi")
+            kind or "diagnostics",
+            "kind",
+            ("diagnostics", "qq", "acf", "hazard", "psi", "pit", "cox-snell"),
         )
+        if kind in ("pit", "cox-snell"):
+            from .forecast import plot_forecast_check
+
+            return plot_forecast_check(self, kind, ax, **kwargs)
         if kind == "diagnostics":
             fig, axes = figure_axes(ax, nrows=2, ncols=2, figsize=(10, 7))
             axes = np.asarray(axes).ravel()

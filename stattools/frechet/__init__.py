@@ -5,7 +5,9 @@ Public functions: :func:`frechet_jump` (Van Dijcke 2025), :func:`frechet_regress
 2019). Metric spaces share one small protocol (:class:`MetricSpace`): :class:`Euclidean`,
 :class:`Wasserstein` (1-D distributions), :class:`SPD` (covariance matrices under five
 metrics), :class:`Correlation`, :class:`Sphere` (and compositions via the square-root map)
-and :class:`Laplacian` (networks).
+and :class:`Laplacian` (networks), :class:`PowerCorrelation` (correlation matrices under the
+power metric), :class:`DirectedLaplacian` (directed networks) and :class:`FisherRao`
+(densities under the Fisher-Rao metric).
 """
 
 from ._pav import weighted_pav
@@ -13,9 +15,12 @@ from .anova import FrechetAnovaResult, frechet_anova
 from .bands import confidence_bands
 from .bandwidth import cv_bandwidth
 from .changepoint import FrechetChangePointResult, frechet_changepoint
+from .correlation import PowerCorrelation
 from .densities import DensityEstimate, create_density, density_to_qf, qf_to_density
+from .fisher_rao import FisherRao
 from .jump import frechet_jump
 from .matrices import SPD, Correlation, Laplacian, nearest_correlation, psd_project
+from .networks import DirectedLaplacian, project_directed_laplacian
 from .regression import frechet_regression
 from .results import FrechetJumpResult, FrechetRegressionResult
 from .simulate import simulate_jump_design
@@ -39,6 +44,10 @@ __all__ = [
     "Correlation",
     "Sphere",
     "Laplacian",
+    "PowerCorrelation",
+    "DirectedLaplacian",
+    "project_directed_laplacian",
+    "FisherRao",
     "psd_project",
     "nearest_correlation",
     "weighted_pav",

@@ -10,7 +10,9 @@ import pandas as pd
 
 from ..core.exceptions import DataError
 from ..core.formula import Design
+from .correlation import PowerCorrelation
 from .matrices import SPD, Correlation, Laplacian
+from .networks import DirectedLaplacian
 from .spaces import Euclidean, MetricSpace, Sphere, Wasserstein
 
 __all__ = [
@@ -129,6 +131,8 @@ _SPACES = {
     "correlation": Correlation,
     "sphere": Sphere,
     "laplacian": Laplacian,
+    "correlation_power": PowerCorrelation,
+    "directed_laplacian": DirectedLaplacian,
 }
 
 

@@ -254,8 +254,20 @@ def frechet_changepoint(
     :func:`create_density`) and ``NetCPD`` (graph Laplacians, 1e-9), with R's trapezoid
     quadrature reproduced by weighting the quantile grid
     (``tests/frechet/test_changepoint_r.py``, values and script in
-    ``tests/reference/frechet/``). Not confirmed from the source: the paper's asymptotic
-    null and R's bootstrap p-value are replaced here by a permutation p-value.
+    ``tests/reference/frechet/``).
+
+    Why a permutation p-value. R ``DenCPD``/``NetCPD`` report ``pvalAsy`` (the supremum
+    of a standardised Brownian bridge over ``[trim, 1 - trim]``, simulated) and, with
+    ``boot = TRUE``, ``pvalBoot``: ``boot::boot`` resamples the *sequence with
+    replacement* and recomputes the scan, which destroys the order and so draws from the
+    no-change null, as a permutation does. Permuting the order (resampling *without*
+    replacement) gives the same kind of null with an exact level for any n when the
+    objects are exchangeable under H0, without the ties that resampling with replacement
+    creates (repeated objects shrink the segment variances) and without the Brownian-bridge
+    limit, which is slow at small n; R's p-values would therefore differ from ours by
+    Monte Carlo and finite-sample error even though the statistic and location are
+    equal. Size of the permutation test: ``benchmarks/VALIDITY.md`` (1000 replications per
+    design). Dependent sequences (serial correlation) violate exchangeability for both.
 
     References
     ----------

@@ -330,8 +330,10 @@ class FrechetRegressionResult(ResultBase):
         if els.ndim == 1:
             return pd.Series(els, index=index, name=".fitted")
         if els.ndim == 2:
-            if self.space.plot_kind == "curve":
+            if self.space.plot_kind == "curve" and hasattr(self.space, "grid"):
                 cols = [f"Q({u:.4g})" for u in self.space.grid]
+            elif self.space.plot_kind == "curve" and hasattr(self.space, "support"):
+                cols = [f"f({s:.4g})" for s in self.space.support]  # densities (FisherRao)
             elif len(self.response_names) == els.shape[1]:
                 cols = list(self.response_names)
             else:

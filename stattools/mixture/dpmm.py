@@ -160,8 +160,10 @@ def _run_chain(seed: int, *, ys: np.ndarray, cfg: dict) -> dict:
             ys[:, 0], cfg["K"], cfg["n_tune"], cfg["n_draws"], cfg["thin"], cfg["m0"],
             cfg["k0"], cfg["a0"], cfg["b0"], cfg["known_var"], cfg["tau0sq"], cfg["alpha0"],
             cfg["a_alpha"], cfg["b_alpha"], cfg["learn_alpha"], seed, cfg["keep_labels"],
+            cfg["split_merge"],
         )  # fmt: skip
-        return dict(zip(["w", "mu", "var", "alpha", "nocc", "ll", "labels", "overflow"], out))
+        names = ["w", "mu", "var", "alpha", "nocc", "ll", "labels", "overflow", "sm_accepted"]
+        return dict(zip(names, out))
     if ys.shape[1] == 1:
         out = gibbs_1d(
             ys[:, 0], cfg["K"], cfg["n_tune"], cfg["n_draws"], cfg["thin"], cfg["m0"],
@@ -265,6 +267,7 @@ def dpmm(
     prior_scale: str = "standardised",
     process: str = "dp",
     discount: float = 0.0,
+    split_merge: int | None = None,
 ) -> DPMMResult:
     """Dirichlet-process Gaussian mixture by blocked Gibbs sampling (or PyMC's NUTS).
 
@@ -280,8 +283,23 @@ def dpmm(
         chain. ``"collapsed"`` (1-D): Neal's (2000) algorithm 3 with the atoms and weights
         integrated out and alpha by Escobar and West (1995); each kept draw of G is built
         from the partition (Dirichlet weights, posterior atoms, a stick-broken DP remainder
-        in the other K - C slots); it moves the number of clusters more freely. ``"pymc"``: the same model with ``pm.StickBreakingWeights`` and NUTS,
-        for any d >= 1 (slow, for cross-checks; see Notes for the multivariate prior).
+        in the other K - C slots), plus ``split_merge`` merge-split proposals per sweep
+        (Dahl's sequentially-allocated merge-split). It is the better-mixing sampler for
+        large n: at n = 10^4, K = 50 its ESS per CPU second for the number of clusters was
+        ~10x the blocked sampler's with the default 3 proposals per sweep
+        (``benchmarks/RESULTS.md``), but a sweep costs more: 2000 sweeps took ~5.1 s CPU
+        against 3.3 s for the blocked sampler on a quiet machine, so the default stays
+        ``"gibbs"`` (which also covers d > 1 and Pitman-Yor).
+        ``"pymc"``: the same model with ``pm.StickBreakingWeights`` and NUTS, for any
+        d >= 1 (slow, for cross-checks; see Notes for the multivariate prior).
+    split_merge : int, optional
+        Merge-split proposals per sweep of ``sampler="collapsed"`` (default 3; 0 turns
+        them off). Each proposal picks two observations at random: if they share a cluster,
+        its other members are allocated one by one (random order) to the two sides with
+        probabilities proportional to size times predictive density, and the split is
+        accepted by Metropolis-Hastings; otherwise the merge of their clusters is proposed
+        with the reverse ratio (Dahl, 2003). The move leaves the exact posterior invariant:
+        alone it reproduces the posterior over all 203 partitions of 6 points (tested).
     process : {"dp", "pitman-yor"}
         Stick-breaking prior of the weights: the Dirichlet process (V_k ~ Beta(1, alpha)) or
         the Pitman-Yor process with ``discount`` d in [0, 1) (V_k ~ Beta(1 - d, alpha + k d);
@@ -336,7 +354,9 @@ def dpmm(
     Returns
     -------
     DPMMResult
-        Posterior draws of the mixing measure and an ArviZ DataTree (``result.idata``):
+        Posterior draws of the mixing measure and an ArviZ DataTree (``result.idata``,
+        built on first access: the fit, summaries and mixing checks need neither ArviZ nor
+        xarray, only ``idata`` does):
         ``posterior`` holds only label-invariant scalars (``alpha``, ``n_clusters``
         (occupied), ``log_lik``, ``w_last``, the weight of the last stick), so
         ``az.summary(result.idata)`` is short; ``density`` the density draws on the grid;
@@ -398,7 +418,12 @@ def dpmm(
     ----------
     Ishwaran, H., James, L. F. (2001). Gibbs sampling methods for stick-breaking priors.
     JASA 96, 161-173. Neal, R. M. (2000). Markov chain sampling methods for Dirichlet
-    process mixture models. JCGS 9, 249-265.
+    process mixture models. JCGS 9, 249-265. Dahl, D. B. (2003). An improved merge-split
+    sampler for conjugate Dirichlet process mixture models. Technical report 1086,
+    Department of Statistics, University of Wisconsin-Madison (the report itself could not
+    be consulted here; the move follows its published description, and its exactness is
+    checked by enumeration). Jain, S., Neal, R. M. (2004). A split-merge Markov chain
+    Monte Carlo procedure for the Dirichlet process mixture model. JCGS 13, 158-182.
 
     Examples
     --------
@@ -423,6 +448,7 @@ def dpmm(
         n, d, _robust_sd(y), truncation=truncation, sampler=sampler, chains=chains,
         draws=draws, tune=tune, thin=thin, alpha=alpha, prior=prior, scale=scale,
         keep_labels=keep_labels, prior_scale=prior_scale, process=process, discount=discount,
+        split_merge=split_merge,
     )  # fmt: skip
     K, chains, learn, alpha0 = cfg["K"], cfg["chains"], cfg["learn_alpha"], cfg["alpha0"]
     center, sd = y.mean(0), _robust_sd(y)
@@ -446,8 +472,16 @@ def dpmm(
         )
         raw = {k: np.stack([o[k] for o in outs]) for k in outs[0]}
         overflow = int(raw.pop("overflow", np.zeros(1)).sum())
+        n_acc = int(raw.pop("sm_accepted", np.zeros(1)).sum())
+        n_prop = chains * cfg["split_merge"] * (cfg["n_tune"] + cfg["n_draws"] * cfg["thin"])
+        sm = (
+            f" + {cfg['split_merge']} merge-split proposals per sweep, {n_acc / n_prop:.1%} "
+            "accepted"
+            if n_prop
+            else ""
+        )
         method = (
-            "DP Gaussian mixture (collapsed Gibbs, Neal's algorithm 3)"
+            f"DP Gaussian mixture (collapsed Gibbs, Neal's algorithm 3{sm})"
             if sampler == "collapsed"
             else "DP Gaussian mixture (blocked Gibbs)"
             if process == "dp"
@@ -512,6 +546,8 @@ def dpmm(
 
 
 SAMPLERS = ("gibbs", "collapsed", "pymc")
+#: merge-split proposals per sweep of sampler="collapsed" (split_merge=None)
+SPLIT_MERGE_DEFAULT = 3
 PROCESSES = ("dp", "pitman-yor")
 
 
@@ -530,6 +566,7 @@ _SIGNATURE = inspect.signature(dpmm)
 def _settings(
     n: int, d: int, sd: np.ndarray, *, truncation, sampler, chains, draws, tune, thin, alpha,
     prior, scale, keep_labels, prior_scale="standardised", process="dp", discount=0.0,
+    split_merge=None,
 ) -> dict:  # fmt: skip
     """Validate the sampler options and build the kernel configuration (no data needed)."""
     K = _count(truncation, "truncation", 2)
@@ -541,12 +578,6 @@ def _settings(
         raise MissingDependencyError(
             'sampler="pymc" needs PyMC, which is not installed: pip install "stattools[bayes]" '
             '(or use the default sampler="gibbs", which needs no optional package).'
-        )
-    missing = [m for m in ("arviz", "xarray") if importlib.util.find_spec(m) is None]
-    if missing:
-        raise MissingDependencyError(
-            f"dpmm returns its draws as an ArviZ DataTree and checks mixing with ArviZ, but "
-            f'{" and ".join(missing)} is not installed: pip install "stattools[bayes]".'
         )
     chains = _count(chains, "chains", 1)
     draws = _count(draws, "draws", 1)
@@ -569,12 +600,18 @@ def _settings(
         raise NotSupportedError(
             "sampler='collapsed' is implemented for 1-D outcomes; use sampler='gibbs' for d > 1."
         )
+    if split_merge is None:
+        n_sm = SPLIT_MERGE_DEFAULT if sampler == "collapsed" else 0
+    else:
+        if sampler != "collapsed":
+            raise DataError("split_merge is an option of sampler='collapsed'.")
+        n_sm = _count(split_merge, "split_merge", 0)
     cfg = _prior(prior, d, scale, sd, None, prior_scale)
     keep = n <= 2000 if keep_labels is None else bool(keep_labels)
     cfg.update(
         K=K, n_tune=tune, n_draws=draws, thin=thin, alpha0=alpha0, a_alpha=a_alpha,
         b_alpha=b_alpha, learn_alpha=learn, keep_labels=keep, chains=chains, disc=disc,
-        process=process, sampler=sampler,
+        process=process, sampler=sampler, split_merge=n_sm,
     )  # fmt: skip
     return cfg
 
@@ -597,16 +634,16 @@ def check_fit_options(fit: Mapping[str, Any] | None) -> dict:
     if reserved:
         raise DataError(f"fit must not set {reserved}: the study controls them.")
     names = ("truncation", "sampler", "chains", "draws", "tune", "thin", "alpha", "prior",
-             "scale", "keep_labels", "prior_scale", "process", "discount")  # fmt: skip
+             "scale", "keep_labels", "prior_scale", "process", "discount",
+             "split_merge")  # fmt: skip
     kw = {k: fit.get(k, params[k].default) for k in names}
     _settings(100, 1, np.ones(1), **kw)
     return dict(fit)
 
 
 def _truncation_messages(res: DPMMResult, n: int, K: int, disc: float = 0.0) -> list[str]:
-    post = res.idata["posterior"]
-    w_last = float(post["w_last"].values.mean())
-    a975 = float(np.quantile(post["alpha"].values, 0.975))
+    w_last = float(res._invariant("w_last").mean())
+    a975 = float(np.quantile(res._invariant("alpha"), 0.975))
     # Ishwaran-James' bound is for the DP; Pitman-Yor tails are heavier: check w_K only
     bound = 4 * n * math.exp(-(K - 1) / a975) if disc == 0.0 else 0.0
     if w_last > 1e-3 or bound > 0.01:

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..core.exceptions import DataError
-from ..core.lazy import lazy_import
+from ..core.exceptions import DataError, MissingDependencyError
 from ..core.plotting import figure_axes
 from ..core.resampling import RngLike
 from ..core.results import ResultBase, readonly
 from ..core.validation import check_level
 from . import clustering as _clustering
 from . import plots as _plots
+from .diagnostics import ess_bulk, ess_tail, rhat_rank
 from .distances import orlicz_wasserstein, wasserstein
 from .gibbs import mixture_density_1d
 from .kernels import mixture_logpdf, mvn_mixture_density, sample_mixture
@@ -55,15 +57,21 @@ class DPMMResult(ResultBase):
     ----------
     idata : xarray.DataTree
         ``posterior``: label-invariant draws (``alpha``, ``n_clusters``, ``log_lik``,
-        ``w_last``, ``density`` on ``x``); ``mixing_measure``: ``weight``, ``loc``, ``scale``
-        (sd in 1-D, covariance otherwise) by component; ``observed_data``: the outcome.
+        ``w_last``); ``density``: density draws on ``x``; ``mixing_measure``: ``weight``,
+        ``loc``, ``scale`` (sd in 1-D, covariance otherwise) by component;
+        ``observed_data``: the outcome. Built on first access (needs ``xarray``, the
+        ``bayes`` extra); every other method works from the stored arrays, so the fit and
+        its summaries run on the core install.
+    groups : dict
+        The same draws as numpy arrays: ``{group: {"vars": {name: (dims, array)},
+        "coords": {...}}}``.
     labels : ndarray or None
         Cluster labels per (chain, draw, observation) when kept.
     y : ndarray, shape (n, d)
         The outcome used.
     """
 
-    idata: Any
+    groups: Any
     y: np.ndarray
     labels: np.ndarray | None
     formula: str
@@ -88,7 +96,6 @@ class DPMMResult(ResultBase):
         ``pointwise``: also store the ``log_likelihood`` (per observation) and
         ``posterior_predictive`` (one replicated data set per draw, from ``rng``) groups.
         """
-        xr = lazy_import("xarray")
         n, d = y.shape
         C, S, K = raw["w"].shape
         w = raw["w"]
@@ -139,32 +146,33 @@ class DPMMResult(ResultBase):
                 "scale": (("chain", "draw", "component", "dim", "dim2"), cov),
             }
         dens_var = post_vars.pop("density")
-        post = xr.Dataset(post_vars, coords={"chain": coords["chain"], "draw": coords["draw"]})
         dcoords = {k: v for k, v in coords.items() if k not in ("component", "dim2")}
-        density = xr.Dataset({"density": dens_var}, coords=dcoords)
         if d > 1:
-            density = density.assign_coords(x=(("dim", "x_index"), grids))
-        mmds = xr.Dataset(mm, coords=coords)
-        obs = xr.Dataset({"y": (("obs", "dim_y"), y)}, coords={"dim_y": list(response)})
-        groups = {"posterior": post, "density": density, "mixing_measure": mmds,
-                  "observed_data": obs}  # fmt: skip
+            dcoords["x"] = (("dim", "x_index"), grids)
+        groups = {
+            "posterior": {"vars": post_vars, "coords": {"chain": coords["chain"],
+                                                       "draw": coords["draw"]}},
+            "density": {"vars": {"density": dens_var}, "coords": dcoords},
+            "mixing_measure": {"vars": mm, "coords": coords},
+            "observed_data": {"vars": {"y": (("obs", "dim_y"), y)},
+                              "coords": {"dim_y": list(response)}},
+        }  # fmt: skip
         if pointwise:
             wf = w.reshape(C * S, K)
             muf = mu.reshape(C * S, K, d)
             covf = (var if d == 1 else cov).reshape(C * S, K, d, d)
             ll = mixture_logpdf(y, wf, muf, covf).reshape(C, S, n)
-            groups["log_likelihood"] = xr.Dataset({"y": (("chain", "draw", "obs"), ll)})
+            groups["log_likelihood"] = {"vars": {"y": (("chain", "draw", "obs"), ll)}, "coords": {}}
             g = rng if rng is not None else np.random.default_rng(0)
             yrep = sample_mixture(wf, muf, covf, n, g).reshape(C, S, n, d)
-            groups["posterior_predictive"] = xr.Dataset(
-                {"y": (("chain", "draw", "obs", "dim_y"), yrep)},
-                coords={"dim_y": list(response)},
-            )
-        tree = xr.DataTree.from_dict(groups)
+            groups["posterior_predictive"] = {
+                "vars": {"y": (("chain", "draw", "obs", "dim_y"), yrep)},
+                "coords": {"dim_y": list(response)},
+            }
         labels = raw.get("labels")
         labels = None if labels is None or labels.size == 0 else readonly(labels)
         return cls(
-            idata=tree, y=readonly(y), labels=labels, formula=formula, response=response,
+            groups=groups, y=readonly(y), labels=labels, formula=formula, response=response,
             sampler=sampler, truncation=truncation, method=method, alpha_fixed=alpha_fixed,
             prior_info=prior_info,
         )  # fmt: skip
@@ -182,16 +190,35 @@ class DPMMResult(ResultBase):
             raise DataError("reference must be a MixingMeasure.")
         if reference.dim != self.dim:
             raise DataError(f"reference has dimension {reference.dim}, the outcome {self.dim}.")
-        post = self.idata["posterior"].to_dataset()
         dims = ("chain", "draw")
-        post = post.assign(
+        post = dict(self.groups["posterior"]["vars"])
+        post.update(
             w1=(dims, self.distance_to(reference, "w1")),
             w2=(dims, self.distance_to(reference, "w2")),
             orlicz=(dims, self.distance_to(reference, "orlicz", phi="exp")),
         )
-        tree = self.idata.copy()
-        tree["posterior"] = post
-        return replace(self, idata=tree)
+        groups = dict(self.groups)
+        groups["posterior"] = {"vars": post, "coords": self.groups["posterior"]["coords"]}
+        return replace(self, groups=groups)
+
+    @cached_property
+    def idata(self) -> Any:
+        """The draws as an ArviZ-ready ``xarray.DataTree`` (built on first access).
+
+        Raises :class:`~stattools.core.exceptions.MissingDependencyError` when xarray is not
+        installed (``pip install "stattools[bayes]"``).
+        """
+        try:
+            xr = importlib.import_module("xarray")
+        except ImportError:
+            raise MissingDependencyError(
+                "DPMMResult.idata is an xarray DataTree, but xarray is not installed: "
+                'pip install "stattools[bayes]" (the fit, summaries, diagnostics and '
+                "densities work without it)."
+            ) from None
+        return xr.DataTree.from_dict(
+            {name: xr.Dataset(g["vars"], coords=g["coords"]) for name, g in self.groups.items()}
+        )
 
     # ------------------------------------------------------------------ basics
     @property
@@ -207,15 +234,15 @@ class DPMMResult(ResultBase):
     @property
     def chains(self) -> int:
         """Number of chains."""
-        return int(self.idata["posterior"].sizes["chain"])
+        return int(self._invariant("alpha").shape[0])
 
     @property
     def draws(self) -> int:
         """Kept draws per chain."""
-        return int(self.idata["posterior"].sizes["draw"])
+        return int(self._invariant("alpha").shape[1])
 
     def _invariant(self, name: str) -> np.ndarray:
-        return np.asarray(self.idata["posterior"][name].values, dtype=float)
+        return np.asarray(self.groups["posterior"]["vars"][name][1], dtype=float)
 
     @property
     def params(self) -> pd.Series:
@@ -255,7 +282,7 @@ class DPMMResult(ResultBase):
 
     # ------------------------------------------------------------------ draws
     def _flat(self, name: str) -> np.ndarray:
-        v = np.asarray(self.idata["mixing_measure"][name].values)
+        v = np.asarray(self.groups["mixing_measure"]["vars"][name][1])
         return v.reshape(-1, *v.shape[2:])
 
     def mixing_measures(self) -> list[MixingMeasure]:
@@ -297,7 +324,7 @@ class DPMMResult(ResultBase):
         w = self._flat("weight")
         if self.dim == 1:
             x = (
-                np.asarray(self.idata["density"]["x"].values)
+                np.asarray(self.groups["density"]["coords"]["x"])
                 if grid is None
                 else np.asarray(grid, dtype=float).ravel()
             )
@@ -390,25 +417,20 @@ class DPMMResult(ResultBase):
         return C / z.shape[0]
 
     def diagnostics(self) -> pd.DataFrame:
-        """R-hat and bulk/tail ESS of the label-invariant quantities (ArviZ)."""
-        az = lazy_import("arviz")
+        """Rank-normalised R-hat and bulk/tail ESS (tail: 5 % and 95 % quantiles) of the
+        label-invariant quantities (Vehtari et al., 2021; equal to ArviZ's values,
+        :mod:`stattools.mixture.diagnostics`, no ArviZ needed)."""
         names = (
             ["alpha", "n_clusters", "log_lik"]
             if self.alpha_fixed is None
             else ["n_clusters", "log_lik"]
         )
-        post = self.idata["posterior"].to_dataset()[names]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rhat = az.rhat(post) if self.chains > 1 else None
-            eb = az.ess(post, method="bulk")
-            et = az.ess(post, method="tail")
         rows = {}
-        for k in names:
-            rows[k] = {
-                "r_hat": float(rhat[k]) if rhat is not None else np.nan,
-                "ess_bulk": float(eb[k]),
-                "ess_tail": float(et[k]),
-            }
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for k in names:
+                v = self._invariant(k)
+                rows[k] = {"r_hat": rhat_rank(v), "ess_bulk": ess_bulk(v),
+                           "ess_tail": ess_tail(v)}  # fmt: skip
         return pd.DataFrame(rows).T
 
     # ------------------------------------------------------------------ protocol hooks
@@ -432,21 +454,27 @@ class DPMMResult(ResultBase):
         ]
 
     def _summary_tables(self, level: float) -> dict[str, pd.DataFrame]:
-        az = lazy_import("arviz")
         names = ["alpha", "n_clusters", "log_lik", "w_last"]
+        lab = f"eti{100 * level:g}"
+        rows = {}
         with np.errstate(invalid="ignore", divide="ignore"):
-            tab = az.summary(
-                self.idata, var_names=names, ci_prob=level, ci_kind="eti", round_to="none"
-            )
-        tab = pd.DataFrame(tab).astype(float)
+            for k in names:
+                v = self._invariant(k)
+                lo, hi = np.quantile(v, [(1 - level) / 2, (1 + level) / 2])
+                rows[k] = {"mean": v.mean(), "sd": v.std(ddof=1), f"{lab}_lb": lo,
+                           f"{lab}_ub": hi, "ess_bulk": ess_bulk(v), "ess_tail": ess_tail(v),
+                           "r_hat": rhat_rank(v)}  # fmt: skip
+        tab = pd.DataFrame(rows).T.astype(float)
         pmf = self.n_clusters().to_frame()
         pmf.index = pmf.index.astype(int)
-        return {f"Posterior (ArviZ; {100 * level:g}% ETI)": tab, "Occupied clusters": pmf}
+        return {f"Posterior ({100 * level:g}% ETI)": tab, "Occupied clusters": pmf}
 
     def _summary_notes(self) -> list[str]:
         return [
             "Credible intervals are equal-tailed (ETI). Component parameters switch labels "
             "and are kept in idata['mixing_measure'], not summarised.",
+            "R-hat is rank-normalised split R-hat; ESS bulk and tail (5 %/95 % quantiles) "
+            "follow Vehtari et al. (2021), equal to ArviZ's.",
         ]
 
     def _glance_stats(self) -> dict[str, Any]:

@@ -34,8 +34,10 @@ from .multipliers import (
     multipliers,
 )
 from .results_breaks import BreakpointsResult, FluctuationTestResult, FStatsTestResult
+from .results_tv import TVRegressionResult
 from .smoothing import cv_bandwidth, local_linear_fit
 from .trend import TrendResult, trend
+from .tvreg import tv_regression
 from .windows import EWMA, LinearFunctional, MovingSums, PartialSums, WeightMatrix, ewma, mosum
 
 __all__ = [
@@ -49,6 +51,8 @@ __all__ = [
     "mean_test",
     "trend",
     "TrendResult",
+    "tv_regression",
+    "TVRegressionResult",
     "cusum_test",
     "weighted_test",
     "CusumTestResult",

@@ -67,6 +67,7 @@ __all__ = [
     "kernel_weights",
     "var1_prewhiten",
     "andrews_bandwidth",
+    "null_omega",
 ]
 
 
@@ -656,3 +657,27 @@ def fixed_b_pvalue(stat: float, b: float, alternative: str = "two-sided") -> flo
     half = two / 2
     right = stat >= 0 if alternative == "greater" else stat <= 0
     return float(half if right else 1 - half)
+
+
+def null_omega(g: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Prewhitened QS-kernel long-run covariance (Andrews bandwidth) per observation.
+
+    ``D Omega* D' / n`` with ``Omega*`` the kernel sum of the VAR(1) residuals of the
+    score rows ``g`` and ``D = (I - A)^{-1}``: R sandwich's ``meatHAC(prewhite = 1,
+    kernel = "Quadratic Spectral", adjust = FALSE)`` with ``bwAndrews`` (``weights``: its
+    column weights, 0 for an intercept in a regression). Falls back to no prewhitening if
+    the VAR(1) has a unit root.
+
+    Examples
+    --------
+    >>> g = np.random.default_rng(0).normal(size=(4000, 1))
+    >>> bool(abs(null_omega(g)[0, 0] - 1) < 0.1)
+    True
+    """
+    g = np.asarray(g, dtype=float).reshape(len(g), -1)
+    try:
+        u, d = var1_prewhiten(g)
+    except DataError:
+        u, d = g, np.eye(g.shape[1])
+    w = kernel_weights(andrews_bandwidth(u, "qs", weights=weights), "qs", u.shape[0])
+    return d @ (weighted_omega(u, w) / g.shape[0]) @ d.T

@@ -198,8 +198,11 @@ def mean_test(
         Multiply ``V`` by ``n / (n - k)`` (statsmodels' ``use_correction=True``).
     alternative : {"two-sided", "less", "greater"}
         For a single contrast; a Wald test is always two-sided.
-    bandwidth : float, optional
-        Smoothing bandwidth (fraction of the time span) for ``center="smooth"``.
+    bandwidth : float, "cv" or "mv", optional
+        Smoothing bandwidth (fraction of the time span) for ``center="smooth"``;
+        ``"cv"`` (the default when omitted) cross-validates, ``"mv"`` takes the
+        minimum-volatility bandwidth of the local-linear fit over the same 20-point grid
+        (:func:`~stattools.nonstationary.bandwidth_mv.mv_bandwidth`).
     n_resamples : int, optional
         If given, the p-value comes from ``n_resamples`` dependent-multiplier draws
         ``T* = c'(X'X)^{-1} sum_i x_i V_i e_i / se`` (the normal p-value stays in
@@ -312,8 +315,15 @@ def mean_test(
     if center == "model":
         e = s.y - s.X @ beta
     else:
-        if bandwidth is None:
+        if bandwidth is None or (isinstance(bandwidth, str) and bandwidth == "cv"):
             h_used, _, _ = cv_bandwidth(s.y, s.u, int(math.ceil(n ** (1 / 3))))
+        elif isinstance(bandwidth, str):
+            check_option(bandwidth, "bandwidth", ("cv", "mv"))
+            from .bandwidth_mv import mv_bandwidth
+
+            bw_grid = np.geomspace(max(10.0 / n, 0.02), 0.35, 20)
+            fits = np.stack([local_linear_fit(s.y, s.u, float(g)) for g in bw_grid])
+            h_used, _ = mv_bandwidth(bw_grid, fits)
         else:
             h_used = _check_bandwidth(bandwidth, n)
         e = s.y - local_linear_fit(s.y, s.u, h_used)

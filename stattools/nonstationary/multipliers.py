@@ -45,6 +45,7 @@ relative weak convergence. arXiv:2505.02197.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from functools import partial
@@ -66,6 +67,10 @@ __all__ = [
     "get_multiplier",
     "multipliers",
     "resample",
+    "resample_generator",
+    "bridge_draws",
+    "bridge_block_draws",
+    "centring",
 ]
 
 CHUNK = 128
@@ -356,3 +361,133 @@ def resample(
     fn = partial(_run_chunk, scheme=scheme, n=int(n), stat=stat, compact=compact)
     out = parallel_map(fn, tasks, n_jobs=n_jobs, backend=backend, progress=progress)
     return np.concatenate(out, axis=-1)
+
+
+def _run_generator_chunk(task: tuple[int, Any], stat: Callable) -> Any:
+    size, seed = task
+    return stat(size, np.random.default_rng(seed))
+
+
+def resample_generator(
+    stat: Callable[[int, np.random.Generator], np.ndarray],
+    n_resamples: int,
+    rng: RngLike = None,
+    *,
+    n_jobs: int = 1,
+    backend: str | None = None,
+    progress: bool | None = None,
+) -> np.ndarray:
+    """As :func:`resample`, but ``stat(size, generator)`` draws its own random numbers.
+
+    For compiled statistics that generate their innovations on the fly (no ``(n, B)``
+    matrix). Chunk ``j`` of :data:`CHUNK` draws gets the ``j``-th child seed, so results
+    do not depend on ``n_jobs``.
+    """
+    tasks = draw_chunks(rng, int(n_resamples), chunk=CHUNK)
+    fn = partial(_run_generator_chunk, stat=stat)
+    out = parallel_map(fn, tasks, n_jobs=n_jobs, backend=backend, progress=progress)
+    return np.concatenate(out, axis=-1)
+
+
+# --- multiplier CUSUM kernels (cusum_test(method="multiplier")) ----------------------
+
+
+@numba.njit(cache=True)
+def _bridge_kernel(v, y, c, d):  # pragma: no cover - compiled
+    """max_k |S_k| and mean_k S_k^2 of S_k = A_k - c_k W_k - (k/n) A_n + d_k W_n.
+
+    ``A_k = sum_{i<=k} v_i y_i``, ``W_k = sum_{i<=k} v_i``, ``k = 1..n-1``, scaled by n^-1/2.
+    """
+    n, b = v.shape
+    out = np.empty((2, b))
+    sq = math.sqrt(n)
+    for j in range(b):
+        an = 0.0
+        wn = 0.0
+        for i in range(n):
+            an += v[i, j] * y[i]
+            wn += v[i, j]
+        a = 0.0
+        w = 0.0
+        mx = 0.0
+        ss = 0.0
+        for i in range(n - 1):
+            a += v[i, j] * y[i]
+            w += v[i, j]
+            k = i + 1
+            s = (a - c[i] * w - (k / n) * an + d[i] * wn) / sq
+            if abs(s) > mx:
+                mx = abs(s)
+            ss += s * s
+        out[0, j] = mx
+        out[1, j] = ss / (n - 1)
+    return out
+
+
+@numba.njit(cache=True)
+def _bridge_block_kernel(z, offset, length, y, c, d):  # pragma: no cover - compiled
+    """As :func:`_bridge_kernel` with block multipliers ``V_i = z[j, (i + off_j) // length]``."""
+    b = z.shape[0]
+    n = y.size
+    out = np.empty((2, b))
+    sq = math.sqrt(n)
+    for j in range(b):
+        off = offset[j]
+        an = 0.0
+        wn = 0.0
+        for i in range(n):
+            v = z[j, (i + off) // length]
+            an += v * y[i]
+            wn += v
+        a = 0.0
+        w = 0.0
+        mx = 0.0
+        ss = 0.0
+        for i in range(n - 1):
+            v = z[j, (i + off) // length]
+            a += v * y[i]
+            w += v
+            k = i + 1
+            s = (a - c[i] * w - (k / n) * an + d[i] * wn) / sq
+            if abs(s) > mx:
+                mx = abs(s)
+            ss += s * s
+        out[0, j] = mx
+        out[1, j] = ss / (n - 1)
+    return out
+
+
+def bridge_block_draws(
+    draws: tuple[np.ndarray, np.ndarray, int], y: np.ndarray, c: np.ndarray, d: np.ndarray, row: int
+) -> np.ndarray:
+    """Bridge statistics (row 0 sup, row 1 CvM) from compact block multipliers."""
+    z, offset, length = draws
+    return _bridge_block_kernel(np.ascontiguousarray(z.T), offset, length, y, c, d)[row]
+
+
+def bridge_draws(
+    v: np.ndarray, y: np.ndarray, c: np.ndarray, d: np.ndarray, row: int
+) -> np.ndarray:
+    """Bridge statistics (row 0 sup, row 1 CvM) of the multiplier columns ``v``."""
+    return _bridge_kernel(np.ascontiguousarray(v), y, c, d)[row]
+
+
+def centring(y: np.ndarray, center: str, k_hat: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Data and coefficients (y, c, d) of the bridge kernel for each centring."""
+    n = y.size
+    y0 = y - y.mean()
+    zeros = np.zeros(n - 1)
+    if center == "global":
+        return y0, zeros, zeros
+    if center == "changepoint":
+        e = y0.copy()
+        e[:k_hat] -= e[:k_hat].mean()
+        e[k_hat:] -= e[k_hat:].mean()
+        return e, zeros, zeros
+    cs = np.cumsum(y0)
+    k = np.arange(1, n)
+    m1 = cs[:-1] / k
+    m2 = (cs[-1] - cs[:-1]) / (n - k)
+    c = (1 - k / n) * m1 + (k / n) * m2
+    d = (k / n) * m2
+    return y0, c, d

@@ -5,7 +5,8 @@ block differences of the AR(1)-prewhitened series (Wu and Zhao 2007; Andrews and
 1992), so a change in mean - a jump or a smooth trend - barely enters it: a linear trend
 cancels exactly and a single jump contaminates only the ``3m`` differences that straddle
 it. :func:`ar_gaussian_draws` then simulates the null process with that variance profile
-and the estimated short-range (AR(1)) dependence. This is the engine behind the default
+and the estimated short-range (AR(1)) dependence; :func:`gaussian_cusum_draws` does the
+same for the CUSUM in one compiled pass per draw. This is the engine behind the default
 ``cusum_test(method="gaussian")`` and :func:`~stattools.nonstationary.weighted_test`.
 
 Not confirmed from the source
@@ -38,8 +39,10 @@ __all__ = [
     "lrv_profile",
     "global_lrv",
     "column_lrv",
-    "ar_bridge_draws",
     "ar_paths",
+    "studentiser",
+    "local_q",
+    "gaussian_cusum_draws",
 ]
 
 AR_BOUND = 0.9
@@ -186,117 +189,6 @@ def _q2_mean(e, rho, m):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _ar_bridge_kernel(z, s, rho, w, m, prewhiten, bound):  # pragma: no cover - compiled
-    """Studentised weighted bridge statistics of AR(1)-coloured Gaussian draws.
-
-    Column ``j`` of ``z`` (overwritten, row-major passes for cache efficiency):
-    ``e_i = rho e_{i-1} + s_i z_ij`` (stationary start) are draws of the weighted errors
-    ``w_i eps_i``, centred as the data are, ``x_i = e_i - w_i sum_k e_k / sum_k w_k``;
-    ``out[0, j] = max_k |X_k| / sqrt(n sigma*^2)`` and
-    ``out[1, j] = mean_k X_k^2 / (n sigma*^2)`` with ``X_k = sum_{i<=k} x_i`` and
-    ``sigma*^2`` the prewhitened second-difference long-run variance of ``x``, estimated
-    from the draw exactly as :func:`global_lrv` does for the data.
-    """
-    n, b = z.shape
-    out = np.empty((2, b))
-    start = 1.0 / math.sqrt(1.0 - rho * rho)
-    sw = 0.0
-    for i in range(n):
-        sw += w[i]
-    tot = np.zeros(b)
-    for j in range(b):  # pass 1: AR(1) filter in place
-        z[0, j] = s[0] * start * z[0, j]
-        tot[j] += z[0, j]
-    for i in range(1, n):
-        for j in range(b):
-            z[i, j] = rho * z[i - 1, j] + s[i] * z[i, j]
-            tot[j] += z[i, j]
-    acc = np.zeros(b)
-    mx = np.zeros(b)
-    ss = np.zeros(b)
-    sd = np.zeros(b)
-    sdd = np.zeros(b)
-    sdl = np.zeros(b)
-    d1 = np.zeros(b)
-    dprev = np.zeros(b)
-    for i in range(n):  # pass 2: centre, bridge, difference moments
-        for j in range(b):
-            x = z[i, j] - w[i] * tot[j] / sw
-            z[i, j] = x
-            if i < n - 1:
-                acc[j] += x
-                if abs(acc[j]) > mx[j]:
-                    mx[j] = abs(acc[j])
-                ss[j] += acc[j] * acc[j]
-            if i >= 1:  # row i - 1 already holds x_{i-1}
-                d = x - z[i - 1, j]
-                sd[j] += d
-                sdd[j] += d * d
-                if i >= 2:
-                    sdl[j] += d * dprev[j]
-                else:
-                    d1[j] = d
-                dprev[j] = d
-    r = np.zeros(b)
-    if prewhiten:
-        for j in range(b):
-            mu = sd[j] / (n - 1)
-            den = sdd[j] - (n - 1) * mu * mu
-            num = sdl[j] - mu * (2.0 * sd[j] - d1[j] - dprev[j]) + (n - 2) * mu * mu
-            if den > 0:
-                r[j] = min(max(1.0 + 2.0 * num / den, -bound), bound)
-    cs = np.zeros(b)
-    prev = np.empty(b)
-    for k in range(n):  # pass 3: z[k] = cumulative sum of the whitened x up to k - 1
-        for j in range(b):
-            cur = z[k, j]
-            if k > 0:
-                cs[j] += cur - r[j] * prev[j]
-            prev[j] = cur
-            z[k, j] = cs[j]
-    q2 = np.zeros(b)
-    nw = n - 1
-    cnt = 0
-    for jj in range(m, nw - 2 * m + 1):  # pass 4: second-order block differences
-        cnt += 1
-        for j in range(b):
-            q = (
-                (z[jj, j] - z[jj - m, j])
-                - 2.0 * (z[jj + m, j] - z[jj, j])
-                + (z[jj + 2 * m, j] - z[jj + m, j])
-            )
-            q2[j] += q * q
-    for j in range(b):
-        s2 = q2[j] / (6.0 * m * cnt) / (1.0 - r[j]) ** 2
-        out[0, j] = mx[j] / math.sqrt(n * s2)
-        out[1, j] = ss[j] / (n * (n - 1.0)) / s2
-    return out
-
-
-def ar_bridge_draws(
-    z: np.ndarray,
-    s: np.ndarray,
-    rho: float,
-    w: np.ndarray,
-    m: int,
-    prewhiten: bool,
-    row: int,
-) -> np.ndarray:
-    """Studentised (weighted) CUSUM statistics of AR(1)-coloured Gaussian draws.
-
-    ``z`` holds iid N(0, 1) draws, one column per replicate; the innovations are
-    ``s_i z_i`` with ``s_i = sigma(u_i) (1 - rho)``, so the local long-run variance of the
-    draws is ``sigma^2(u_i)`` (the profile of the weighted series). ``w`` are the
-    observation weights of the statistic (they enter the centring only). Each
-    draw is studentised by its own long-run variance, estimated as for the data, so the
-    noise of that estimate is in the null distribution. Row 0: sup, row 1: Cramer-von
-    Mises.
-    """
-    z = np.ascontiguousarray(z, dtype=float)  # overwritten in place (a fresh chunk)
-    return _ar_bridge_kernel(z, s, float(rho), w, int(m), bool(prewhiten), AR_BOUND)[row]
-
-
-@numba.njit(cache=True)
 def _column_lrv(x, m, prewhiten, bound):  # pragma: no cover - compiled
     n, b = x.shape
     out = np.empty(b)
@@ -336,3 +228,242 @@ def ar_paths(z: np.ndarray, s: np.ndarray, rho: float) -> np.ndarray:
     if rho == 0:
         return e
     return signal.lfilter([1.0], [1.0, -rho], e, axis=0)
+
+
+@numba.njit(cache=True)
+def _studentiser(x, k, mode, m, prewhiten, bound):  # pragma: no cover - compiled
+    """Long-run variance of the centred series ``x`` used to studentise a CUSUM.
+
+    ``mode = 0``: prewhitened second-order block differences (:func:`global_lrv`, AR(1)
+    coefficient from the differences). ``mode = 1``: AR(1)-prewhitened variance of the
+    residuals ``r`` after removing the two segment means at ``k`` (the CUSUM argmax),
+    ``sum (r_i - a r_{i-1})^2 / (n - 1) / (1 - a)^2`` with ``a`` the lag-one
+    autocorrelation of ``r``, clipped to ``+/- bound``.
+    """
+    n = x.size
+    if mode == 0:
+        r = _ar1_diff_numba(x, bound) if prewhiten else 0.0
+        return _q2_mean(x, r, m)
+    s1 = 0.0
+    s2 = 0.0
+    for i in range(n):
+        if i < k:
+            s1 += x[i]
+        else:
+            s2 += x[i]
+    m1 = s1 / k
+    m2 = s2 / (n - k)
+    prev = x[0] - m1
+    c0 = prev * prev
+    c1 = 0.0
+    for i in range(1, n):
+        cur = x[i] - (m1 if i < k else m2)
+        c0 += cur * cur
+        c1 += cur * prev
+        prev = cur
+    a = 0.0
+    if prewhiten and c0 > 0:
+        a = min(max(c1 / c0, -bound), bound)
+    first = x[0] - m1
+    # sum_{i>=1} (r_i - a r_{i-1})^2 from the moments (prev is now r_{n-1})
+    v = (c0 - first * first) - 2.0 * a * c1 + a * a * (c0 - prev * prev)
+    return max(v, 0.0) / (n - 1) / (1.0 - a) ** 2
+
+
+def studentiser(x: np.ndarray, k: int, mode: int, m: int = 1, prewhiten: bool = True) -> float:
+    """Python entry to the CUSUM studentiser (see :func:`gaussian_cusum_draws`).
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).normal(size=20000)
+    >>> x -= x.mean()
+    >>> bool(abs(studentiser(x, 10000, 1) - 1) < 0.05)
+    True
+    """
+    x = np.ascontiguousarray(x, dtype=float)
+    return float(_studentiser(x, int(k), int(mode), int(m), bool(prewhiten), AR_BOUND))
+
+
+_M1 = np.uint64(0x5555555555555555)
+_M2 = np.uint64(0x3333333333333333)
+_M4 = np.uint64(0x0F0F0F0F0F0F0F0F)
+_LOW = np.uint64(0xFFFFFFFF)
+_BYTES = np.uint64(0x01010101)
+_S1 = np.uint64(1)
+_S2 = np.uint64(2)
+_S4 = np.uint64(4)
+_S24 = np.uint64(24)
+_S32 = np.uint64(32)
+_FF = np.uint64(0xFF)
+BINOMIAL_SCALE = 1.0 / math.sqrt(8.0)
+"""``(popcount of 32 random bits - 16) / sqrt(8)``: mean 0, variance 1, kurtosis 2.94."""
+
+
+@numba.njit(cache=True, inline="always")
+def _binomial_pair(v):  # pragma: no cover - compiled
+    """Bit counts of the low and high 32 bits of ``v`` (SWAR popcount)."""
+    x = v - ((v >> _S1) & _M1)
+    x = (x & _M2) + ((x >> _S2) & _M2)
+    x = (x + (x >> _S4)) & _M4
+    lo = (((x & _LOW) * _BYTES) & _LOW) >> _S24
+    hi = (((x >> _S32) * _BYTES) & _LOW) >> _S24
+    return float(lo & _FF), float(hi & _FF)
+
+
+_R7 = np.uint64(7)
+_R57 = np.uint64(57)
+_R17 = np.uint64(17)
+_R45 = np.uint64(45)
+_R19 = np.uint64(19)
+_X5 = np.uint64(5)
+_X9 = np.uint64(9)
+
+
+@numba.njit(cache=True, inline="always")
+def _xoshiro_next(st):  # pragma: no cover - compiled
+    """xoshiro256** (Blackman and Vigna 2018): next 64-bit word, state ``st`` updated."""
+    s1 = st[1] * _X5
+    result = ((s1 << _R7) | (s1 >> _R57)) * _X9
+    t = st[1] << _R17
+    st[2] ^= st[0]
+    st[3] ^= st[1]
+    st[1] ^= st[2]
+    st[0] ^= st[3]
+    st[2] ^= t
+    st[3] = (st[3] << _R45) | (st[3] >> _R19)
+    return result
+
+
+def _xoshiro_state(gen: np.random.Generator) -> np.ndarray:
+    """A xoshiro256** state seeded from ``gen``'s bit stream (never all zero)."""
+    st = np.asarray(gen.bit_generator.random_raw(4), dtype=np.uint64).copy()
+    if not st.any():
+        st[0] = np.uint64(1)
+    return st
+
+
+@numba.njit(cache=True)
+def binomial_innovations(st, n):  # pragma: no cover - compiled
+    """The first ``n`` innovations the kernel draws from xoshiro state ``st`` (a copy)."""
+    st = st.copy()
+    out = np.empty(n)
+    for i in range(0, n, 2):
+        lo, hi = _binomial_pair(_xoshiro_next(st))
+        out[i] = (lo - 16.0) * BINOMIAL_SCALE
+        if i + 1 < n:
+            out[i + 1] = (hi - 16.0) * BINOMIAL_SCALE
+    return out
+
+
+@numba.njit(cache=True)
+def _gaussian_cusum_kernel(st, size, s, rho, w, m, prewhiten, mode, bound):  # pragma: no cover
+    n = s.size
+    out = np.empty((2, size))
+    x = np.empty(n)
+    sc = np.empty(n)
+    sw = 0.0
+    for i in range(n):
+        sw += w[i]
+        sc[i] = s[i] * BINOMIAL_SCALE
+    sc[0] /= math.sqrt(1.0 - rho * rho)
+    for j in range(size):
+        e = 0.0
+        tot = 0.0
+        for i in range(0, n, 2):
+            lo, hi = _binomial_pair(_xoshiro_next(st))
+            e = rho * e + sc[i] * (lo - 16.0)
+            x[i] = e
+            tot += e
+            if i + 1 < n:
+                e = rho * e + sc[i + 1] * (hi - 16.0)
+                x[i + 1] = e
+                tot += e
+        c = tot / sw
+        acc = 0.0
+        mx = 0.0
+        ss = 0.0
+        k = 1
+        for i in range(n - 1):
+            xi = x[i] - w[i] * c
+            x[i] = xi
+            acc += xi
+            a = abs(acc)
+            if a > mx:
+                mx = a
+                k = i + 1
+            ss += acc * acc
+        x[n - 1] -= w[n - 1] * c
+        s2 = _studentiser(x, k, mode, m, prewhiten, bound)
+        out[0, j] = mx / math.sqrt(n * s2)
+        out[1, j] = ss / (n * (n - 1.0)) / s2
+    return out
+
+
+def gaussian_cusum_draws(
+    size: int,
+    gen: np.random.Generator,
+    s: np.ndarray,
+    rho: float,
+    w: np.ndarray,
+    m: int,
+    prewhiten: bool,
+    mode: int,
+    row: int,
+) -> np.ndarray:
+    """``size`` studentised (weighted) CUSUM statistics of AR(1)-coloured near-Gaussian draws.
+
+    The draw is ``e_i = rho e_{i-1} + s_i z_i`` (stationary start), centred as the data
+    are, ``x_i = e_i - w_i sum_k e_k / sum_k w_k``, and studentised by
+    :func:`studentiser` of ``x`` with ``k`` its own CUSUM argmax (``mode`` as there).
+    Row 0: sup, row 1: Cramer-von Mises.
+
+    The innovations ``z_i`` are standardised Binomial(32, 1/2) variables,
+    ``(popcount of 32 random bits - 16) / sqrt(8)`` (mean 0, variance 1, kurtosis 2.94,
+    support ``|z| <= 5.66``), two per 64-bit word of a xoshiro256** stream (Blackman and
+    Vigna 2018) seeded from ``gen``: several times cheaper than N(0, 1) draws, and the
+    partial sums and variance estimates the statistic is made of are Gaussian to the
+    same order. Integer bit counts make every draw exactly reproducible on any CPU. The
+    compiled kernel makes three passes over one ``n``-vector per draw and builds no
+    ``(n, B)`` matrix.
+    """
+    s = np.ascontiguousarray(s, dtype=float)
+    w = np.ascontiguousarray(w, dtype=float)
+    res = _gaussian_cusum_kernel(
+        _xoshiro_state(gen), int(size), s, float(rho), w, int(m), bool(prewhiten), int(mode),
+        AR_BOUND,
+    )  # fmt: skip
+    return res[row]
+
+
+def local_q(x: np.ndarray, half: int, bound: float = AR_BOUND) -> np.ndarray:
+    """Local long-run variances of every column of ``x`` (``(n, B)``), robust to mean shifts.
+
+    Per column: the AR(1) coefficient ``r`` from the first differences
+    (:func:`ar1_from_differences`), the whitened ``w_i = x_i - r x_{i-1}``, the squared
+    second differences ``(w_j - 2 w_{j+1} + w_{j+2})^2 / 6 / (1 - r)^2`` placed at the
+    middle observation (the ends take the nearest value), then a centred moving average
+    over ``2 half + 1`` observations (truncated at the ends).
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).normal(size=(20000, 1)) * np.r_[np.ones(10000), 3 * np.ones(10000)][:, None]
+    >>> q = local_q(x, 50)[:, 0]
+    >>> bool(abs(q[:9000].mean() - 1) < 0.1 and abs(q[11000:].mean() / 9 - 1) < 0.1)
+    True
+    """
+    x = np.asarray(x, dtype=float)
+    n = x.shape[0]
+    d = np.diff(x, axis=0)
+    d = d - d.mean(axis=0, keepdims=True)
+    den = np.sum(d * d, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(den > 0, 1.0 + 2.0 * np.sum(d[1:] * d[:-1], axis=0) / den, 0.0)
+    r = np.clip(r, -bound, bound)
+    w = x[1:] - r * x[:-1]
+    q = (w[:-2] - 2.0 * w[1:-1] + w[2:]) ** 2 / 6.0 / (1.0 - r) ** 2
+    q = np.concatenate([q[:1], q[:1], q, q[-1:]], axis=0)  # centres 2..n-2 -> 0..n-1
+    cs = np.concatenate([np.zeros((1, x.shape[1])), np.cumsum(q, axis=0)])
+    i = np.arange(n)
+    lo = np.maximum(i - half, 0)
+    hi = np.minimum(i + half + 1, n)
+    return (cs[hi] - cs[lo]) / (hi - lo)[:, None]

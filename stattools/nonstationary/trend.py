@@ -485,10 +485,12 @@ def trend(
         ``"y ~ 1"`` uses the row order.
     data : pandas.DataFrame
     level : float, default 0.95
-    bandwidth : float or "cv"
+    bandwidth : float, "cv" or "mv"
         Half-width of the kernel as a fraction of the time span. ``"cv"`` (default):
         leave-``(2k+1)``-out cross-validation with ``k = ceil(n^{1/3})`` on a log grid
-        starting at the smallest admissible value. Values with
+        starting at the smallest admissible value. ``"mv"``: minimum volatility of the
+        jackknife fit over the same grid
+        (:func:`~stattools.nonstationary.bandwidth_mv.mv_bandwidth`). Values with
         ``n h < max(20, 2m)`` are clamped with a ``TuningWarning``; values outside
         ``(0, 0.5]`` raise.
     n_resamples : int, default 2000
@@ -643,9 +645,18 @@ def trend(
         )
     h_min = max(20, 2 * m) / n
     if isinstance(bandwidth, str):
-        check_option(bandwidth, "bandwidth", ("cv",))
+        check_option(bandwidth, "bandwidth", ("cv", "mv"))
         if h_min >= 0.35:
             h = min(h_min, 0.5)
+        elif bandwidth == "mv":
+            from .bandwidth_mv import mv_bandwidth
+
+            bw_grid = np.geomspace(h_min, 0.35, 20)
+            fits = [
+                2 * local_linear_fit(s.y, s.u, g / math.sqrt(2)) - local_linear_fit(s.y, s.u, g)
+                for g in bw_grid
+            ]
+            h, _ = mv_bandwidth(bw_grid, np.stack(fits))
         else:
             h, _, _ = cv_bandwidth(
                 s.y, s.u, int(math.ceil(n ** (1 / 3))), np.geomspace(h_min, 0.35, 20)
@@ -655,7 +666,7 @@ def trend(
             h = float(bandwidth)
         except (TypeError, ValueError):
             raise DataError(
-                f"bandwidth must be 'cv' or a fraction in (0, 0.5], got {bandwidth!r}."
+                f"bandwidth must be 'cv', 'mv' or a fraction in (0, 0.5], got {bandwidth!r}."
             ) from None
         if not 0 < h <= 0.5:
             raise DataError(

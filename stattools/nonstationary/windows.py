@@ -20,7 +20,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 from scipy import signal
 
-from ..core.exceptions import DataError
+from ..core.exceptions import DataError, NotSupportedError
 
 __all__ = ["LinearFunctional", "PartialSums", "MovingSums", "EWMA", "WeightMatrix", "mosum", "ewma"]
 
@@ -40,6 +40,22 @@ class LinearFunctional(ABC):
 
     def check(self, n: int) -> None:  # noqa: B027 - optional hook, no-op by default
         """Raise :class:`DataError` if the functional is undefined for ``n`` observations."""
+
+    #: whether :meth:`local_variance` is implemented (windowed functionals)
+    local = False
+
+    def burn_in(self, n: int) -> int:
+        """Leading values a locally studentised sup leaves out (none by default)."""
+        return 0
+
+    def local_variance(self, q: np.ndarray) -> np.ndarray:
+        """``sum_i a_i(t)^2 q_i`` for local long-run variances ``q`` (``(n, B)``).
+
+        The variance of ``S(t)`` for independent errors with variances ``q_i`` (the
+        centring term, zero for centred input, is left out). Only windowed functionals
+        implement it.
+        """
+        raise NotSupportedError(f"{type(self).__name__} has no local variance.")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -64,6 +80,23 @@ class PartialSums(LinearFunctional):
 
     def index(self, n: int) -> np.ndarray:
         return np.arange(n - 1)
+
+    local = True
+
+    def local_variance(self, q: np.ndarray) -> np.ndarray:
+        """Variance of the bridge ``S(k)`` for independent errors with variances ``q_i``:
+        ``n^{-1} [(1 - k/n)^2 Q(k) + (k/n)^2 (Q(n) - Q(k))]``, ``Q(k) = sum_{i<=k} q_i``
+        (the centring by the mean is part of the bridge, so it is kept).
+
+        Examples
+        --------
+        >>> PartialSums().local_variance(np.ones((4, 1)))[:, 0].tolist()  # k (n - k) / n^2
+        [0.1875, 0.25, 0.1875]
+        """
+        n = q.shape[0]
+        cq = np.cumsum(q, axis=0)
+        k = np.arange(1, n)[:, None] / n
+        return ((1 - k) ** 2 * cq[:-1] + k**2 * (cq[-1][None, :] - cq[:-1])) / n
 
 
 class MovingSums(LinearFunctional):
@@ -102,6 +135,20 @@ class MovingSums(LinearFunctional):
     def index(self, n: int) -> np.ndarray:
         return np.arange(self.width(n) - 1, n)
 
+    local = True
+
+    def local_variance(self, q: np.ndarray) -> np.ndarray:
+        """Window means of ``q`` (``S`` is a window sum over ``sqrt(m)``).
+
+        Examples
+        --------
+        >>> MovingSums(0.5).local_variance(np.ones((4, 1)))[:, 0].tolist()
+        [1.0, 1.0, 1.0]
+        """
+        m = self.width(q.shape[0])
+        cs = np.concatenate([np.zeros((1, q.shape[1])), np.cumsum(q, axis=0)])
+        return (cs[m:] - cs[:-m]) / m
+
     def __repr__(self) -> str:
         return f"MovingSums(window={self.window:g})"
 
@@ -128,6 +175,24 @@ class EWMA(LinearFunctional):
 
     def index(self, n: int) -> np.ndarray:
         return np.arange(n)
+
+    local = True
+
+    def burn_in(self, n: int) -> int:
+        """Leading values left out of a locally studentised sup (``ceil(1 / lam)``): before
+        the EWMA has warmed up its local variance rests on a handful of observations."""
+        return min(int(np.ceil(1.0 / self.lam)), n - 1)
+
+    def local_variance(self, q: np.ndarray) -> np.ndarray:
+        """``lam sum_{j<=t} (1 - lam)^{2(t-j)} q_j``, the variance of ``z_t / sqrt(lam)``.
+
+        Examples
+        --------
+        >>> EWMA(0.5).local_variance(np.ones((2, 1)))[:, 0].tolist()
+        [0.5, 0.625]
+        """
+        a = (1.0 - self.lam) ** 2
+        return self.lam * signal.lfilter([1.0], [1.0, -a], q, axis=0)
 
     def __repr__(self) -> str:
         return f"EWMA(lam={self.lam:g})"

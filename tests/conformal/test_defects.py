@@ -87,12 +87,18 @@ def test_level_and_target_risk_together_raise():
 
 def test_y_range_responses_outside_warn_and_infinite_intervals_are_intersected():
     df = _frame()
-    cal = df[200:205].copy()
+    cal = df[200:220].copy()
     cal.loc[cal.index[0], "y"] = 3.0
-    with pytest.warns(st.BoundViolationWarning, match="1 of 5 calibration responses lie outside"):
+    # down-weighted calibration (N_w = 20 x 0.2 = 4 < 1/alpha - 1): infeasible, infinite
+    with pytest.warns(st.BoundViolationWarning, match="1 of 20 calibration responses lie outside"):
         with pytest.warns(st.InfeasibleRiskWarning):
             fit = st.conformal_regression(
-                "y ~ x", data=df[:200], calibration=cal, level=0.9, y_range=(0.0, 1.0)
+                "y ~ x",
+                data=df[:200],
+                calibration=cal,
+                level=0.9,
+                y_range=(0.0, 1.0),
+                weights=np.full(20, 0.2),
             )
     assert np.isinf(fit.lambda_hat)
     pred = fit.predict(df[:5])

@@ -100,3 +100,34 @@ def test_bayes_weibull_likelihood():
     assert res.dist_name == "weibull" and "weibull likelihood" in res.summary().as_text()
     ll = res.idata.log_likelihood["duration"].values
     assert ll.shape == (1, 60, 800) and np.isfinite(ll).all()
+
+
+def test_shape_priors_follow_the_admissible_range():
+    # issue 12 item 7: priors for the new laws (q-Weibull q in (1, 2), mixture weight
+    # p in (0, 1)) stay inside the admissible range; unbounded shapes get LogNormal(0, 1)
+    pm = pytest.importorskip("pymc")
+    from stattools.duration.bayes import _shape_prior
+    from stattools.duration.distributions import get_distribution
+
+    for name in ("qweibull", "mixqwe", "genf"):
+        law = get_distribution(name)
+        with pm.Model() as m:
+            rvs = [_shape_prior(pm, j, lo, hi) for j, (lo, hi) in enumerate(law.bounds)]
+        draws = pm.draw(rvs, draws=400, random_seed=1)
+        for (lo, hi), d, rv in zip(law.bounds, draws, rvs):
+            assert np.all((d > lo) & (d < hi)) or hi > 10, (name, rv.name)
+            kind = type(rv.owner.op).__name__.lower()
+            assert ("uniform" in kind) == (hi <= 10), (name, kind)
+        assert len(m.free_RVs) == len(law.names)
+
+
+@pytest.mark.mcmc
+def test_bayes_qweibull_likelihood_runs():
+    law = st.duration.distributions.get_distribution("qweibull")
+    sim = st.simulate_acd(600, omega=0.1, alpha=0.1, beta=0.8, rng=3)
+    res = st.acd(
+        "duration ~ 1", data=sim, dist=law, method="bayes", draws=40, tune=40, chains=1, rng=1
+    )
+    assert {"a", "q"} <= set(res.params.index)
+    q = res.idata.posterior["q"].values
+    assert np.all((q > 1) & (q < 2))

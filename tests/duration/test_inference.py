@@ -219,3 +219,83 @@ def test_bootstrap_test_is_reproducible_and_matches_its_draws(n_jobs):
         ex = st.acd("duration ~ z", data=sim.assign(z=np.arange(len(sim)) % 3 * 0.01))
     with pytest.raises(ValueError, match="regressors"):
         ex.test_infinite_mean()
+
+
+def test_default_is_the_bootstrap_for_every_alternative():
+    # regression (issue 12, item 1): the default for "greater" was the asymptotic Wald,
+    # conservative at the boundary (0.003-0.03 at nominal 5%); now every alternative
+    # uses the residual bootstrap, and the two-sided p-value is equal-tailed
+    sim = st.simulate_acd(1000, omega=0.05, alpha=0.1, beta=0.9, rng=4)
+    res = st.acd("duration ~ 1", data=sim)
+    out = {
+        a: res.test_infinite_mean(alternative=a, n_resamples=19, rng=2)
+        for a in ("less", "greater", "two-sided")
+    }
+    for a, r in out.items():
+        assert "bootstrap" in r.method, a
+        assert r.n_resamples == 19
+    d = out["less"].null_distribution
+    np.testing.assert_array_equal(d, out["greater"].null_distribution)
+    d = d[np.isfinite(d)]
+    t = out["less"].statistic
+    p_lo = (1 + np.sum(d <= t)) / (1 + d.size)
+    p_hi = (1 + np.sum(d >= t)) / (1 + d.size)
+    assert out["less"].pvalue == pytest.approx(p_lo)
+    assert out["greater"].pvalue == pytest.approx(p_hi)
+    assert out["two-sided"].pvalue == pytest.approx(min(1.0, 2 * min(p_lo, p_hi)))
+
+
+def test_two_sided_bootstrap_pvalue_is_equal_tailed_not_symmetric():
+    from stattools.duration.inference import _bootstrap_pvalue
+
+    # draws centred at -1 (the shift of t under the null): t = -1 is the centre, so the
+    # equal-tailed p-value is 1, whereas |t*| >= |t| would call it extreme-ish
+    null = np.linspace(-3.0, 1.0, 401)
+    assert _bootstrap_pvalue(-1.0, null, "two-sided") == pytest.approx(1.0)
+    assert _bootstrap_pvalue(1.5, null, "two-sided") == pytest.approx(2 / 402)
+    assert _bootstrap_pvalue(-3.5, null, "less") == pytest.approx(1 / 402)
+    assert math.isnan(_bootstrap_pvalue(math.nan, null, "less"))
+    assert math.isnan(_bootstrap_pvalue(0.0, np.empty(0), "less"))
+
+
+def test_count_sampling_bootstrap_keeps_the_number_of_events(monkeypatch):
+    # sampling="count": every bootstrap sample has exactly the observed number of events
+    # (per group); "window" has a random number over the same T
+    from stattools.duration import bootstrap as bs
+
+    sizes = []
+    orig = bs.fit_engine
+
+    def spy(x, *a, **k):
+        sizes.append(x.shape[0])
+        return orig(x, *a, **k)
+
+    monkeypatch.setattr(bs, "fit_engine", spy)
+    sim = st.simulate_acd(600, omega=0.05, alpha=0.1, beta=0.9, rng=6)
+    res = st.acd("duration ~ 1", data=sim)
+    r = res.test_infinite_mean(alternative="less", n_resamples=5, rng=1, sampling="count")
+    assert sizes == [600] * 5 and r.extra["sampling"] == "count"
+    sizes.clear()
+    w = res.test_infinite_mean(alternative="less", n_resamples=5, rng=1)
+    assert len(sizes) == 5 and len(set(sizes)) > 1 and w.extra["sampling"] == "window"
+    with pytest.raises(ValueError, match="sampling"):
+        res.test_infinite_mean(n_resamples=5, sampling="events")
+    x = bs.simulate_count(np.array([0.05, 0.1, 0.9]), 1, np.ones(10), 250, np.random.default_rng(0))
+    assert x.shape == (250,) and np.all(x > 0)
+
+
+def test_bootstrap_path_that_cannot_fill_the_window_fails_fast():
+    # regression: a restricted fit with alpha ~ 0, beta ~ 1 makes psi creep up from a tiny
+    # omega, so filling the window needed up to 5e7 simulated events (GBs of memory) per
+    # draw; the bootstrap now caps a path at 100 x the observed number of events
+    import time
+
+    from stattools.duration.bootstrap import simulate_window
+
+    g = np.random.default_rng(0)
+    t0 = time.process_time()
+    x = simulate_window(np.array([1e-9, 0.0, 1.0]), 1, np.ones(500), 1e6, g, max_events=50_000)
+    assert x.size == 0
+    assert time.process_time() - t0 < 2.0
+    ok = simulate_window(np.array([0.05, 0.1, 0.9]), 1, np.ones(500), 200.0, g)
+    assert ok.size > 0 and ok.sum() <= 200.0

@@ -22,6 +22,8 @@ from stattools.core.exceptions import BoundaryWarning, ConvergenceWarning, Hessi
 from stattools.duration import ACD
 from stattools.duration.distributions import (
     GeneralizedF,
+    GeneralizedGamma,
+    LogNormal,
     MixQWeibullExponential,
     QWeibull,
     get_distribution,
@@ -44,6 +46,8 @@ LAWS = [
     QWeibull(0.6, 1.05),
     MixQWeibullExponential(0.7, 1.3, 1.2, 1.2),
     MixQWeibullExponential(0.23, 2.5, 1.687, 1.11),
+    LogNormal(0.5),
+    LogNormal(1.2),
 ]
 
 
@@ -189,3 +193,54 @@ def test_new_laws_reject_zero_durations():
     for key in ("genf", "qweibull", "mixqwe"):
         with pytest.raises(st.DataError, match="log"):
             ACD(x, dist=key)
+
+
+# ------------------------------------------------------------------ item 2: log shapes, log-normal
+def test_lognormal_shape_score_and_generalized_gamma_limit():
+    law = LogNormal(0.9)
+    e = np.array([0.05, 0.4, 1.0, 2.5, 7.0])
+    h = 1e-6
+    num = (law.logpdf(e, (0.9 + h,)) - law.logpdf(e, (0.9 - h,))) / (2 * h)
+    np.testing.assert_allclose(law.dlogpdf_shape(e)[:, 0], num, atol=1e-7)
+    # the generalised gamma (k, nu) with k = 1 / (sigma sqrt(nu)) tends to LogNormal(sigma)
+    sig, nu = 0.9, 1e6
+    gg = GeneralizedGamma(1.0 / (sig * math.sqrt(nu)), nu)
+    np.testing.assert_allclose(gg.logpdf(e), law.logpdf(e), atol=5e-3)
+    assert get_distribution("lognormal") == LogNormal()
+
+
+def test_shapes_are_optimised_on_the_log_scale():
+    from stattools.duration.engine import _Problem
+
+    x = st.simulate_acd(800, omega=0.1, alpha=0.1, beta=0.8, dist="weibull", rng=3)
+    x = x["duration"].to_numpy()
+    for dist in (GeneralizedGamma(), get_distribution("burr"), QWeibull()):
+        prob = _Problem(x / x.mean(), None, Spec(), dist, 1.0, False, log_shapes=True)
+        phi = prob.phi(np.r_[0.1, 0.1, 0.8, dist.start])
+        assert np.allclose(prob.theta(phi)[3:], dist.start)
+        assert list(prob.logmask[3:]) == list(dist.log_scale)
+        f, g = prob.fg(phi)
+        num = np.empty_like(phi)
+        for j in range(phi.size):
+            up, dn = phi.copy(), phi.copy()
+            up[j] += 1e-6
+            dn[j] -= 1e-6
+            num[j] = (prob.fg(up)[0] - prob.fg(dn)[0]) / 2e-6
+        np.testing.assert_allclose(g, num, atol=1e-6)
+    assert QWeibull().log_scale == (True, False)  # q in (1, 2) stays on its own scale
+
+
+@pytest.mark.needs_data
+def test_generalized_gamma_runs_off_to_the_lognormal_limit():
+    """ACDm sample data (issue 12 item 2): the generalised gamma's nu runs to its range limit
+    (flagged, not converged, the note suggests the log-normal law), and the log-normal fit,
+    its limit, is converged with a log-likelihood about 85 units higher."""
+    d = st.datasets.load_dataset("acdm_durations")
+    with pytest.warns(BoundaryWarning, match="dist='lognormal'"):
+        gg = st.acd("adjDur ~ 1", data=d, dist="generalized_gamma")
+    assert not gg.converged
+    assert gg.params["nu"] == pytest.approx(GeneralizedGamma.bounds[1][1])
+    ln = st.acd("adjDur ~ 1", data=d, dist="lognormal")
+    assert ln.converged
+    assert ln.llf > gg.llf + 50
+    assert 0.5 < ln.params["sigma"] < 2

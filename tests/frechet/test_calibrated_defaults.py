@@ -8,8 +8,16 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hst
+from scipy import stats
 
-from stattools.core.exceptions import SmallSampleWarning, TuningWarning
+from stattools.core.exceptions import (
+    DataError,
+    SmallSampleWarning,
+    StattoolsWarning,
+    TuningWarning,
+)
 from stattools.frechet import (
     FrechetJumpResult,
     Sphere,
@@ -75,9 +83,16 @@ def test_default_cross_validation_is_deterministic():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TuningWarning)
         a = frechet_jump(y=Y, x=x, cutoff=0.5, space=sp)
+        a_again = frechet_jump(y=Y, x=x, cutoff=0.5, space=sp)
         b = frechet_jump(y=Y, x=x, cutoff=0.5, space=sp, rng=12345)
+        b_again = frechet_jump(y=Y, x=x, cutoff=0.5, space=sp, rng=b.seed)
+    # leave-one-out CV: the bandwidth and statistic do not depend on the seed
     assert a.statistic == b.statistic and a.h_F == b.h_F
-    assert a.seed is None  # leave-one-out: nothing random was drawn
+    # the small-sample p-value draws bootstrap multipliers: fixed seed 0 by default
+    assert a.seed == 0 and a.pvalue == a_again.pvalue
+    assert b.seed == 12345 and b.pvalue == b_again.pvalue
+    assert abs(a.pvalue - b.pvalue) < 0.02  # Rao-Blackwellised: little seed noise
+    assert "bootstrap" in a.pvalue_method
     text = a.summary().as_text()
     assert "leave-one-out" in text and "Seed" in text
 
@@ -337,3 +352,72 @@ def test_predict_returns_pandas_and_augment():
     assert isinstance(gp, pd.DataFrame) and gp.shape == (1, 5)
     assert gp.columns[0] == "Q(0.1)"
     assert len(gfit.augment()) == 80
+
+
+# ------------------------------------------------------------------ small-sample p-value
+def test_small_sample_pvalue_options_and_errors():
+    x, Y, sp = simulate_jump_design("network", n=200, trend="curved", rng=11)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TuningWarning)
+        auto = frechet_jump(y=Y, x=x, cutoff=0.5, space=sp, bandwidth=0.3)
+        boot = frechet_jump(y=Y, x=x, cutoff=0.5, space=sp, bandwidth=0.3, method="bootstrap")
+        asy = frechet_jump(y=Y, x=x, cutoff=0.5, space=sp, bandwidth=0.3, method="asymptotic")
+    # same statistic, three reference distributions; auto = bootstrap at n_eff ~ 30
+    assert auto.statistic == boot.statistic == asy.statistic
+    assert auto.pvalue == boot.pvalue and auto.seed == 0
+    assert asy.pvalue_method == "chi-square(1)" and asy.seed is None
+    assert "F(1," in auto.pvalue_method and auto.extra["n_resamples"] == 999
+    # the mean part is positive under H0, so the small-sample p-value is larger
+    assert auto.mean_part > 0 and auto.pvalue > asy.pvalue
+    assert auto.extra["df_variance_part"] > 1
+    with pytest.raises(DataError, match="method"):
+        frechet_jump(y=Y, x=x, cutoff=0.5, space=sp, bandwidth=0.3, method="boot")
+    with pytest.raises(DataError, match="n_resamples"):
+        frechet_jump(y=Y, x=x, cutoff=0.5, space=sp, bandwidth=0.3, n_resamples=10)
+    with pytest.raises(DataError, match="variance='residual'"):
+        frechet_jump(y=Y, x=x, cutoff=0.5, space=sp, bandwidth=0.3, method="bootstrap",
+                     variance="frechestest")  # fmt: skip
+
+
+def test_auto_uses_chi_square_when_both_sides_are_large():
+    gen = np.random.default_rng(2)
+    x = gen.uniform(-1, 1, 6000)
+    y = 0.3 * x + gen.normal(0, 1, x.size)
+    res = frechet_jump(y=y, x=x, cutoff=0.0, bandwidth=0.9, undersmooth=1.0)
+    assert min(res.n_eff_left, res.n_eff_right) >= 1000
+    assert res.pvalue_method == "chi-square(1)" and res.seed is None
+    assert res.pvalue == pytest.approx(stats.chi2.sf(res.statistic, 1), rel=1e-12)
+
+
+def test_sphere_has_no_bootstrap_and_auto_falls_back():
+    gen = np.random.default_rng(3)
+    x = gen.uniform(0, 1, 200)
+    th = 0.3 * x + gen.normal(0, 0.2, 200)
+    Y = np.c_[np.cos(th), np.sin(th), np.zeros(200)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StattoolsWarning)
+        res = frechet_jump(y=Y, x=x, cutoff=0.5, space="sphere", bandwidth=0.4)
+        assert res.pvalue_method == "chi-square(1)"
+        with pytest.raises(DataError, match="Hilbert"):
+            frechet_jump(y=Y, x=x, cutoff=0.5, space="sphere", bandwidth=0.4,
+                         method="bootstrap")  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=hst.integers(0, 10_000), shift=hst.floats(0.0, 5.0))
+def test_multiplier_pvalue_is_a_decreasing_probability(seed, shift):
+    """p in (0, 1], non-increasing in the observed statistic for fixed draws."""
+    from stattools.frechet.statistic import jump_statistic, multiplier_pvalue
+
+    x, Y, sp = simulate_jump_design("covariance", n=120, rng=seed)
+    core = jump_statistic(x - 0.5, sp.validate(Y), 0.35, sp, f_hat=1.0, n=120)
+    if isinstance(core, str):
+        return
+    args = (core["_boot"], core["var_part"], core["mean_part"], sp, 99)
+    p0, nu, m0 = multiplier_pvalue(*args, np.random.default_rng(1))
+    p1, _, m1 = multiplier_pvalue(
+        core["_boot"], core["var_part"] + shift, core["mean_part"], sp, 99,
+        np.random.default_rng(1),
+    )  # fmt: skip
+    np.testing.assert_array_equal(m0, m1)
+    assert 0 < p1 <= p0 <= 1 and nu > 0 and (m0 >= 0).all()

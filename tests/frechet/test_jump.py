@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -312,3 +314,100 @@ def test_raw_samples_of_different_sizes_in_a_column():
     ref = frechet_jump(y=Q, x=x, cutoff=0.0, space=Wasserstein(n_grid=20), bandwidth=0.8)
     np.testing.assert_allclose(res.statistic, ref.statistic, rtol=1e-12)
     assert res.pvalue < 0.01
+
+
+# ------------------------------------------------------------------ stored references
+REF = Path(__file__).resolve().parents[1] / "reference" / "frechet"
+
+
+@pytest.mark.parametrize(
+    "key, space",
+    [("covariance", SPD(metric="frobenius")), ("network", Laplacian())],
+)
+def test_frechestest_variance_equals_r_frechestest(key, space):
+    """``variance="frechestest"`` equals R frechesTest 0.1.0 (frechestest_jump.R)."""
+    r = json.loads((REF / "frechestest_jump.json").read_text())[key]
+    res = frechet_jump(
+        y=np.array(r["M"]),
+        x=np.array(r["x"]),
+        cutoff=r["cutoff"],
+        space=space,
+        bandwidth=r["h_frechet"],
+        undersmooth=r["undersmooth"],
+        variance="frechestest",
+        density_at_cutoff=r["f_X_hat_c"],
+    )
+    e = res.extra
+    assert e["pvalue_method"] == "chi-square(1)"
+    pairs = [
+        (res.statistic, r["Tn"]),
+        (res.pvalue, r["p_value"]),
+        (res.var_right, r["V_hat_plus"]),
+        (res.var_left, r["V_hat_minus"]),
+        (e["var_pooled"], r["V_hat_pooled"]),
+        (e["sigma2_right"], r["sigma_V_sq_hat_plus"]),
+        (e["sigma2_left"], r["sigma_V_sq_hat_minus"]),
+        (e["F_n"], r["F_n"]),
+        (e["lambda_hat"], r["lambda_hat"]),
+        (e["S_K"], r["S_K"]),
+    ]
+    for ours, theirs in pairs:
+        assert ours == pytest.approx(theirs, rel=1e-10)
+    np.testing.assert_allclose(res.mean_right, np.array(r["l_hat_plus"]), atol=1e-12)
+    np.testing.assert_allclose(res.mean_left, np.array(r["l_hat_minus"]), atol=1e-12)
+
+
+@pytest.mark.parametrize("key", ["density", "covariance", "network"])
+def test_default_statistic_equals_brute_force(key):
+    """The default (residual) statistic, its F(1, nu) + wild-bootstrap p-value and the
+    bootstrap mean parts equal plain loops over the definition
+    (frechestest_default_bruteforce.py)."""
+    from stattools.frechet.statistic import jump_statistic, multiplier_pvalue
+
+    ref = json.loads((REF / "frechestest_default_bruteforce.json").read_text())
+    st_ = ref["provenance"]["settings"]
+    d, r = ref[key], ref[key]["result"]
+    n = len(d["x"])
+    Y = np.array(d["Y"])
+    space = {
+        "density": Wasserstein(n_grid=100),
+        "covariance": SPD(metric="frobenius"),
+        "network": Laplacian(),
+    }[key]
+    Y = Y if key == "density" else Y.reshape(n, *(3, 3) if key == "covariance" else (5, 5))
+    x = np.array(d["x"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StattoolsWarning)  # a BoundaryWarning at n = 90
+        res = frechet_jump(y=Y, x=x, cutoff=st_["cutoff"], space=space, bandwidth=st_["h_V"],
+                           undersmooth=1.0)  # fmt: skip
+    e = res.extra
+    for ours, theirs in [
+        (res.statistic, r["T_n"]),
+        (e["var_part"], r["var_part"]),
+        (e["mean_part"], r["mean_part"]),
+        (res.var_right, r["V_plus"]),
+        (res.var_left, r["V_minus"]),
+        (e["var_pooled"], r["V_pooled"]),
+        (e["var_resid_right"], r["Vr_plus"]),
+        (e["var_resid_left"], r["Vr_minus"]),
+        (e["se_var_diff"] ** 2, r["var_diff"]),
+        (e["sigma2_right"], r["sigma2_plus"]),
+        (e["sigma2_left"], r["sigma2_minus"]),
+        (e["U_n"], r["U_n"]),
+        (e["F_n"], r["F_n"]),
+        (e["lambda_hat"], r["lambda_hat"]),
+        (e["df_variance_part"], r["nu"]),
+    ]:
+        assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-13)
+    assert not e["projection_active"]
+    # the bootstrap draws with the script's multipliers
+    Z = space.validate(Y)
+    core = jump_statistic(x - st_["cutoff"], Z, st_["h_V"], space, f_hat=1.0, n=n)
+    assert core["_boot"]["u"].size == r["n_window"]
+    p, nu, mstar = multiplier_pvalue(
+        core["_boot"], core["var_part"], core["mean_part"], space, st_["n_resamples"],
+        np.random.default_rng(st_["seed_xi"]),
+    )  # fmt: skip
+    np.testing.assert_allclose(mstar[:5], r["mean_part_boot_first5"], rtol=1e-9)
+    assert mstar.mean() == pytest.approx(r["mean_part_boot_mean"], rel=1e-9)
+    assert p == pytest.approx(r["pvalue"], rel=1e-9)

@@ -182,13 +182,23 @@ def test_density_close_to_sklearn_dirichlet_process(sim_fit):
     assert _l1(fit.predictive_density(x)["mean"].to_numpy(), f_sk, x) < TOL["sklearn_l1"]
 
 
-def test_summary_uses_arviz_and_labels_eti(sim_fit):
+def test_summary_equals_arviz_and_labels_eti(sim_fit):
+    # the summary and diagnostics are computed without ArviZ (issue 16 item 4): they must
+    # equal ArviZ's summary, rank-normalised R-hat and bulk/tail ESS (tail at 5 %/95 %)
     az = pytest.importorskip("arviz")
     fit, _, _ = sim_fit
     s = fit.summary(level=0.9)
-    tab = s.tables["Posterior (ArviZ; 90% ETI)"]
-    ref = az.summary(fit.idata, var_names=["alpha"], ci_prob=0.9, ci_kind="eti", round_to="none")
-    np.testing.assert_allclose(tab.loc["alpha", "mean"], float(ref.loc["alpha", "mean"]))
+    tab = s.tables["Posterior (90% ETI)"]
+    names = ["alpha", "n_clusters", "log_lik"]
+    ref = az.summary(fit.idata, var_names=names, ci_prob=0.9, ci_kind="eti", round_to="none")
+    post = fit.idata["posterior"].to_dataset()[names]
+    rhat = az.rhat(post)
+    tail = az.ess(post, method="tail", prob=(0.05, 0.95))
+    for k in names:
+        for col in ("mean", "sd", "eti90_lb", "eti90_ub", "ess_bulk", "r_hat"):
+            np.testing.assert_allclose(tab.loc[k, col], float(ref.loc[k, col]), rtol=1e-10)
+        np.testing.assert_allclose(fit.diagnostics().loc[k, "r_hat"], float(rhat[k]), rtol=1e-12)
+        np.testing.assert_allclose(tab.loc[k, "ess_tail"], float(tail[k]), rtol=1e-10)
     np.testing.assert_allclose(fit.params["alpha"], fit.idata["posterior"]["alpha"].values.mean())
     ci = fit.conf_int(0.9)
     assert ci.attrs["kind"] == "ETI"

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import sys
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -96,12 +99,28 @@ def test_2d_predictive_density_costs_less_than_the_fit():
     assert t_dens < 1.5 * t_fit
 
 
-def test_without_arviz_the_fit_raises_the_same_clear_error(monkeypatch):
-    # decision (issue 10 item 4): the result is an ArviZ DataTree, so dpmm needs the
-    # "bayes" extra and says so before sampling, instead of failing half-way
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "arviz" else real(name, *a))  # fmt: skip
-    df = pd.DataFrame({"y": np.random.default_rng(3).normal(size=30)})
-    with pytest.raises(MissingDependencyError, match=r'arviz.*pip install "stattools\[bayes\]"'):
-        st.dpmm("y ~ 1", df, **FAST)
+def test_the_fit_runs_without_arviz_and_xarray_and_idata_raises_only_on_access(monkeypatch):
+    # issue 16 item 4: the Gibbs fit, its summaries and mixing checks need neither ArviZ nor
+    # xarray (the core install); the DataTree is built on first access of ``idata``
+    df = pd.DataFrame({"y": np.random.default_rng(3).normal(size=60)})
+    ref = st.dpmm("y ~ 1", df, rng=5, **{**FAST, "chains": 2})
+    for mod in ("arviz", "xarray"):
+        monkeypatch.setitem(sys.modules, mod, None)  # import arviz / xarray -> ImportError
+    with pytest.raises(ImportError):
+        importlib.import_module("xarray")
+    with warnings.catch_warnings(record=True):  # mixing checks run (they may warn)
+        warnings.simplefilter("always")
+        fit = st.dpmm("y ~ 1", df, rng=5, **{**FAST, "chains": 2, "check": True})
+    assert fit.converged is not None  # the checks ran, without ArviZ
+    np.testing.assert_array_equal(fit.params, ref.params)
+    d = fit.diagnostics()
+    np.testing.assert_allclose(d.to_numpy(), ref.diagnostics().to_numpy())
+    assert "Posterior" in fit.summary().as_text()
+    assert fit.predictive_density([0.0])["mean"].iloc[0] > 0
+    assert fit.n_clusters("mtm").sum() == pytest.approx(1.0)
+    assert fit.tidy().shape[0] > 0 and fit.glance().shape[0] == 1
+    with pytest.raises(MissingDependencyError, match=r'xarray.*pip install "stattools\[bayes\]"'):
+        fit.idata  # noqa: B018 - the access is the test
+    monkeypatch.delitem(sys.modules, "xarray")
+    monkeypatch.delitem(sys.modules, "arviz")
+    assert set(fit.idata.children) >= {"posterior", "density", "mixing_measure"}

@@ -122,3 +122,19 @@ def test_two_separated_clusters_and_predictions(fit2):
     assert fit2.predict(np.array([60.0])).iloc[0] == 0
     with pytest.raises(DataError, match="column"):
         fit2.predict_proba(pd.DataFrame({"x": [1.0]}))
+
+
+def test_faithful_point_estimate_has_two_well_separated_clusters():
+    # issue 16 "Done when": the vignette's faithful fit (wider NIW prior) gives two large,
+    # well-separated clusters in the Binder point estimate (short / long eruptions); the
+    # sampler may add a few tiny clusters of outlying points (the vignette says so)
+    faithful = st.datasets.load_dataset("faithful")
+    fit = st.dpmm("eruptions + waiting ~ 1", faithful, truncation=20, chains=2, draws=400,
+                  tune=300, prior=dict(nu0=6, psi0=1.5 * np.eye(2)), rng=2023,
+                  check=False)  # fmt: skip
+    labels = fit.partition("binder").labels
+    sizes = np.bincount(labels)
+    big = np.argsort(sizes)[::-1][:2]
+    assert sizes[big].sum() >= 0.95 * labels.size, sizes
+    means = sorted(faithful["eruptions"].to_numpy()[labels == k].mean() for k in big)
+    assert means[0] < 2.5 < 4.0 < means[1], means

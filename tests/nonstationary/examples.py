@@ -55,3 +55,15 @@ def _fstats():
     d = _breaks_frame()
     d["y"] = d["y"] - (d["t"] >= 1990) * 1.6  # a moderate break (0.4)
     return st.f_test_breaks("y ~ x", data=d, time="t")
+
+
+# ---------------------------------------------------------------- time-varying coefficients
+@register(st.nonstationary.TVRegressionResult)
+def _tv_regression():
+    rng = np.random.default_rng(5)
+    n = 120
+    x = rng.normal(size=n)
+    u = np.linspace(0, 1, n)
+    df = pd.DataFrame({"t": 1900 + np.arange(n), "x": x,
+                       "y": 1 + (1 + u) * x + rng.normal(0, 0.5, n)})  # fmt: skip
+    return st.tv_regression("y ~ x", df, time="t", bandwidth=0.3, n_resamples=99, rng=1)

@@ -10,16 +10,17 @@ from hypothesis import strategies as hs
 
 import stattools as st
 from stattools.core.resampling import draw_chunks
-from stattools.nonstationary.cusum import _bridge_kernel, _centring
 from stattools.nonstationary.lrv import autocovariances, hac, local_lrv, select_block
 from stattools.nonstationary.multipliers import (
     CHUNK,
     ARMultiplier,
     BlockMultiplier,
     MovingAverageMultiplier,
+    _bridge_kernel,
     get_multiplier,
     multipliers,
 )
+from stattools.nonstationary.multipliers import centring as _centring
 from stattools.nonstationary.smoothing import local_linear_fit, local_linear_weights
 from stattools.nonstationary.windows import EWMA, MovingSums, PartialSums
 
@@ -259,7 +260,7 @@ def test_moving_average_draws_equal_direct_convolution(taper, block):
 def test_block_fast_path_equals_expanded_multipliers(center):
     from functools import partial
 
-    from stattools.nonstationary.cusum import _bridge_draws
+    from stattools.nonstationary.multipliers import bridge_draws as _bridge_draws
     from stattools.nonstationary.multipliers import resample
 
     y = np.random.default_rng(3).normal(size=250)

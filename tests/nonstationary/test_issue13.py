@@ -190,7 +190,7 @@ def test_trend_predict_and_augment():
 
 
 # ----------------------------------------------------------------------------- numerics
-def _kernel_reference(z, s, rho, w, m):
+def _kernel_reference(z, s, rho, w, m, mode):
     from stattools.nonstationary.profile import _q2_mean, ar1_from_differences
 
     n = z.shape[0]
@@ -201,8 +201,17 @@ def _kernel_reference(z, s, rho, w, m):
         for i in range(1, n):
             e[i] = rho * e[i - 1] + s[i] * z[i, j]
         x = e - w * e.sum() / w.sum()
-        s2 = _q2_mean(x, ar1_from_differences(x), m)
-        out.append(np.max(np.abs(np.cumsum(x)[:-1])) / np.sqrt(n * s2))
+        path = np.abs(np.cumsum(x)[:-1])
+        if mode == 0:
+            s2 = _q2_mean(x, ar1_from_differences(x), m)
+        else:  # AR(1)-prewhitened variance of the residuals around the fitted split
+            k = int(np.argmax(path)) + 1
+            r = x.copy()
+            r[:k] -= r[:k].mean()
+            r[k:] -= r[k:].mean()
+            a = np.clip(r[1:] @ r[:-1] / (r @ r), -0.9, 0.9)
+            s2 = np.sum((r[1:] - a * r[:-1]) ** 2) / (n - 1) / (1 - a) ** 2
+        out.append(path.max() / np.sqrt(n * s2))
     return np.array(out)
 
 
@@ -213,14 +222,96 @@ def _kernel_reference(z, s, rho, w, m):
     b=st_h.integers(1, 5),
     rho=st_h.floats(-0.8, 0.8),
     m=st_h.integers(1, 4),
+    mode=st_h.integers(0, 1),
     seed=st_h.integers(0, 2**31),
 )
-def test_fused_gaussian_kernel_equals_a_plain_loop(n, b, rho, m, seed):
-    from stattools.nonstationary.profile import ar_bridge_draws
+def test_fused_gaussian_kernel_equals_a_plain_loop(n, b, rho, m, mode, seed):
+    from stattools.nonstationary.profile import (
+        _xoshiro_state,
+        binomial_innovations,
+        gaussian_cusum_draws,
+    )
 
     rng = np.random.default_rng(seed)
-    z = rng.standard_normal((n, b))
     s = rng.uniform(0.2, 3.0, n)
     w = rng.uniform(0.5, 2.0, n)
-    fast = ar_bridge_draws(z.copy(), s, rho, w, m, True, 0)
-    np.testing.assert_allclose(fast, _kernel_reference(z, s, rho, w, m), rtol=1e-9)
+    state = _xoshiro_state(np.random.default_rng(seed + 1))
+    words = (n + 1) // 2  # two innovations per 64-bit word; odd n leaves one unused
+    z = binomial_innovations(state, 2 * words * b).reshape(b, 2 * words)[:, :n].T
+    fast = gaussian_cusum_draws(b, np.random.default_rng(seed + 1), s, rho, w, m, True, mode, 0)
+    np.testing.assert_allclose(fast, _kernel_reference(z, s, rho, w, m, mode), rtol=1e-9)
+
+
+def test_binomial_innovations_moments_and_reproducibility():
+    from stattools.nonstationary.profile import _xoshiro_state, binomial_innovations
+
+    state = _xoshiro_state(np.random.default_rng(11))
+    z = binomial_innovations(state, 400_000)
+    # exact law: (Binomial(32, 1/2) - 16) / sqrt(8): mean 0, variance 1, kurtosis 3 - 1/16
+    assert abs(z.mean()) < 0.01 and abs(z.var() - 1) < 0.01
+    assert abs(np.mean(z**4) / np.mean(z**2) ** 2 - 2.9375) < 0.03
+    assert np.abs(z).max() <= 16 / np.sqrt(8)
+    np.testing.assert_array_equal(z, binomial_innovations(state, 400_000))  # state not consumed
+    # the first word of xoshiro256** from state (1, 2, 3, 4) is 11520 (reference output)
+    from stattools.nonstationary.profile import _xoshiro_next
+
+    assert int(_xoshiro_next(np.array([1, 2, 3, 4], dtype=np.uint64))) == 11520
+
+
+def test_weighted_local_variance_equals_squared_weights():
+    from stattools.nonstationary.windows import WeightMatrix
+
+    n = 40
+    q = np.random.default_rng(2).uniform(0.5, 2.0, (n, 2))
+    eye = np.eye(n)
+    from stattools.nonstationary.windows import PartialSums
+
+    for f in (mosum(0.2), ewma(0.3), PartialSums()):
+        raw = f.apply(eye)  # column i: the weights a_i(t) of observation i (bridge: centred)
+        if f.name == "mosum":  # leave out the centring term (m/n) sum_i x_i
+            raw = raw + f.width(n) / n / np.sqrt(f.width(n))
+        np.testing.assert_allclose(f.local_variance(q), (raw**2) @ q, rtol=1e-10, atol=1e-12)
+    with pytest.raises(DataError, match="studentise"):
+        st.nonstationary.weighted_test(
+            "y ~ 1", data=_df(100), weights=WeightMatrix(np.eye(100)), studentise="local"
+        )
+    with pytest.raises(DataError, match="studentise"):
+        st.nonstationary.weighted_test("y ~ 1", data=_df(100), studentise="nope")
+
+
+def test_weighted_local_studentisation_holds_size_under_a_variance_break():
+    """The issue's case: partial sums / MOSUM / EWMA under a 1 -> 4 sd break (locally
+    studentised)."""
+    rng = np.random.default_rng(77)
+    rej = {"cusum": 0, "mosum": 0, "ewma": 0}
+    reps = 30
+    for r in range(reps):
+        y = rng.normal(size=400) * np.r_[np.ones(300), 4 * np.ones(100)]
+        d = pd.DataFrame({"y": y})
+        for key, w in (("cusum", None), ("mosum", mosum(0.1)), ("ewma", ewma(0.1))):
+            res = st.nonstationary.weighted_test("y ~ 1", data=d, weights=w, n_resamples=99, rng=r)
+            assert res.extra["studentise"] == "local"
+            rej[key] += res.pvalue <= 0.05
+    # 30 reps at 5 %: at most 5 rejections (the old construction gave 8-16 %)
+    assert max(rej.values()) <= 5, rej
+
+
+def test_cusum_split_studentiser_and_option_errors():
+    from stattools.nonstationary.profile import studentiser
+
+    x = np.random.default_rng(5).normal(size=300)
+    x -= x.mean()
+    k = 120
+    r = x.copy()
+    r[:k] -= r[:k].mean()
+    r[k:] -= r[k:].mean()
+    a = np.clip(r[1:] @ r[:-1] / (r @ r), -0.9, 0.9)
+    brute = np.sum((r[1:] - a * r[:-1]) ** 2) / (x.size - 1) / (1 - a) ** 2
+    assert studentiser(x, k, 1) == pytest.approx(brute, rel=1e-12)
+    with pytest.raises(DataError, match="studentiser"):
+        st.cusum_test("y ~ 1", data=_df(100), studentiser="hac")
+    d = _df(300, seed=3, shift=0.6)
+    split = st.cusum_test("y ~ 1", data=d, n_resamples=199, rng=4)
+    diff = st.cusum_test("y ~ 1", data=d, n_resamples=199, rng=4, studentiser="differences")
+    assert split.pvalue <= 0.01 and diff.pvalue <= 0.05
+    assert split.extra["studentiser"] == "split" and diff.extra["studentiser"] == "differences"

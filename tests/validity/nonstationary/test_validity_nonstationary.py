@@ -26,9 +26,11 @@ TOL = {
     # here 400 reps, seed 2028: 20, 22, 23 rejections. Allowance: one point.
     "mean_one_sided": dict(slack=0.01),
     "mean_two_sided": dict(slack=0.01),
-    # weighted MOSUM(0.1) / EWMA(0.1) sup-tests: liberal under the variance break
-    # (pilot, 50-300 reps: MOSUM 8-12 %, EWMA 12-16 %); the partial-sum version is sized.
-    "weighted_short_window": dict(slack=0.08),
+    # weighted MOSUM(0.1) / EWMA(0.1) sup-tests with the local studentisation under the
+    # variance break: 3.7 % / 3.3 % (300 reps, 2026-12-06), inside the band: no allowance.
+    # weighted_test with partial sums, locally studentised (bridge variance): 4.7 % / 5.0 %
+    # (iid / AR 0.5, 1000 reps, 2026-12-06); the earlier draws studentisation gave 9.0 % /
+    # 7.8 %. No allowance.
 }
 
 
@@ -68,9 +70,8 @@ def test_weighted_cusum_size_and_power():
         v.simulate_weighted, v.analyse_weighted, {"n": 500, "phi": 0.0, "profile": "break"},
         reps, seed=2030,
     )  # fmt: skip
-    assert_in_band(null["reject_cusum"], reps, 0.05)
-    for key in ("reject_mosum", "reject_ewma"):
-        assert_in_band(null[key], reps, 0.05, side="upper", **TOL["weighted_short_window"])
+    for key in ("reject_cusum", "reject_mosum", "reject_ewma"):
+        assert_in_band(null[key], reps, 0.05)
     alt = _rates(
         v.simulate_weighted, v.analyse_weighted,
         {"n": 500, "phi": 0.0, "profile": "const", "shift": 1.0}, n_reps(100, 15), seed=2031,
