@@ -358,7 +358,9 @@ number of workers. Rates carry Wilson 95% intervals; a rate with a nominal value
 against the exact binomial Monte Carlo band `[binom.ppf(5e-4, n, p), binom.isf(5e-4, n, p)]`
 (the band of the validity tests; one end only for one-sided guarantees). A rate outside its
 band is marked **OUTSIDE** and explained below its table. Timings were measured on a shared
-2-core machine under load.
+2-core machine, often under load. A table completed or re-rendered from its resumable store
+(`--store`) shows the wall time of that last run; the per-replication costs come from the
+timings stored with each replication.
 """
 
 

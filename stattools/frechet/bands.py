@@ -72,6 +72,14 @@ def confidence_bands(
         (pointwise) and ``lower_simultaneous``, ``upper_simultaneous``; ``.attrs`` holds
         ``level``, ``n_resamples``, ``seed`` and ``critical_value`` (of the sup-t band).
 
+    Notes
+    -----
+    Coverage (``frechet_regression_bands`` in ``benchmarks/VALIDITY.md``: sin(3x) plus
+    N(0, 0.2^2) noise, n = 400, h = 0.08, 199 resamples, 1000 replications): pointwise
+    95% bands 0.932-0.940, the simultaneous band over three points 0.925. The bootstrap
+    over units keeps the smoothing bias of the local fit, so choose an undersmoothed
+    bandwidth; there is no finite-sample guarantee.
+
     Examples
     --------
     >>> import stattools as st
