@@ -13,7 +13,9 @@ study's ``reps_ci``, ``--reps N`` forces N, default the final-table ``reps``.
 ``--scheduler`` runs on that dask scheduler (``backend="dask"``); ``--store`` checkpoints
 every study in ``DIR/<study>-r<reps>`` so an interrupted atlas resumes where it stopped (a
 store whose study changed since - code, grid or seed - is moved aside to
-``<name>.stale-<time>`` and the study recomputed). ``--time-limit`` reports a study that
+``<name>.stale-<time>`` and the study recomputed; a new ``<study>-r<reps>`` starts from
+the replications of the same study's largest current store at another ``reps``, so a
+200-replication table grows to 1000 by running only the missing 800). ``--time-limit`` reports a study that
 runs longer as timed out instead of blocking the atlas.
 Each family's section of the Markdown file (between ``<!-- validity:F:start/end -->``
 markers) is replaced; the other sections are kept.
@@ -25,10 +27,13 @@ import argparse
 import datetime as _dt
 import hashlib
 import importlib
+import json
 import logging
 import math
+import os
 import platform
 import re
+import shutil
 import sys
 import time
 import traceback
@@ -79,6 +84,41 @@ def _stored_reps(path: Path) -> int:
     import pandas as pd
 
     return sum(len(pd.read_parquet(f, columns=["rep"])) for f in path.glob("chunk-*.parquet"))
+
+
+def _seed_store(spec: dict[str, Any], reps: int, seed: int, spath: Path) -> str | None:
+    """Start ``spath`` from the largest current store of the same study at other ``reps``.
+
+    Replication r of design d has the same seed whatever the total, so the finished chunks of
+    a 200-replication store are replications 0-199 of the 1000-replication study. Chunks
+    are hard-linked (copied across file systems); stale siblings are skipped.
+    """
+    from stattools.core.exceptions import DataError
+    from stattools.core.simulation import check_store
+
+    siblings = []
+    for p in spath.parent.glob(f"{spec['name']}-r*"):
+        tail = p.name[len(spec["name"]) + 2 :]
+        if tail.isdigit() and (p / "manifest.json").exists():
+            siblings.append((int(tail), p))
+    for _, src in sorted(siblings, reverse=True):
+        try:
+            check_store(spec["simulate"], spec["analyse"], spec["grid"], reps,
+                        rng=seed, store=src)  # fmt: skip
+        except DataError:
+            continue
+        spath.mkdir(parents=True)
+        for f in src.glob("chunk-*.parquet"):
+            if int(f.name.split("-r")[1].split("-")[0]) < reps:  # chunk-dD-rSTART-STOP
+                try:
+                    os.link(f, spath / f.name)
+                except OSError:
+                    shutil.copy2(f, spath / f.name)
+        manifest = json.loads((src / "manifest.json").read_text())
+        manifest["reps"] = reps
+        (spath / "manifest.json").write_text(json.dumps(manifest, indent=1))
+        return src.name
+    return None
 
 
 @dataclass
@@ -157,6 +197,10 @@ def run_study(
     simulate = spec["simulate"]
     if time_limit:
         simulate = _Deadline(simulate, time.time() + time_limit)
+    if spath is not None and not (spath / "manifest.json").exists():
+        source = _seed_store(spec, reps, run.seed, spath)
+        if source is not None:
+            run.notes.append(f"store started from the replications of {source}")
     if spath is not None and (spath / "manifest.json").exists():
         try:  # the study's code, grid or seed changed since the store was written
             check_store(spec["simulate"], spec["analyse"], spec["grid"], reps,

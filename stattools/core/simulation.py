@@ -254,7 +254,11 @@ class _Store:
         if mfile.exists():
             old = json.loads(mfile.read_text())
             self._check(old, manifest)
+            if manifest["reps"] > old.get("reps", 0):  # the store grows to more replications
+                old["reps"] = manifest["reps"]
+                _atomic_write(mfile, json.dumps(old, indent=1).encode())
             self.manifest = old
+            self.reps = manifest["reps"]
         else:
             others = [p.name for p in self.path.iterdir()]
             if others:
@@ -264,18 +268,18 @@ class _Store:
                 )
             _atomic_write(mfile, json.dumps(manifest, indent=1).encode())
             self.manifest = manifest
+            self.reps = manifest["reps"]
 
     @staticmethod
     def _check(old: dict[str, Any], new: dict[str, Any]) -> None:
         if old.get("format") != STORE_FORMAT:
             raise DataError(f"the store was written by another store format ({old.get('format')}).")
-        differ = [
-            k for k in ("grid", "reps", "simulate", "analyse", "seed") if old.get(k) != new[k]
-        ]
+        # ``reps`` may differ: replication r of design d has the same seed whatever the total,
+        # so a store is extended by a larger ``reps`` and read in part by a smaller one.
+        differ = [k for k in ("grid", "simulate", "analyse", "seed") if old.get(k) != new[k]]
         if differ:
             what = {
                 "grid": "the grid of designs",
-                "reps": f"reps ({old.get('reps')} stored, {new['reps']} now)",
                 "simulate": f"the simulate function ({old['simulate']['name']}: code changed?)",
                 "analyse": f"the analyse function ({old['analyse']['name']}: code changed?)",
                 "seed": "the seed (rng)",
@@ -293,7 +297,8 @@ class _Store:
         files = self.chunks()
         if not files:
             return None
-        return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+        frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+        return frame[frame["rep"] < self.reps].reset_index(drop=True)
 
     def write(self, task: _Task, frame: pd.DataFrame) -> None:
         name = f"chunk-d{task.design_idx:06d}-r{task.start:09d}-{task.stop:09d}.parquet"
@@ -489,9 +494,11 @@ def simulation_study(
     store : path, optional
         A directory (e.g. ``"study.parquet"``) where every finished chunk is written as a
         parquet file (needs ``pyarrow``: ``pip install "stattools[store]"``). Rerunning the
-        same study with the same store computes only the missing replications; a store
-        written by another study (grid, reps, seed or code of ``simulate``/``analyse``)
-        raises :class:`DataError`. With ``rng=None`` the stored seed is reused.
+        same study with the same store computes only the missing replications; a larger
+        ``reps`` extends the store (replication ``r`` has the same seed whatever ``reps``)
+        and a smaller one reads its first ``reps`` replications. A store written by
+        another study (grid, seed or code of ``simulate``/``analyse``) raises
+        :class:`DataError`. With ``rng=None`` the stored seed is reused.
     on_error : {"raise", "record"}
         ``"raise"``: the first failing replication raises :class:`SimulationError` naming
         its design and seed (the original exception chained). ``"record"``: the error is

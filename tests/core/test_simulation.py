@@ -342,7 +342,6 @@ def test_store_with_rng_none_reuses_stored_seed(tmp_path):
 @pytest.mark.parametrize(
     ("change", "match"),
     [
-        (dict(reps=30), "reps"),
         (dict(grid={"n": [8, 17]}), "grid"),
         (dict(rng=12), "seed"),
     ],
@@ -351,6 +350,19 @@ def test_store_of_another_study_is_refused(tmp_path, change, match):
     _interruptible(tmp_path / "s")
     with pytest.raises(DataError, match=f"another study.*{match}"):
         _interruptible(tmp_path / "s", **change)
+
+
+def test_store_grows_and_shrinks_with_reps(tmp_path):
+    store = tmp_path / "s"
+    _interruptible(store, reps=10)
+    grown = _interruptible(store, reps=20)
+    assert _CALLS["n"] == 2 * 10  # only replications 10-19 of each design were run
+    assert grown.info["chunks_loaded"] == 4
+    _same(_interruptible(None, reps=20), grown)  # = a fresh run at 20 replications
+    assert json.loads((store / "manifest.json").read_text())["reps"] == 20
+    part = _interruptible(store, reps=7)  # the first 7 replications, nothing recomputed
+    assert _CALLS["n"] == 0
+    _same(_interruptible(None, reps=7), part)
 
 
 def test_store_refuses_changed_code(tmp_path):
@@ -473,6 +485,32 @@ def test_runner_store_resumes(tmp_path):
         "was stale" in third and len(list((tmp_path / "store").glob("ttest_size-r12.stale-*"))) == 1
     )
     assert [ln for ln in third.splitlines() if ln.startswith(("| 10", "| 30"))] == rows[0]
+
+
+def test_runner_grows_a_store_from_a_smaller_one(tmp_path):
+    from benchmarks.validity.runner import main
+
+    def argv(reps):
+        return ["--family", "tests.core.test_simulation", "--study", "ttest_size", "--reps",
+                str(reps), "--store", str(tmp_path / "store"), "--out",
+                str(tmp_path / f"V{reps}.md"), "--figures", str(tmp_path / "f")]  # fmt: skip
+
+    assert main(argv(8)) == 0
+    assert main(argv(16)) == 0
+    grown = tmp_path / "store" / "ttest_size-r16"
+    assert json.loads((grown / "manifest.json").read_text())["reps"] == 16
+    started = {p.name for p in (tmp_path / "store" / "ttest_size-r8").glob("chunk-*")}
+    assert started and started <= {p.name for p in grown.glob("chunk-*")}
+    assert "store started from the replications of ttest_size-r8" in (tmp_path / "V16.md").read_text()
+    fresh = tmp_path / "fresh"
+    assert main([*argv(16)[:-6], "--store", str(fresh), "--out", str(tmp_path / "F.md"),
+                 "--figures", str(tmp_path / "f")]) == 0  # fmt: skip
+
+    def rows(name):
+        text = (tmp_path / name).read_text()
+        return [ln.split("|")[1:-2] for ln in text.splitlines() if ln.startswith(("| 10", "| 30"))]
+
+    assert rows("V16.md") == rows("F.md")  # grown = computed from scratch at 16
 
 
 def simulate_hang(design, rng):
