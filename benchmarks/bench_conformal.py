@@ -282,6 +282,65 @@ def cases() -> list[Case]:
     return out
 
 
+def weighted_cv_cases(dfr, dte, Xr, yr, Xte) -> list[Case]:
+    """Issue 15: weighted CV+ (fixed decay weights; per-test likelihood-ratio weights) timed
+    against MAPIE's unweighted CrossConformalRegressor on the same data and folds. MAPIE has
+    no weighted CV+; the check runs our weighted code path with unit weights
+    (``st.weights.uniform()``) and requires MAPIE's intervals from it."""
+    from mapie.regression import CrossConformalRegressor
+    from sklearn.linear_model import LinearRegression
+    from sklearn.model_selection import KFold
+
+    import stattools as st
+
+    formula = "y ~ x0 + x1 + x2 + x3 + x4"
+
+    def mapie_cv():
+        mr = CrossConformalRegressor(
+            LinearRegression(), confidence_level=0.9, method="plus", cv=KFold(5)
+        ).fit_conformalize(Xr, yr)
+        return mr.predict_interval(Xte)[1][:, :, 0]
+
+    def weighted(w):
+        def run():
+            fit = st.conformal_regression(
+                formula, dfr, method="cv+", level=0.9, model=LinearRegression(), weights=w
+            )
+            return fit.predict(dte)[["lower", "upper"]].to_numpy()
+
+        return run
+
+    def check(ours, peer):
+        unit = weighted(st.weights.uniform())()
+        d = float(np.max(np.abs(unit - peer)))
+        if d > 1e-9:
+            raise AssertionError(f"unit-weight CV+ differs from MAPIE by {d:.3g}")
+        ratio = np.median(ours[:, 1] - ours[:, 0]) / np.median(peer[:, 1] - peer[:, 0])
+        return f"unit weights = MAPIE (max abs diff {d:.1e}); median width ratio {ratio:.3f}"
+
+    ratio = st.weights.likelihood_ratio(ratio=lambda x: np.exp(0.3 * x[:, 0]))
+    return [
+        Case(
+            "weighted CV+ decay(0.999), n = 2000, 500 test",
+            weighted(st.weights.decay(0.999)),
+            mapie_cv,
+            "MAPIE 1.6 CrossConformalRegressor (unweighted)",
+            check,
+            repeat=3,
+            note="MAPIE has no weighted CV+",
+        ),
+        Case(
+            "weighted CV+ likelihood ratio (per test), n = 2000, 500 test",
+            weighted(ratio),
+            mapie_cv,
+            "MAPIE 1.6 CrossConformalRegressor (unweighted)",
+            check,
+            repeat=3,
+            note="MAPIE has no weighted CV+",
+        ),
+    ]
+
+
 def _new_method_cases(rng: np.random.Generator) -> list[Case]:
     """Issue 15: kernel weights (chunked), CQR, LAC sets, CV+ and LTT side by side with MAPIE."""
     import pandas as pd
@@ -430,6 +489,7 @@ def _new_method_cases(rng: np.random.Generator) -> list[Case]:
             repeat=3,
         )
     )
+    out += weighted_cv_cases(dfr, dte, Xr, yr, Xte)
 
     # LTT: Hoeffding-Bentkus p-values + Holm on a 100-point grid, n = 10^4
     s5 = rng.uniform(size=10_000)
@@ -451,6 +511,32 @@ def _new_method_cases(rng: np.random.Generator) -> list[Case]:
             ours_ltt,
             mapie_ltt,
             "MAPIE 1.6 compute_hoeffding_bentkus_p_value + control_fwer",
+            same,
+            repeat=3,
+        )
+    )
+    # weighted LTT under covariate shift (ratio 2x on U(0,1), bound 2): no peer implements
+    # it; the peer column is MAPIE's HB p-value on the importance-weighted losses w L / 2
+    xw = rng.uniform(size=10_000)
+    Lw = (s5[:, None] * (0.25 + 0.5 * xw[:, None]) > grid).astype(float)
+
+    def ours_wltt():
+        res = st.ltt(Lw, 0.1, delta=0.1, lambdas=grid, fwer="holm", weights=2 * xw, weight_bound=2)
+        return np.asarray(res.valid)
+
+    def mapie_wltt():
+        Z = Lw * xw[:, None]  # w L / B_w with w = 2x, B_w = 2
+        p = compute_hoeffding_bentkus_p_value(Z.mean(0), Z.shape[0], 0.05)[:, 0]
+        v = np.zeros(grid.size, bool)
+        v[control_fwer(p, 0.1, fwer_method="bonferroni_holm")] = True
+        return v
+
+    out.append(
+        Case(
+            "weighted LTT (covariate shift, HB, Holm), n = 10^4, 100 lambdas",
+            ours_wltt,
+            mapie_wltt,
+            "MAPIE 1.6 HB p-values on w L / B_w (its LTT takes no weights)",
             same,
             repeat=3,
         )

@@ -325,6 +325,46 @@ print(cqr.summary())
 cqr_table.to_csv(OUT / "elec2_cqr.csv")
 
 # %% [markdown]
+# ### CV+ and weighted CV+ on the stream in time order
+# CV+ (Barber et al. 2021) needs no separate calibration set: every training row is scored
+# by the fold model that did not see it. On a stream the old rows describe another regime,
+# so the weighted CV+ puts decaying weights `0.99^(age)` on the out-of-fold scores (the
+# test point's own mass sits at infinity, as in non-exchangeable conformal prediction).
+# We slide a window of 1,000 half-hours along the 09:00-12:00 stream, fit on it and cover
+# the next 100.
+
+# %%
+cv_rows = []
+m_win, horizon = (400, 50) if FAST else (1000, 100)
+for start in range(0, len(elec9) - m_win - horizon + 1, 150 if FAST else 100):
+    past = elec9.iloc[start : start + m_win]
+    future = elec9.iloc[start + m_win : start + m_win + horizon]
+    for label, w in (("CV+", None), ("weighted CV+, decay(0.99)", st.weights.decay(0.99))):
+        cv_fit = st.conformal_regression(
+            formula, past, method="cv+", level=0.9, weights=w, y_range=(0.0, 1.0)
+        )
+        cv_rows.append({"method": label, **cv_fit.evaluate(future).iloc[0].to_dict()})
+cv_table = (
+    pd.DataFrame(cv_rows)
+    .groupby("method")
+    .agg(
+        windows=("coverage", "size"),
+        mean_coverage=("coverage", "mean"),
+        worst_window=("coverage", "min"),
+        mean_width=("mean_width", "mean"),
+    )
+)
+cv_table.to_csv(OUT / "elec2_cv_plus.csv")
+cv_table
+
+# %% [markdown]
+# Averaged over windows both stay near the 90 % level; the decay weights lift the worst
+# window's coverage (the one right after a change of regime) at little cost in width.
+# Neither method has a finite-sample guarantee on a drifting stream; the calibration atlas
+# (`conformal_cross` in the validity tables) shows the weighted version restoring coverage
+# under a stated drift where the unweighted one falls to 0.80.
+
+# %% [markdown]
 # ACI (Gibbs & Candès 2021) and rolling risk control (Feldman et al. 2023) adapt online
 # instead of reweighting: their long-run miscoverage/risk tends to the target on any
 # sequence.

@@ -27,6 +27,8 @@ FAMILIES = (
     "duration",
     "duration_forecast",
     "conformal",
+    "conformal_highprob",
+    "conformal_cross",
     "nonstationary",
     "nonstationary_breaks",
     "nonstationary_tv",

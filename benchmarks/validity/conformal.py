@@ -10,7 +10,8 @@ settings, each with unit weights and with the matching weights:
 * ``covariate_shift``: calibration ``x ~ N(0, 1)``, test ``x ~ N(1, 1)``; weighted =
   the known likelihood ratio ``exp(x - 1/2)`` (Tibshirani et al. 2019).
 
-Methods: split CP (OLS), CQR (QuantReg), CV+ and J+aB (regression, unweighted only),
+Methods: split CP (OLS), CQR (QuantReg), CV+ and J+aB (regression, unweighted here;
+the weighted versions are studied in ``conformal_cross.py``),
 LAC and APS sets (classification), CRC with the interval hinge loss (mean risk), LTT and
 RCPS (failure probability, should be <= delta); classification under covariate shift
 with per-test likelihood-ratio weights; and the online methods ACI, AgACI, EnbPI and RRC

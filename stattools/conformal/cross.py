@@ -10,25 +10,38 @@ with ``q^+`` the ``ceil((1 - alpha)(n + 1))``-th smallest value and ``q^-`` the
 Jackknife+: ``mu_{-i}`` leaves out point i (n fits); CV+: the model of i's fold (K fits);
 J+aB: the mean of the bootstrap models whose resample excludes i (B fits). Coverage is
 ``>= 1 - 2 alpha`` (jackknife+, CV+ up to a small term; J+aB with a random B).
+
+With ``weights=`` the quantiles become weighted quantiles with the test point's mass at
+``+-inf`` (nonexchangeable jackknife+, Barber et al. 2023; JAW under covariate shift,
+Prinster et al. 2022), see :mod:`stattools.conformal.weighted_cross`.
 """
 
 from __future__ import annotations
 
 import copy
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..core.exceptions import DataError
+from ..core.exceptions import ColumnError, DataError, InfeasibleRiskWarning
 from ..core.formula import Design
 from ..core.plotting import figure_axes
 from ..core.resampling import as_seed_sequence, check_n_jobs, parallel_map, seed_record
 from ..core.results import ResultBase, readonly
 from ..core.validation import check_option
 from .models import augment_intervals, fit_model, model_name, predict_model
+from .weighted_cross import (
+    CrossWeights,
+    fixed_unbounded,
+    guarantee_note,
+    resolve_cross_weights,
+    time_stamps,
+    weighted_plus_interval,
+)
 
 __all__ = ["CrossConformalResult", "cross_conformal", "plus_interval"]
 
@@ -58,7 +71,12 @@ def plus_interval(mu: np.ndarray, resid: np.ndarray, level: float) -> tuple[np.n
 
 @dataclass(frozen=True, repr=False)
 class CrossConformalResult(ResultBase):
-    """Jackknife+ / CV+ / J+aB prediction intervals (``predict`` returns a DataFrame)."""
+    """Jackknife+ / CV+ / J+aB prediction intervals (``predict`` returns a DataFrame).
+
+    Weighted fits (``weighting`` set) add a boolean column ``unbounded`` to ``predict``
+    (an end at ``+-inf``); ``unbounded`` on the result flags fixed weights that make every
+    interval infinite.
+    """
 
     formula: str
     design: Design
@@ -70,8 +88,16 @@ class CrossConformalResult(ResultBase):
     model_name: str
     nobs: int = 0
     seed: Any = None
+    weighting: CrossWeights | None = None
+    time_column: str | None = None
+    unbounded: bool = False
     method: str = "cross-conformal regression"
     warnings: tuple[str, ...] = ()
+
+    @property
+    def guarantee(self) -> str:
+        """``"exchangeable"``, ``"non-exchangeable"``, ``"covariate shift"`` or ``"heuristic"``."""
+        return "exchangeable" if self.weighting is None else self.weighting.guarantee
 
     @property
     def params(self) -> pd.Series:
@@ -85,24 +111,54 @@ class CrossConformalResult(ResultBase):
         return mu, preds.mean(1)
 
     def predict(self, newdata: pd.DataFrame) -> pd.DataFrame:
-        """Point prediction (mean of the fitted models) and the "+" interval."""
-        X = self.design.transform(newdata).to_numpy(dtype=float)
+        """Point prediction (mean of the fitted models) and the "+" interval.
+
+        Weighted fits use the weighted quantiles (recomputed per test point for kernel,
+        likelihood-ratio and time-decay weights) and add the column ``unbounded``; an
+        infinite end raises an :class:`InfeasibleRiskWarning` (once: at fit time for fixed
+        weights, here for per-test weights).
+        """
+        Xd = self.design.transform(newdata)
+        X = Xd.to_numpy(dtype=float)
         mu, fit = self._mu(X)
-        lo, up = plus_interval(mu, np.asarray(self.resid), self.level)
-        return pd.DataFrame({"fit": fit, "lower": lo, "upper": up}, index=newdata.index)
+        cw = self.weighting
+        if cw is None:
+            lo, up = plus_interval(mu, np.asarray(self.resid), self.level)
+            return pd.DataFrame({"fit": fit, "lower": lo, "upper": up}, index=newdata.index)
+        tt = None
+        if cw.per_test and self.time_column is not None:
+            if self.time_column not in newdata.columns:
+                raise ColumnError(f"time column {self.time_column!r} is not in newdata.")
+            tt = time_stamps(newdata, self.time_column)
+        w, wt = cw.for_test(_features(Xd), tt)
+        lo, up, unb = weighted_plus_interval(mu, np.asarray(self.resid), self.level, w, wt)
+        if unb.any() and cw.per_test:
+            warnings.warn(
+                f"{int(unb.sum())} of {unb.size} interval(s) are unbounded: the training "
+                f"weights cannot reach level {self.level:g} against the test point's weight "
+                "(a large likelihood ratio w(x), or no similar training points). Column "
+                "'unbounded' flags them.",
+                InfeasibleRiskWarning,
+                stacklevel=2,
+            )
+        return pd.DataFrame(
+            {"fit": fit, "lower": lo, "upper": up, "unbounded": unb}, index=newdata.index
+        )
 
     def evaluate(self, newdata: pd.DataFrame) -> pd.DataFrame:
-        """Realised coverage and mean width on labelled data."""
+        """Realised coverage and mean width on labelled data (weighted fits also report
+        the ``infinite share`` of unbounded intervals; ``predict`` warns about them)."""
         pred = self.predict(newdata)
         y = newdata[self.design.response[0]].to_numpy(dtype=float)
         cov = (pred["lower"] <= y) & (y <= pred["upper"])
-        return pd.DataFrame(
-            {
-                "coverage": [float(cov.mean())],
-                "mean_width": [float((pred["upper"] - pred["lower"]).mean())],
-                "n": [len(y)],
-            }
-        )
+        out = {
+            "coverage": [float(cov.mean())],
+            "mean_width": [float((pred["upper"] - pred["lower"]).mean())],
+            "n": [len(y)],
+        }
+        if self.weighting is not None:
+            out["infinite share"] = [float(pred["unbounded"].mean())]
+        return pd.DataFrame(out)
 
     def augment(self, data: pd.DataFrame | None = None) -> pd.DataFrame:
         """broom's ``augment``: data (default: training design) + .fitted/.lower/.upper/.resid."""
@@ -118,6 +174,8 @@ class CrossConformalResult(ResultBase):
             ("Coverage level", self.level),
             ("Training points", self.nobs),
             ("Models fitted", len(self.models)),
+            ("Weights", "none" if self.weighting is None else self.weighting.name),
+            ("Guarantee", self.guarantee),
             ("Seed", self.seed if self.seed is not None else "not random"),
         ]
 
@@ -131,13 +189,28 @@ class CrossConformalResult(ResultBase):
         }
 
     def _summary_notes(self) -> list[str]:
+        if self.weighting is not None:
+            out = [
+                "Weighted quantiles of mu_{-i}(x) -/+ R_i with the test point's weight at "
+                "-/+inf: " + guarantee_note(self.weighting.guarantee, self.level)
+            ]
+            if self.weighting.per_test:
+                out.append("The weights depend on the test point: predict() reweights per row.")
+            if self.unbounded:
+                out.append("Every interval is unbounded: the weights cannot reach the level.")
+            return out
         return [
             f"Coverage >= {2 * self.level - 1:g} (= 1 - 2 alpha) in finite samples, and "
             f"typically close to {self.level:g} (Barber et al. 2021; Kim et al. 2020 for J+aB)."
         ]
 
     def _glance_stats(self) -> dict[str, Any]:
-        return {"level": self.level, "kind": self.kind, "n_models": len(self.models)}
+        return {
+            "level": self.level,
+            "kind": self.kind,
+            "n_models": len(self.models),
+            "guarantee": self.guarantee,
+        }
 
     def _plot(self, kind: str | None, ax, **kwargs):
         check_option(kind or "residuals", "kind", ("residuals",))
@@ -146,6 +219,12 @@ class CrossConformalResult(ResultBase):
         ax.hist(r, bins=min(50, max(10, r.size // 20)), **kwargs)
         ax.set_xlabel("out-of-fold |residual|")
         return fig
+
+
+def _features(X: pd.DataFrame) -> np.ndarray:
+    """Design columns without the intercept (what likelihood-ratio/kernel weights see)."""
+    cols = [c for c in X.columns if c != "Intercept"]
+    return X[cols].to_numpy(dtype=float) if cols else np.zeros((len(X), 1))
 
 
 def _fit(model: Any, X: np.ndarray, y: np.ndarray) -> Any:
@@ -177,6 +256,8 @@ def cross_conformal(
     na_action: str = "raise",
     n_jobs: int = 1,
     progress: bool | None = None,
+    weights: Any = None,
+    time: str | None = None,
 ) -> CrossConformalResult:
     """Jackknife+, CV+ or jackknife+-after-bootstrap intervals (also via
     ``conformal_regression(method=...)``).
@@ -200,16 +281,45 @@ def cross_conformal(
     n_jobs, progress :
         The leave-out models are fitted through :func:`stattools.parallel_map` (same
         intervals whatever ``n_jobs``); ``progress`` shows a bar counting fitted models.
+    weights : None, WeightScheme or array (n,)
+        Weights of the training points, with the contract of split CP
+        (:func:`~stattools.conformal.crc`): a fixed vector in [0, 1] with test weight 1
+        (nonexchangeable jackknife+/CV+), ``st.weights.decay(rho)`` (rows in time order,
+        the test point next; or per test row with ``time=``), ``st.weights.likelihood_ratio``
+        (covariate shift: ``w(X_i)`` and the test weight ``w(x)``, evaluated on the design
+        columns without the intercept; JAW) or ``st.weights.kernel`` (heuristic). The
+        interval ends are weighted quantiles of ``mu_{-i}(x) -/+ R_i`` with the test
+        point's mass at ``-/+inf``; see :mod:`stattools.conformal.weighted_cross`.
+        ``None`` (default) is the unweighted method (equal to MAPIE).
+    time : str, optional
+        Column of time stamps (in ``data`` and in new data) for decay weights.
 
     Returns
     -------
     CrossConformalResult
+
+    Raises
+    ------
+    ArgumentTypeError
+        ``weights`` of a wrong type.
+    DataError
+        Bad ``cv``/``folds``; weights of the wrong length, negative, NaN, above 1 (fixed
+        vectors) or all zero.
+
+    Warns
+    -----
+    InfeasibleRiskWarning
+        Weights too concentrated for the level: the interval is unbounded (flagged in
+        ``result.unbounded`` for fixed weights, in the ``unbounded`` column per test row).
 
     References
     ----------
     Barber, R. F., Candès, E. J., Ramdas, A., Tibshirani, R. J. (2021). Predictive
     inference with the jackknife+. Ann. Statist. 49(1). Kim, B., Xu, C., Barber, R. F.
     (2020). Predictive inference is free with the jackknife+-after-bootstrap. NeurIPS.
+    Barber, R. F., Candès, E. J., Ramdas, A., Tibshirani, R. J. (2023). Conformal prediction
+    beyond exchangeability. Ann. Statist. 51(2). Prinster, D., Liu, A., Saria, S. (2022).
+    JAWS: auditing predictive uncertainty under covariate shift. NeurIPS.
 
     Examples
     --------
@@ -221,6 +331,14 @@ def cross_conformal(
     >>> fit = st.conformal_regression("y ~ x", df, method="cv+", level=0.8)
     >>> fit.predict(df[:1]).columns.tolist()
     ['fit', 'lower', 'upper']
+
+    Weighted CV+ for a drifting series (more weight on recent rows):
+
+    >>> wfit = st.conformal_regression("y ~ x", df, method="cv+", level=0.8,
+    ...                                weights=st.weights.decay(0.99))
+    >>> p = wfit.predict(df[:1])
+    >>> p.columns.tolist(), bool(p["unbounded"].iloc[0])
+    (['fit', 'lower', 'upper', 'unbounded'], False)
     """
     method = check_option(method, "method", ("jackknife+", "cv+", "jab+"))
     design = Design.from_formula(formula, data, na_action=na_action)
@@ -229,6 +347,21 @@ def cross_conformal(
     check_n_jobs(n_jobs)
     y = design.y[ycol].to_numpy(dtype=float)
     n = y.size
+    if time is not None and time not in data.columns:
+        raise ColumnError(f"time column {time!r} is not in data.")
+    if (
+        isinstance(weights, np.ndarray | list | tuple | pd.Series)
+        and np.ndim(weights) == 1
+        and len(weights) == len(data) != n
+    ):  # na_action="drop": keep the weights of the rows kept
+        weights = np.asarray(weights)[data.index.get_indexer(design.X.index)]
+    cw = resolve_cross_weights(
+        weights,
+        n,
+        features=_features(design.X),
+        feature_names=[c for c in design.X.columns if c != "Intercept"],
+        times=None if time is None else time_stamps(data.loc[design.X.index], time),
+    )
     seed = None
     if method == "jab+":
         if resamples is None:
@@ -270,6 +403,16 @@ def cross_conformal(
     mu_self = (preds * own).sum(1) / own.sum(1)
     resid = np.abs(y - mu_self)
     kind = {"jackknife+": "jackknife+", "cv+": "CV+", "jab+": "jackknife+-after-bootstrap"}
+    unbounded = cw is not None and fixed_unbounded(cw, n, float(level))
+    msgs: tuple[str, ...] = ()
+    if unbounded:
+        msg = (
+            f"weights: every interval is unbounded - the training weights (sum "
+            f"{float(np.sum(cw.w)):.4g}) cannot reach level {float(level):g} against the test "
+            f"weight {cw.w_test:g}. Use slower decay, more data or a lower level."
+        )
+        warnings.warn(msg, InfeasibleRiskWarning, stacklevel=2)
+        msgs = (msg,)
     return CrossConformalResult(
         formula=formula,
         design=design,
@@ -281,6 +424,10 @@ def cross_conformal(
         model_name=model_name(model),
         nobs=n,
         seed=seed,
+        weighting=cw,
+        time_column=time,
+        unbounded=bool(unbounded),
+        warnings=msgs,
     )
 
 

@@ -18,6 +18,13 @@ Used by :func:`~stattools.conformal.conformal_sequential` with ``method="enbpi"`
 These steps equal MAPIE's ``TimeSeriesRegressor(method="enbpi", agg_function="mean")`` with
 a symmetric absolute conformity score, given the same bootstrap samples (see the tests).
 The paper's optional asymmetric (beta-optimised) intervals are not implemented.
+
+**Weights** (``lagw``): the quantile of step 3 becomes the nexCP weighted quantile
+(Barber et al. 2023) of the window's residuals, each weighted by its age (the training
+residual of row ``i`` has time ``i``, a sliding-update residual the step it came from),
+with the test point's mass at +inf; it is recomputed at every step, since the ages change.
+``lagw=None`` is the unweighted rule exactly. See
+:mod:`stattools.conformal.online_weights`.
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ from typing import Any
 import numpy as np
 
 from .models import fit_model, predict_model
+from .online_weights import LagWeights, weighted_half_width
+from .weights import effective_sample_size
 
 __all__ = ["enbpi_ensemble", "walk_enbpi"]
 
@@ -96,6 +105,7 @@ def walk_enbpi(
     n_bootstrap: int,
     gen: np.random.Generator,
     batch: int = 1,
+    lagw: LagWeights | None = None,
 ) -> tuple[dict[str, list], dict[str, Any]]:
     """Run EnbPI from ``warmup`` to ``stop``; rows as the other online walks.
 
@@ -106,12 +116,17 @@ def walk_enbpi(
     boots = gen.integers(0, warmup, size=(n_bootstrap, warmup))
     resid0, pred, kept = enbpi_ensemble(model, X, y, warmup, boots)
     window = resid0.copy()
+    times = np.flatnonzero(kept)  # the time of each window residual
     rows: dict[str, list] = {
         k: [] for k in ("step", "method", "lambda_hat", "loss", "size", "feasible", "n_w", "ess")
     }
     pending: list[float] = []
     q = _half_width(window, alpha)
+    w = None
     for t in range(warmup, stop):
+        if lagw is not None:
+            w = lagw(times, t)
+            q = weighted_half_width(window, w, alpha)
         e = abs(float(y[t] - pred[t]))
         rows["step"].append(t)
         rows["method"].append("EnbPI")
@@ -119,12 +134,13 @@ def walk_enbpi(
         rows["loss"].append(float(e > q))
         rows["size"].append(2.0 * q)
         rows["feasible"].append(math.isfinite(q))
-        rows["n_w"].append(float(window.size))
-        rows["ess"].append(float(window.size))
+        rows["n_w"].append(float(window.size) if w is None else float(w.sum()))
+        rows["ess"].append(float(window.size) if w is None else float(effective_sample_size(w)))
         pending.append(e)
         if len(pending) == batch:
             s = min(batch, window.size)
             window = np.concatenate([window[s:], np.asarray(pending[-s:])])
+            times = np.concatenate([times[s:], np.arange(t + 1 - batch, t + 1)[-s:]])
             pending = []
             q = _half_width(window, alpha)
     info = {"boots": boots, "residuals": resid0, "n_dropped": int((~kept).sum()), "pred": pred}

@@ -6,6 +6,26 @@ and controls the family-wise error rate; the rejected set ``Lambda_hat`` satisfi
 ``P(sup_{lambda in Lambda_hat} R(lambda) <= alpha) >= 1 - delta`` (non-monotone risks
 allowed). RCPS needs a nonincreasing risk and returns the smallest ``lambda`` whose upper
 confidence bound, and that of every larger ``lambda``, is below ``alpha``.
+
+**Covariate shift** (``weights=``, ``weight_bound=``). With calibration points drawn from
+``P`` and test points from ``Q = P`` shifted in ``X`` only, ``w(x) = dQ_X/dP_X(x)`` the
+likelihood ratio (normalised, ``E_P w(X) = 1``) and a known bound ``w(x) <= B_w``, the
+test risk is ``R_Q(lambda) = E_P[w(X) L(lambda)]``. The importance-weighted losses
+``Z_i = w(X_i) L_i(lambda) / (B B_w)`` are iid in ``[0, 1]`` with mean
+``R_Q(lambda) / (B B_w)``, so every p-value and upper confidence bound of the unweighted
+procedures (Hoeffding, Bentkus, HB, WSR betting, empirical Bernstein: each valid for iid
+variables in ``[0, 1]``) applied to ``Z`` at target ``alpha / (B B_w)`` is valid for the
+test risk, and the FWER / monotone-scan step is unchanged. The argument needs only that
+each bound is valid for iid variables in ``[0, 1]``; the construction (importance weighting
+with a known weight bound inside LTT/RCPS) is ours and not confirmed from a paper. Park,
+Dobriban, Lee & Bastani (2022, "PAC prediction sets under covariate shift", ICLR) build PAC
+prediction sets from given, bounded importance weights by rejection sampling (accept point
+``i`` with probability ``w_i / B_w``; exact but randomised, not implemented here); only
+their abstract was confirmed for this note. With unit weights and ``B_w = 1``,
+``Z = L / B`` and every number equals the unweighted one exactly. The bound ``B_w``
+enters the target (``alpha / B_w``), so a loose bound costs power and, for small ``n``,
+can make every lambda infeasible (an :class:`InfeasibleRiskWarning` and
+``result.bound_infeasible``).
 """
 
 from __future__ import annotations
@@ -19,13 +39,22 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
-from ..core.exceptions import DataError, InfeasibleRiskWarning, NotSupportedError
+from ..core.exceptions import DataError, InfeasibleRiskWarning
 from ..core.plotting import figure_axes
 from ..core.results import ResultBase, readonly
-from ..core.validation import check_option
+from ..core.validation import check_option, describe_positions
 from . import losses as _losses
+from .weights import effective_sample_size
 
-__all__ = ["LTTResult", "ltt", "rcps", "hb_pvalues", "wsr_pvalues", "wsr_ucb"]
+__all__ = [
+    "LTTResult",
+    "ltt",
+    "rcps",
+    "hb_pvalues",
+    "wsr_pvalues",
+    "wsr_ucb",
+    "check_shift_weights",
+]
 
 _FWER = ("fixed-sequence", "bonferroni", "holm")
 
@@ -135,7 +164,16 @@ class LTTResult(ResultBase):
     valid : ndarray of bool
         The valid set ``Lambda_hat`` on the grid.
     lambdas, risk_hat, grid_pvalues, ucb : ndarray
-        Grid, empirical risk, p-values (LTT) and upper confidence bounds (RCPS).
+        Grid, empirical risk (importance-weighted ``mean(w L)`` with weights), p-values
+        (LTT) and upper confidence bounds (RCPS).
+    weighted : bool
+        Covariate-shift (likelihood-ratio) weights were used.
+    weight_bound : float
+        The bound ``B_w`` on the likelihood ratio (1 without weights).
+    ess : float
+        Kish effective sample size of the weights (``n`` without weights).
+    bound_infeasible : bool
+        With these weights' bound no lambda could be certified even with zero losses.
     """
 
     lambda_hat: float
@@ -153,6 +191,10 @@ class LTTResult(ResultBase):
     nobs: int = 0
     method: str = "learn then test"
     warnings: tuple[str, ...] = ()
+    weighted: bool = False
+    weight_bound: float = 1.0
+    ess: float = math.nan
+    bound_infeasible: bool = False
 
     @property
     def params(self) -> pd.Series:
@@ -190,7 +232,15 @@ class LTTResult(ResultBase):
             ("Calibration points", self.nobs),
             ("Grid size", int(np.size(self.lambdas))),
             ("Valid lambdas", int(np.sum(self.valid))),
-        ]
+        ] + (
+            [
+                ("Weights", "likelihood ratio (covariate shift)"),
+                ("Weight bound B_w", self.weight_bound),
+                ("Effective sample size", round(float(self.ess), 2)),
+            ]
+            if self.weighted
+            else []
+        )
 
     def _summary_tables(self, level: float) -> dict[str, pd.DataFrame]:
         tab = self.table()
@@ -202,8 +252,16 @@ class LTTResult(ResultBase):
             f"P(risk <= {self.target_risk:g} for every valid lambda) >= "
             f"{1 - self.delta:g} (Angelopoulos et al. 2021; Bates et al. 2021)."
         ]
+        if self.weighted:
+            out.append(
+                "Risk under the test distribution (covariate shift), from the importance-"
+                f"weighted losses w L / B_w with B_w = {self.weight_bound:g}; needs the "
+                "normalised likelihood ratio (E w = 1) and w <= B_w everywhere."
+            )
         if not self.feasible:
             out.append("No lambda on the grid is valid: lambda_hat = lambda_max (largest set).")
+        if self.bound_infeasible:
+            out.append("The weight bound alone makes every lambda infeasible at this n.")
         return out
 
     def _glance_stats(self) -> dict[str, Any]:
@@ -213,6 +271,8 @@ class LTTResult(ResultBase):
             "target_risk": self.target_risk,
             "delta": self.delta,
             "n_valid": int(np.sum(self.valid)),
+            "weighted": bool(self.weighted),
+            "bound_infeasible": bool(self.bound_infeasible),
         }
 
     def _plot(self, kind: str | None, ax, **kwargs):
@@ -257,12 +317,7 @@ def _table(losses: Any, lambdas: Any, bound: float) -> tuple[np.ndarray, np.ndar
     return t, np.asarray(g.lambdas, float)
 
 
-def _check_common(target_risk: Any, delta: Any, bound: Any, weights: Any) -> tuple:
-    if weights is not None:
-        raise NotSupportedError(
-            "weighted LTT/RCPS has no theory behind it (no valid weighted p-value is known); "
-            "use st.crc for weighted risk control in expectation."
-        )
+def _check_common(target_risk: Any, delta: Any, bound: Any) -> tuple:
     try:
         d = float(delta)
     except (TypeError, ValueError):
@@ -277,8 +332,102 @@ def _check_common(target_risk: Any, delta: Any, bound: Any, weights: Any) -> tup
     return float(target_risk), d, B
 
 
+#: level of the Hoeffding test that the weights are a normalised likelihood ratio
+_NORMALISATION_LEVEL = 1e-6
+
+
+def check_shift_weights(weights: Any, weight_bound: Any, n: int) -> tuple[np.ndarray | None, float]:
+    """Validate covariate-shift weights for :func:`ltt`/:func:`rcps`.
+
+    Returns ``(w, B_w)``, or ``(None, 1.0)`` without weights.
+
+    Raises
+    ------
+    DataError
+        ``weights`` not ``n`` finite non-negative numbers; ``weight_bound`` missing, not a
+        finite number ``>= 1`` (a normalised ratio has ``sup w >= 1``) or below a weight;
+        or a sample mean of the weights incompatible with ``E w = 1`` (Hoeffding's
+        inequality for variables in ``[0, B_w]`` at level ``1e-6``): the procedures need the
+        normalised likelihood ratio.
+
+    Examples
+    --------
+    >>> w, bw = check_shift_weights([0.5, 1.5], 2.0, 2)
+    >>> w.tolist(), bw
+    ([0.5, 1.5], 2.0)
+    """
+    if weights is None:
+        if weight_bound is not None:
+            raise DataError("weight_bound is only used with weights= (likelihood ratios).")
+        return None, 1.0
+    if isinstance(weights, str) or callable(weights) or hasattr(weights, "weights"):
+        raise DataError(
+            "weights must be an array of the n likelihood ratios w(X_i) of the calibration "
+            "points (evaluate a st.weights.likelihood_ratio scheme on their features first)."
+        )
+    try:
+        w = np.asarray(weights, dtype=float)
+    except (TypeError, ValueError):
+        raise DataError("weights must be an array of non-negative numbers.") from None
+    if w.ndim != 1 or w.size != n:
+        raise DataError(
+            f"weights must have one entry per calibration point ({n}); got shape {w.shape}."
+        )
+    if not np.isfinite(w).all():
+        raise DataError(f"weights must be finite: {describe_positions(~np.isfinite(w))}.")
+    if (w < 0).any():
+        raise DataError(f"weights must be >= 0; negative at {describe_positions(w < 0)}.")
+    if weight_bound is None:
+        raise DataError(
+            "weights need weight_bound=: a known upper bound B_w on the likelihood ratio "
+            "w(x) over the whole covariate space (the guarantee rests on w <= B_w)."
+        )
+    if isinstance(weight_bound, str | bool):
+        raise DataError(f"weight_bound must be a number >= 1, got {weight_bound!r}.")
+    try:
+        Bw = float(weight_bound)
+    except (TypeError, ValueError):
+        raise DataError(f"weight_bound must be a number >= 1, got {weight_bound!r}.") from None
+    if not (math.isfinite(Bw) and Bw >= 1.0):
+        raise DataError(
+            f"weight_bound must be a finite number >= 1 (a normalised likelihood ratio has "
+            f"sup w >= 1), got {weight_bound!r}."
+        )
+    if (w > Bw * (1 + 1e-12)).any():
+        raise DataError(
+            f"weights exceed weight_bound={Bw:g} at {describe_positions(w > Bw * (1 + 1e-12))} "
+            f"(largest {w.max():.6g}); the bound must hold for every x."
+        )
+    slack = Bw * math.sqrt(math.log(2.0 / _NORMALISATION_LEVEL) / (2.0 * n))
+    if abs(float(w.mean()) - 1.0) > slack:
+        raise DataError(
+            f"weights have mean {w.mean():.4g}, incompatible with a normalised likelihood "
+            f"ratio (E w(X) = 1 under the calibration distribution; |mean - 1| > {slack:.3g} "
+            "has probability < 1e-6 by Hoeffding's inequality). Give dQ/dP itself, not a "
+            "multiple of it."
+        )
+    return w, Bw
+
+
 def _finish(
-    lam, valid, rhat, p, ucb, alpha, delta, B, proc, fwer, n, method, select="smallest"
+    lam,
+    valid,
+    rhat,
+    p,
+    ucb,
+    alpha,
+    delta,
+    B,
+    proc,
+    fwer,
+    n,
+    method,
+    select="smallest",
+    *,
+    weighted=False,
+    Bw=1.0,
+    ess=math.nan,
+    bound_infeasible=False,
 ) -> LTTResult:
     msgs: list[str] = []
     feasible = bool(valid.any())
@@ -286,11 +435,21 @@ def _finish(
         lam_hat = float(lam[np.flatnonzero(valid)[0 if select == "smallest" else -1]])
     else:
         lam_hat = float(lam[-1])
-        msg = (
-            f"no lambda on the grid is valid at target_risk={alpha:g}, delta={delta:g} "
-            f"(n = {n}); lambda_hat = lambda_max = {lam_hat:g} was returned. Use more "
-            "calibration data, a larger target_risk or a larger delta."
-        )
+        if bound_infeasible:
+            msg = (
+                f"weight_bound={Bw:g} makes every lambda infeasible: even with zero "
+                f"calibration losses the {proc} statistic on w L / B_w cannot certify "
+                f"target_risk={alpha:g} at delta={delta:g} with n = {n} (the effective "
+                f"target is target_risk / (bound B_w) = {alpha / (B * Bw):.4g}). "
+                f"lambda_hat = lambda_max = {lam_hat:g} was returned. Use more calibration "
+                "data, a tighter weight bound, a larger target_risk or a larger delta."
+            )
+        else:
+            msg = (
+                f"no lambda on the grid is valid at target_risk={alpha:g}, delta={delta:g} "
+                f"(n = {n}); lambda_hat = lambda_max = {lam_hat:g} was returned. Use more "
+                "calibration data, a larger target_risk or a larger delta."
+            )
         warnings.warn(msg, InfeasibleRiskWarning, stacklevel=3)
         msgs.append(msg)
     return LTTResult(
@@ -309,7 +468,22 @@ def _finish(
         nobs=n,
         method=method,
         warnings=tuple(msgs),
+        weighted=weighted,
+        weight_bound=Bw,
+        ess=float(n) if math.isnan(ess) else float(ess),
+        bound_infeasible=bound_infeasible and not feasible,
     )
+
+
+def _scaled(L: np.ndarray, w: np.ndarray | None, Bw: float) -> np.ndarray:
+    """``Z = w L / B_w`` (``L`` already divided by ``B``); ``L`` itself without weights."""
+    return L if w is None else L * (w / Bw)[:, None]
+
+
+def _ltt_pvalues(Z: np.ndarray, a: float, d: float, kind: str, binary: bool) -> np.ndarray:
+    if kind == "wsr":
+        return wsr_pvalues(Z, a, d)
+    return hb_pvalues(Z.mean(axis=0), Z.shape[0], a, kind=kind, binary=binary)
 
 
 def ltt(
@@ -325,6 +499,7 @@ def ltt(
     start: str = "largest",
     select: str = "smallest",
     weights: Any = None,
+    weight_bound: float | None = None,
 ) -> LTTResult:
     """Learn then Test: all lambdas whose risk is certified ``<= target_risk`` w.p. 1 - delta.
 
@@ -347,7 +522,8 @@ def ltt(
         Family-wise error control; the fixed sequence starts at the largest lambda (the
         conservative end) and stops at the first non-rejection.
     binary : bool
-        Losses are 0/1 (tighter Bentkus factor 1 instead of e).
+        Losses are 0/1 (tighter Bentkus factor 1 instead of e). Ignored with weights
+        unless every weight equals ``weight_bound`` (``w L / B_w`` is then 0/1 too).
     start : {"largest", "smallest"}
         Where the fixed sequence starts: at the largest lambda (the conservative end for
         losses that fall with lambda, e.g. recall) or at the smallest (e.g. precision,
@@ -356,8 +532,18 @@ def ltt(
         Which valid lambda is reported as ``lambda_hat``: the smallest (smallest sets, as
         :func:`~stattools.conformal.crc`) or the largest (e.g. the largest sets whose
         precision is certified). Every valid lambda carries the guarantee.
-    weights : None
-        Weighted LTT has no theory: anything but ``None`` raises ``NotImplementedError``.
+    weights : array_like (n,), optional
+        Covariate-shift weights: the likelihood ratio ``w(X_i) = dQ_X/dP_X(X_i)`` of each
+        calibration point, normalised so that ``E_P w(X) = 1`` (not just proportional).
+        The guarantee then holds for the risk under the test distribution ``Q`` (see the
+        module docstring: p-values of the importance-weighted losses ``w L / B_w``).
+    weight_bound : float, optional
+        Required with ``weights``: a known bound ``B_w >= 1`` with ``w(x) <= B_w`` for
+        every ``x`` (not only the calibration points). Assumptions: iid calibration points
+        from ``P``, a test point from ``Q`` with ``Q_{Y|X} = P_{Y|X}``, the ratio known.
+        Unit weights with ``weight_bound=1`` reproduce the unweighted result exactly; a
+        larger bound stays valid but is conservative (the statistic tests ``w L / B_w``
+        against ``target_risk / B_w``), so unit weights with ``B_w > 1`` do not reduce.
 
     Returns
     -------
@@ -366,12 +552,23 @@ def ltt(
     Raises
     ------
     DataError
-        ``delta`` outside (0, 1); empty grid; losses outside [0, bound].
+        ``delta`` outside (0, 1); empty grid; losses outside [0, bound]; ``weights``
+        not ``n`` finite non-negative numbers or not normalised; ``weight_bound`` missing
+        or below a weight.
+
+    Warns
+    -----
+    InfeasibleRiskWarning
+        No lambda is valid (``result.feasible`` is False); with weights, when the bound
+        ``B_w`` alone makes every lambda infeasible, the message says so and
+        ``result.bound_infeasible`` is True.
 
     References
     ----------
     Angelopoulos, A. N., Bates, S., Candès, E. J., Jordan, M. I., Lei, L. (2021). Learn
     then test: calibrating predictive algorithms to achieve risk control. arXiv:2110.01052.
+    Park, S., Dobriban, E., Lee, I., Bastani, O. (2022). PAC prediction sets under
+    covariate shift. ICLR.
 
     Examples
     --------
@@ -383,25 +580,38 @@ def ltt(
     >>> res = st.ltt((s[:, None] > grid).astype(float), 0.1, delta=0.1, lambdas=grid)
     >>> bool(0.9 <= res.lambda_hat <= 0.95)
     True
+
+    Under covariate shift with a known ratio ``w(x) = 2x`` on ``x ~ U(0, 1)`` (bound 2):
+
+    >>> x = rng.uniform(size=2000)
+    >>> s = rng.uniform(size=2000) * x  # larger scores where the test mass is
+    >>> L = (s[:, None] > grid).astype(float)
+    >>> w_res = st.ltt(L, 0.1, delta=0.1, lambdas=grid, weights=2 * x, weight_bound=2.0)
+    >>> bool(w_res.lambda_hat > st.ltt(L, 0.1, delta=0.1, lambdas=grid).lambda_hat)
+    True
     """
-    alpha, d, B = _check_common(target_risk, delta, bound, weights)
+    alpha, d, B = _check_common(target_risk, delta, bound)
     kind = check_option(pvalues, "pvalues", ("hb", "bentkus", "hoeffding", "wsr"))
     fwer = check_option(fwer, "fwer", _FWER)
     start = check_option(start, "start", ("largest", "smallest"))
-    L, lam = _table(losses, lambdas, B)
-    L = L / B
-    n = L.shape[0]
-    rhat = L.mean(axis=0)
-    if kind == "wsr":
-        p = wsr_pvalues(L, alpha / B, d)
-    else:
-        p = hb_pvalues(rhat, n, alpha / B, kind=kind, binary=binary)
     select = check_option(select, "select", ("smallest", "largest"))
+    L, lam = _table(losses, lambdas, B)
+    n = L.shape[0]
+    w, Bw = check_shift_weights(weights, weight_bound, n)
+    Z = _scaled(L / B, w, Bw)
+    a = alpha / (B * Bw)
+    if w is not None:
+        binary = binary and bool(np.all(w == Bw))
+    p = _ltt_pvalues(Z, a, d, kind, binary)
     valid = _fwer_reject(p, d, fwer, start)
+    infeasible = False
+    if w is not None and not valid.any():
+        p0 = _ltt_pvalues(np.zeros((n, 1)), a, d, kind, binary)
+        infeasible = not bool(_fwer_reject(np.full(lam.size, p0[0]), d, fwer, start).any())
     return _finish(
         lam,
         valid,
-        rhat * B,
+        Z.mean(axis=0) * B * Bw,
         p,
         np.full(lam.size, np.nan),
         alpha,
@@ -412,7 +622,36 @@ def ltt(
         n,
         "learn then test",
         select,
+        weighted=w is not None,
+        Bw=Bw,
+        ess=math.nan if w is None else float(effective_sample_size(w)),
+        bound_infeasible=infeasible,
     )
+
+
+def _ucb(Z: np.ndarray, d: float, kind: str) -> np.ndarray:
+    """Upper confidence bound of the column means of ``Z`` (values in [0, 1])."""
+    n = Z.shape[0]
+    rhat = Z.mean(axis=0)
+    if kind == "hoeffding":
+        return rhat + math.sqrt(math.log(1.0 / d) / (2.0 * n))
+    if kind == "bernstein":
+        if n < 2:
+            raise DataError("ucb='bernstein' needs at least 2 calibration points.")
+        var = np.var(Z, axis=0, ddof=1)
+        return (
+            rhat
+            + np.sqrt(2.0 * var * math.log(2.0 / d) / n)
+            + 7.0 * math.log(2.0 / d) / (3.0 * (n - 1))
+        )
+    if kind == "wsr":
+        return wsr_ucb(Z, d)
+    lo, hi = rhat.copy(), np.ones_like(rhat)
+    for _ in range(60):  # UCB = sup{R : p_HB(R_hat; R) > delta}
+        mid = 0.5 * (lo + hi)
+        ok = _hb_at(rhat, n, mid) > d
+        lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
+    return hi
 
 
 def rcps(
@@ -424,6 +663,7 @@ def rcps(
     bound: float = 1.0,
     ucb: str = "hb",
     weights: Any = None,
+    weight_bound: float | None = None,
     monotone_check: bool = True,
 ) -> LTTResult:
     """Risk-controlling prediction sets (Bates et al. 2021) from an upper confidence bound.
@@ -433,12 +673,17 @@ def rcps(
 
     Parameters
     ----------
-    losses, target_risk, delta, lambdas, bound, weights
+    losses, target_risk, delta, lambdas, bound
         As in :func:`ltt`.
     ucb : {"hb", "hoeffding", "bernstein", "wsr"}
         Upper confidence bound: Hoeffding-Bentkus (inverted p-value, by bisection),
         Hoeffding ``R_hat + sqrt(log(1/delta) / (2n))``, empirical Bernstein (Maurer &
         Pontil) or the WSR betting bound.
+    weights, weight_bound : optional
+        Covariate-shift likelihood ratios and their known bound, as in :func:`ltt`: the
+        bound is computed on ``w L / B_w`` and multiplied by ``B_w`` (an upper confidence
+        bound of the test risk). Unit weights with ``weight_bound=1`` give the unweighted
+        result exactly.
     monotone_check : bool, default True
         Raise if a calibration loss increases in lambda (RCPS needs a nonincreasing risk;
         use :func:`ltt` otherwise).
@@ -457,8 +702,12 @@ def rcps(
     ...               ucb="hoeffding")
     >>> bool(0.9 <= res.lambda_hat <= 0.95)
     True
+    >>> same = st.rcps((s[:, None] > grid).astype(float), 0.1, delta=0.1, lambdas=grid,
+    ...                ucb="hoeffding", weights=np.ones(2000), weight_bound=1.0)
+    >>> same.lambda_hat == res.lambda_hat
+    True
     """
-    alpha, d, B = _check_common(target_risk, delta, bound, weights)
+    alpha, d, B = _check_common(target_risk, delta, bound)
     kind = check_option(ucb, "ucb", ("hb", "hoeffding", "bernstein", "wsr"))
     L, lam = _table(losses, lambdas, B)
     if monotone_check and L.shape[1] > 1 and (np.diff(L, axis=1) > 1e-12 * B).any():
@@ -466,36 +715,20 @@ def rcps(
             "losses must be nonincreasing in lambda for RCPS; use st.ltt for non-monotone "
             "risks (or monotone_check=False if only the mean risk is monotone)."
         )
-    L = L / B
     n = L.shape[0]
-    rhat = L.mean(axis=0)
-    if kind == "hoeffding":
-        u = rhat + math.sqrt(math.log(1.0 / d) / (2.0 * n))
-    elif kind == "bernstein":
-        if n < 2:
-            raise DataError("ucb='bernstein' needs at least 2 calibration points.")
-        var = np.var(L, axis=0, ddof=1)
-        u = (
-            rhat
-            + np.sqrt(2.0 * var * math.log(2.0 / d) / n)
-            + 7.0 * math.log(2.0 / d) / (3.0 * (n - 1))
-        )
-    elif kind == "wsr":
-        u = wsr_ucb(L, d)
-    else:
-        lo, hi = rhat.copy(), np.ones_like(rhat)
-        for _ in range(60):  # UCB = sup{R : p_HB(R_hat; R) > delta}
-            mid = 0.5 * (lo + hi)
-            ok = _hb_at(rhat, n, mid) > d
-            lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
-        u = hi
+    w, Bw = check_shift_weights(weights, weight_bound, n)
+    Z = _scaled(L / B, w, Bw)
+    u = _ucb(Z, d, kind) * Bw
     below = u < alpha / B
     # valid: every larger lambda also has its UCB below alpha (scan from the top)
     valid = np.flip(np.logical_and.accumulate(np.flip(below)))
+    infeasible = False
+    if w is not None and not valid.any():
+        infeasible = not bool(_ucb(np.zeros((n, 1)), d, kind)[0] * Bw < alpha / B)
     return _finish(
         lam,
         valid,
-        rhat * B,
+        Z.mean(axis=0) * B * Bw,
         np.full(lam.size, np.nan),
         u * B,
         alpha,
@@ -505,6 +738,10 @@ def rcps(
         "monotone scan",
         n,
         "risk-controlling prediction sets",
+        weighted=w is not None,
+        Bw=Bw,
+        ess=math.nan if w is None else float(effective_sample_size(w)),
+        bound_infeasible=infeasible,
     )
 
 

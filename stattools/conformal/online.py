@@ -16,6 +16,11 @@
   (``alpha_t <= 0``) enter the aggregation as ``yhat_t -/+ max calibration residual`` (the
   paper replaces them by a finite value too; its exact choice was not confirmed).
 
+**Weights.** ``lagw`` (a :class:`~stattools.conformal.online_weights.LagWeights`) replaces
+the split-conformal quantile of ACI and of each AgACI expert by the nexCP weighted
+quantile of the past calibration residuals (test point's mass at +inf; see
+:mod:`stattools.conformal.online_weights`). ``lagw=None`` is the unweighted rule exactly.
+
 Not confirmed from the source: the exact update forms (spec §9); both are implemented as
 stated above, with ``alpha_1 = alpha`` and ``lambda_1`` the split-conformal half-width of
 the warm-up calibration points.
@@ -28,6 +33,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from .online_weights import LagWeights, weighted_half_width, weighted_half_widths
+from .weights import effective_sample_size
 
 __all__ = ["BOA", "walk_online", "walk_agaci", "aci_half_width", "pinball"]
 
@@ -55,11 +63,13 @@ def walk_online(
     stop: int,
     refit_every: int | None,
     gamma: float,
+    lagw: LagWeights | None = None,
 ) -> tuple[dict[str, list], int]:
     """Run ACI (``kind="aci"``) or RRC (``"rrc"``) from ``warmup`` to ``stop``.
 
     ``fit_predict(train_idx)`` returns predictions for every row. Returns the step rows
     (same columns as the CRC walks) and the number of steps with an infinite interval.
+    ``lagw`` (ACI only) weights the past residuals (nexCP).
     """
     idx = np.arange(y.size)
     rows: dict[str, list] = {
@@ -75,8 +85,13 @@ def walk_online(
             pred = fit_predict(idx[:t][~is_cal[:t]])
         cal = idx[:t][is_cal[:t]]
         resid = np.abs(y[cal] - pred[cal])
+        w = None if lagw is None else lagw(cal, t)
         if kind == "aci":
-            lam_t = aci_half_width(resid, alpha_t)
+            lam_t = (
+                aci_half_width(resid, alpha_t)
+                if w is None
+                else weighted_half_width(resid, w, alpha_t)
+            )
         else:
             if math.isnan(lam):
                 lam = aci_half_width(resid, alpha)
@@ -96,8 +111,8 @@ def walk_online(
         rows["loss"].append(real)
         rows["size"].append(2.0 * lam_t)
         rows["feasible"].append(math.isfinite(lam_t))
-        rows["n_w"].append(float(cal.size))
-        rows["ess"].append(float(cal.size))
+        rows["n_w"].append(float(cal.size) if w is None else float(w.sum()))
+        rows["ess"].append(float(cal.size) if w is None else float(effective_sample_size(w)))
     return rows, n_inf
 
 
@@ -159,6 +174,7 @@ def walk_agaci(
     stop: int,
     refit_every: int | None,
     gammas: np.ndarray,
+    lagw: LagWeights | None = None,
 ) -> tuple[dict[str, list], dict[str, Any]]:
     """Run AgACI from ``warmup`` to ``stop`` (see the module docstring).
 
@@ -180,8 +196,15 @@ def walk_agaci(
             pred = fit_predict(idx[:t][~is_cal[:t]])
         cal = idx[:t][is_cal[:t]]
         resid = np.abs(y[cal] - pred[cal])
-        rmax = float(resid.max()) if resid.size else 0.0
-        h = np.array([aci_half_width(resid, a) for a in alpha_t])
+        if lagw is None:
+            w = None
+            rmax = float(resid.max()) if resid.size else 0.0
+            h = np.array([aci_half_width(resid, a) for a in alpha_t])
+        else:
+            w = lagw(cal, t)
+            pos = resid[w > 0]
+            rmax = float(pos.max()) if pos.size else 0.0
+            h = weighted_half_widths(resid, w, alpha_t)
         h_agg = np.where(np.isinf(h), rmax, h)
         lo_k, hi_k = pred[t] - h_agg, pred[t] + h_agg
         lo, hi = float(agg_lo.weights() @ lo_k), float(agg_hi.weights() @ hi_k)
@@ -197,8 +220,8 @@ def walk_agaci(
         rows["loss"].append(miss)
         rows["size"].append(hi - lo)
         rows["feasible"].append(True)
-        rows["n_w"].append(float(cal.size))
-        rows["ess"].append(float(cal.size))
+        rows["n_w"].append(float(cal.size) if w is None else float(w.sum()))
+        rows["ess"].append(float(cal.size) if w is None else float(effective_sample_size(w)))
     info = {
         "weights_lower": agg_lo.weights(),
         "weights_upper": agg_hi.weights(),

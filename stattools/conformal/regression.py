@@ -323,7 +323,9 @@ def conformal_regression(
         As in :func:`~stattools.conformal.crc`. Kernel and likelihood-ratio weights, and
         decay weights with ``time=``, are recomputed for each test point in ``predict``.
         Likelihood ratios are evaluated on the design columns without the intercept
-        (``fit.design_features(frame)``); the classifier's columns are checked.
+        (``fit.design_features(frame)``); the classifier's columns are checked. For the
+        cross methods: weights of the ``data`` rows (weighted jackknife+/CV+/J+aB, see
+        :func:`~stattools.conformal.cross.cross_conformal`).
     time : str, optional
         Column of time stamps (calibration and new data) for decay weights.
     na_action : {"raise", "drop"}
@@ -374,10 +376,8 @@ def conformal_regression(
     if method in ("jackknife+", "cv+", "jab+"):
         from .cross import cross_conformal
 
-        if loss != "miscoverage" or weights is not None:
-            raise DataError(
-                f"method={method!r} supports loss='miscoverage' with weights=None only."
-            )
+        if loss != "miscoverage":
+            raise DataError(f"method={method!r} supports loss='miscoverage' only.")
         return cross_conformal(
             formula,
             _check_frame(data, "data"),
@@ -390,6 +390,8 @@ def conformal_regression(
             na_action=na_action,
             n_jobs=n_jobs,
             progress=progress,
+            weights=weights,
+            time=time,
         )
     calibration = _check_frame(calibration, "calibration")
     if prefit and data is None:

@@ -22,15 +22,14 @@ import pandas as pd
 from ..core.exceptions import BoundViolationWarning, DataError, InfeasibleRiskWarning
 from ..core.formula import Design
 from ..core.plotting import figure_axes
-from ..core.resampling import as_seed_sequence, progress_bar, seed_record
+from ..core.resampling import progress_bar
 from ..core.results import ResultBase
 from ..core.validation import as_float_array, check_finite, check_option
 from . import losses as _losses
 from . import solver
-from .enbpi import walk_enbpi
 from .models import fit_model, predict_model
 from .models import model_name as _model_name
-from .online import walk_agaci, walk_online
+from .online_run import online_weights_for, run_online
 from .weights import (
     WeightScheme,
     _Decay,
@@ -176,6 +175,12 @@ class SequentialCRCResult(ResultBase):
                 "EnbPI (Xu & Xie 2021): bootstrap ensemble fitted once on the warm-up rows, "
                 "leave-one-out residuals with a sliding update; coverage is asymptotic only."
             )
+        online = {"ACI", "AgACI", "EnbPI"} & set(self.methods)
+        if online and self.weights_name != "uniform":
+            out.append(
+                f"{', '.join(sorted(online))}: nexCP weights ({self.weights_name}) on the past "
+                "scores, the test point's mass at +inf (Barber et al. 2023)."
+            )
         if "RRC" in self.methods:
             out.append(
                 "RRC (Feldman et al. 2023): lambda_t adapts so that the long-run mean loss "
@@ -307,9 +312,15 @@ def conformal_sequential(
     target_risk : float
     bound, y_range : optional
         Hinge-loss bound ``B`` or the response range (predictions are clipped to it).
-    weights : WeightScheme, optional
-        Non-X weights, evaluated with calibration times = row indices and test time ``t``;
-        default ``st.weights.decay(0.99)``.
+    weights : WeightScheme, callable or array, optional
+        ``method="crc"``: non-X weights, evaluated with calibration times = row indices and
+        test time ``t``; default ``st.weights.decay(0.99)``. ``method="aci"``, ``"agaci"``
+        or ``"enbpi"``: nexCP weights on the past scores (Barber et al. 2023), the test
+        point's mass at +inf: a fixed scheme such as ``st.weights.decay(rho)``, a callable
+        of the lag ``t - i`` or an array of lag weights (``v[k - 1]`` for a score ``k``
+        steps old, 0 beyond); values in [0, 1]; default ``None`` = unweighted, exactly the
+        unweighted methods. ``method="rrc"`` takes no weights (NotSupportedError: it has no
+        calibration quantile). See :mod:`stattools.conformal.online_weights`.
     warmup : int, default 100
         First step evaluated (the model and calibration use rows ``< t``).
     calibrate_every : int, default 2
@@ -410,14 +421,27 @@ def conformal_sequential(
     ...                              compare=False, rng=1)
     >>> en.seed
     1
+
+    Weighted ACI: nexCP weights on the past residuals, decaying with their age:
+
+    >>> wa = st.conformal_sequential("y ~ x", data=df, method="aci", warmup=100,
+    ...                              refit_every=None, compare=False,
+    ...                              weights=st.weights.decay(0.99))
+    >>> wa.weights_name
+    'decay(rho=0.99)'
     """
     loss = check_option(loss, "loss", ("hinge", "miscoverage", "fnr"))
     method = check_option(method, "method", ("crc", "aci", "agaci", "enbpi", "rrc"))
     if method in ("aci", "agaci", "enbpi"):
         loss = "miscoverage"  # ACI controls the long-run miscoverage
-    scheme = decay(0.99) if weights is None else weights
-    if not isinstance(scheme, WeightScheme):
-        raise DataError("weights must be a weight scheme such as st.weights.decay(0.99).")
+    lagw = None
+    if method == "crc":
+        scheme = decay(0.99) if weights is None else weights
+        if not isinstance(scheme, WeightScheme):
+            raise DataError("weights must be a weight scheme such as st.weights.decay(0.99).")
+    else:  # online methods: nexCP weights on the past scores (None: unweighted)
+        lagw = online_weights_for(method, weights)
+        scheme = uniform()
     calibrate_every, warmup = int(calibrate_every), int(warmup)
     if calibrate_every < 2:
         raise DataError("calibrate_every must be >= 2 (the other rows train the model).")
@@ -464,61 +488,27 @@ def conformal_sequential(
     online_rows = None
     seed = None
     is_cal = _calibration_mask(calibration_rows, T, calibrate_every)
-    if method in ("agaci", "enbpi"):
-        if task != "regression intervals":
-            raise DataError(f"method={method!r} supports the regression task (formula) only.")
-        if method == "agaci":
-            gs = np.asarray(
-                [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1] if gammas is None else gammas,
-                dtype=float,
-            ).ravel()
-            if gs.size == 0 or not np.all(np.isfinite(gs) & (gs > 0)):
-                raise DataError("gammas must be a non-empty array of positive step sizes.")
-            online_rows, _ = walk_agaci(
-                lambda train: _fit_predict(model, task, Xm, y, train, y_range),
-                y,
-                alpha,
-                is_cal,
-                warmup,
-                stop,
-                refit_every,
-                gs,
-            )
-        else:
-            if int(n_bootstrap) < 2 or int(batch) < 1:
-                raise DataError("n_bootstrap must be >= 2 and batch >= 1.")
-            ss = as_seed_sequence(rng)
-            seed = seed_record(ss)
-            online_rows, _ = walk_enbpi(
-                model,
-                Xm,
-                y,
-                alpha,
-                warmup,
-                stop,
-                int(n_bootstrap),
-                np.random.default_rng(ss),
-                int(batch),
-            )
-        methods = methods[:1] if compare else []
-    if method in ("aci", "rrc"):
-        if task != "regression intervals":
-            raise DataError(f"method={method!r} supports the regression task (formula) only.")
-        g = (0.005 if method == "aci" else 0.05) if gamma is None else float(gamma)
-        if not g > 0:
-            raise DataError(f"gamma must be a positive step size, got {gamma!r}.")
-        online_rows, _ = walk_online(
+    if method != "crc":
+        online_rows, seed = run_online(
             method,
-            lambda train: _fit_predict(model, task, Xm, y, train, y_range),
-            y,
-            loss,
-            B,
-            alpha,
-            is_cal,
-            warmup,
-            stop,
-            refit_every,
-            g,
+            fit_predict=lambda train: _fit_predict(model, task, Xm, y, train, y_range),
+            model=model,
+            task=task,
+            Xm=Xm,
+            y=y,
+            loss=loss,
+            B=B,
+            alpha=alpha,
+            is_cal=is_cal,
+            warmup=warmup,
+            stop=stop,
+            refit_every=refit_every,
+            gamma=gamma,
+            gammas=gammas,
+            n_bootstrap=n_bootstrap,
+            batch=batch,
+            rng=rng,
+            lagw=lagw,
         )
         methods = methods[:1] if compare else []
     if not methods:
@@ -577,7 +567,7 @@ def conformal_sequential(
         target_risk=alpha,
         bound=B,
         model_name=_model_name(model),
-        weights_name=scheme.name,
+        weights_name=scheme.name if lagw is None else lagw.name,
         warmup=warmup,
         calibrate_every=calibrate_every,
         refit_every=0 if refit_every is None else refit_every,

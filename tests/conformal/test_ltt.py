@@ -106,7 +106,7 @@ def test_bad_input():
         st.ltt(np.zeros((10, 0)), 0.1, delta=0.1, lambdas=[])
     with pytest.raises(st.DataError, match=r"\[0, bound=1\]"):
         st.ltt(L + 2, 0.1, delta=0.1, lambdas=[0, 1, 2])
-    with pytest.raises(NotImplementedError, match="weighted LTT"):
+    with pytest.raises(st.DataError, match="weight_bound"):  # weighted LTT needs B_w
         st.ltt(L, 0.1, delta=0.1, lambdas=[0, 1, 2], weights=np.ones(10))
     with pytest.raises(st.DataError, match="nonincreasing"):
         st.rcps(np.tile([0.0, 1.0], (10, 1)), 0.1, delta=0.1, lambdas=[0, 1])

@@ -156,9 +156,13 @@ def test_cross_methods_bad_input(linear):
     df, _ = linear
     with pytest.raises(st.DataError, match="cv must be"):
         st.conformal_regression("y ~ x1 + x2", df, method="cv+", level=0.9, cv=1)
-    with pytest.raises(st.DataError, match="weights=None"):
+    with pytest.raises(st.DataError, match="miscoverage"):
         st.conformal_regression(
-            "y ~ x1 + x2", df, method="cv+", level=0.9, weights=np.ones(len(df))
+            "y ~ x1 + x2", df, method="cv+", loss="hinge", target_risk=0.1, bound=1.0
+        )
+    with pytest.raises(st.DataError, match="weights must have one entry per training row"):
+        st.conformal_regression(
+            "y ~ x1 + x2", df, method="cv+", level=0.9, weights=np.ones(len(df) - 1)
         )
 
 
