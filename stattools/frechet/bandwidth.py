@@ -306,6 +306,15 @@ def cv_bandwidth(
     ties never decide); ``rule="1se"`` the largest candidate within one standard error of
     the smallest (Breiman et al. 1984).
 
+    With many observations the criterion is flat: on 10^5 distributions (density design)
+    every candidate from 0.005 to 0.33 of the range scores within 0.0005 of the minimum
+    with a flat mean (0.005 to 0.063 with a curved one), while the squared-distance noise is 0.27 and the standard error
+    of a paired difference over the 500 validation points is 0.0002-0.0007, so the chosen
+    ``h`` (about 0.03 there, some 2,700 points per side) is one of many equivalent ones.
+    The ``"1se"`` rule picks the largest candidate there on a flat mean and 0.145 on the
+    curved one (loss 0.0018 above the minimum, within one paired standard error); its
+    calibration at that size is not measured, so it is not the default.
+
     Returns the chosen bandwidth and a dict with ``candidates``, ``scores``, ``se``,
     ``rule``, ``folds`` (None for leave-one-out), ``repeats``, ``seed`` (None when
     nothing is random) and ``scheme`` (a description). Below 10 points on a side (or

@@ -10,16 +10,29 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..core.exceptions import DataError, TuningWarning
+from ..core.exceptions import DataError, SmallSampleWarning, TuningWarning
 from ..core.notes import record_warnings
 from ..core.resampling import as_seed_sequence, check_n_jobs, seed_record
 from ..core.results import InvalidTestResult
 from ..core.validation import check_option
-from ._common import _check_kernel, kde_at, one_sided_weights, resolve_inputs, resolve_space
+from ._common import (
+    _check_kernel,
+    kde_at,
+    kernel_values,
+    one_sided_weights,
+    resolve_inputs,
+    resolve_space,
+)
 from .bandwidth import DEFAULT_CV_SEED, cv_bandwidth, support_cap
 from .results import FrechetJumpResult
 from .spaces import MetricSpace
-from .statistic import VARIANCES, _mean, jump_statistic, multiplier_pvalue, scalar_jump_se
+from .statistic import (
+    VARIANCES,
+    _mean,
+    jump_statistic,
+    multiplier_pvalue,
+    scalar_jump_inference,
+)
 
 __all__ = ["frechet_jump", "jump_statistic", "resolve_cluster"]
 
@@ -150,10 +163,21 @@ def frechet_jump(
     Returns
     -------
     FrechetJumpResult or InvalidTestResult
-        ``estimate`` is the jump: ``l_+ - l_-`` (signed, with a robust standard error and
-        Wald interval) for scalar responses, else the distance ``d(l_-, l_+)``. The
-        invalid result (with a reason) when a side has fewer than 5 points of positive
-        kernel weight, a degenerate design, or a non-positive variance estimate.
+        ``estimate`` is the jump: ``l_+ - l_-`` for scalar responses (equal to rdrobust's
+        conventional estimate at ``h = h_V``), else the distance ``d(l_-, l_+)``. For
+        scalar responses ``std_error`` is its HC2 standard error (CR1 with ``cluster=``)
+        and ``conf_int()`` the robust bias-corrected interval of Calonico, Cattaneo and
+        Titiunik (2014) with ``b = h_V`` (rdrobust's "Robust" row with ``vce="hc3"``:
+        centred at ``extra["estimate_bc"]``, the one-sided local-quadratic jump, with the
+        HC3 standard error ``extra["std_error_rb"]`` and a normal quantile);
+        ``conf_int(kind="conventional")`` gives ``estimate -/+ t_nu std_error`` with
+        Bell-McCaffrey degrees of freedom ``extra["df_jump"]`` (``G - 1`` with clusters;
+        Imbens and Kolesár 2016). The invalid result (with a reason) when a side has fewer
+        than 5 points of positive kernel weight, a degenerate design, or a non-positive
+        variance estimate; for scalar responses a non-positive variance leaves the jump
+        and its interval defined, so a FrechetJumpResult with ``is_valid`` False, NaN
+        statistic and p-value, the reason in ``reason`` and a SmallSampleWarning is
+        returned.
 
     Raises
     ------
@@ -164,7 +188,8 @@ def frechet_jump(
     Warns
     -----
     SmallSampleWarning
-        Fewer than 20 points, or fewer than 5 distinct x values, within the bandwidth on a side.
+        Fewer than 20 points, or fewer than 5 distinct x values, within the bandwidth on a
+        side; scalar responses whose omnibus test is undefined.
     BoundaryWarning
         Negative weights on a side sum to less than -0.5 (strong extrapolation to c).
     TuningWarning
@@ -210,7 +235,13 @@ def frechet_jump(
     ----------
     Van Dijcke, D. (2025). A test for jumps in metric-space conditional means.
     arXiv:2507.04560. Petersen, A. and Müller, H.-G. (2019). Fréchet regression for random
-    objects with Euclidean predictors. Ann. Statist. 47(2), 691-719.
+    objects with Euclidean predictors. Ann. Statist. 47(2), 691-719. Bell, R. M. and
+    McCaffrey, D. F. (2002). Bias reduction in standard errors for linear regression with
+    multi-stage samples. Survey Methodology 28(2), 169-181. Imbens, G. and Kolesár, M.
+    (2016). Robust standard errors in small samples: some practical advice. Rev. Econ.
+    Stat. 98(4), 701-712. Calonico, S., Cattaneo, M. D. and Titiunik, R. (2014). Robust
+    nonparametric confidence intervals for regression-discontinuity designs.
+    Econometrica 82(6), 2295-2326.
 
     Examples
     --------
@@ -368,8 +399,13 @@ def _jump(
     core = jump_statistic(
         xv - cutoff, Z, hV, sp, kernel=kernel, f_hat=f_hat, n=n, variance=variance, cluster=cl
     )
+    scalar = Z.ndim == 2 and Z.shape[1] == 1 and type(sp).__name__ == "Euclidean"
     if isinstance(core, str):
-        return core
+        return (
+            _scalar_only(xv - cutoff, Z[:, 0], hV, kernel, cl, core, sp, n, base)
+            if scalar
+            else core
+        )
     for msg, cls in core.pop("warnings"):
         warnings.warn(msg, cls, stacklevel=4)
     T = float(core.pop("statistic"))
@@ -409,10 +445,12 @@ def _jump(
     if g_window is not None:
         base["n_clusters"] = int(g_window)  # clusters with positive kernel weight
     mL, mR = np.asarray(core["mean_left"]), np.asarray(core["mean_right"])
-    scalar = Z.ndim == 2 and Z.shape[1] == 1 and type(sp).__name__ == "Euclidean"
     if scalar:
+        inf = scalar_jump_inference(xv - cutoff, Z[:, 0], hV, kernel, cl)
         estimate = float(mR.ravel()[0] - mL.ravel()[0])
-        se = scalar_jump_se(xv - cutoff, Z[:, 0], hV, kernel, cl)
+        se = None if inf is None else inf["std_error"]
+        if inf is not None:
+            base.update(_scalar_extra(inf))
     else:
         estimate = float(np.sqrt(max(sp.dist2(mL[None], mR)[0], 0.0)))
         se = None
@@ -442,6 +480,55 @@ def _jump(
         var_right=core["var_right"],
         space=sp,
         seed=seed,
+    )
+
+
+def _scalar_extra(inf: dict[str, float]) -> dict[str, float]:
+    return {
+        "df_jump": inf["df"],
+        "estimate_bc": inf["estimate_bc"],
+        "std_error_rb": inf["std_error_rb"],
+    }
+
+
+def _scalar_only(u, y, h, kernel, cl, reason, sp, n, base) -> dict[str, Any] | str:
+    """Scalar responses whose omnibus test is undefined (e.g. a negative local-linear
+    variance in a small window): the signed jump and its interval are still defined, so
+    they are returned with a NaN statistic and p-value, ``is_valid`` False and the reason
+    in ``extra["test_undefined"]``. Returns ``reason`` when the jump itself is undefined
+    (fewer than 5 points of positive kernel weight or a degenerate fit on a side)."""
+    inside = np.abs(u) <= h
+    for side in (u >= 0, u < 0):
+        sel = side & inside
+        if int((kernel_values(u[sel] / h, kernel) > 0).sum()) < 5:
+            return reason
+    inf = scalar_jump_inference(u, y, h, kernel, cl)
+    if inf is None or not np.isfinite(inf["std_error"]):
+        return reason
+    warnings.warn(
+        f"the omnibus jump test is undefined: {reason} The signed jump and its confidence "
+        "interval are reported; the statistic and p-value are NaN.",
+        SmallSampleWarning,
+        stacklevel=4,
+    )
+    base.update(test_undefined=reason, pvalue_method="undefined", **_scalar_extra(inf))
+    return dict(
+        statistic=math.nan,
+        pvalue=math.nan,
+        method=METHOD,
+        null_hypothesis=H0,
+        alternative="two-sided",
+        df=1,
+        estimate=inf["estimate"],
+        std_error=inf["std_error"],
+        nobs=n,
+        extra=dict(base),
+        mean_left=inf["mean_left"],
+        mean_right=inf["mean_right"],
+        var_left=math.nan,
+        var_right=math.nan,
+        space=sp,
+        seed=base.get("seed"),
     )
 
 

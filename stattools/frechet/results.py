@@ -8,13 +8,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ..core.plotting import figure_axes
-from ..core.results import ResultBase, TestResult, readonly
+from ..core.results import ResultBase, TestResult, _conf_frame, readonly
 from ..core.summary import Summary
+from ..core.validation import check_level, check_option
 from .spaces import MetricSpace, Sphere
 
 __all__ = ["FrechetJumpResult", "FrechetRegressionResult", "draw_elements"]
+
+
+def _nan(v: Any) -> bool:
+    return isinstance(v, float) and math.isnan(v)
 
 
 def _ro(v: Any) -> Any:
@@ -126,6 +132,49 @@ class FrechetJumpResult(TestResult):
         object.__setattr__(self, "var_right", float(self.var_right))
 
     @property
+    def is_valid(self) -> bool:
+        """False when the omnibus test is undefined (scalar responses only: the signed jump
+        and its interval are still reported; the reason is ``extra["test_undefined"]``)."""
+        return not self.extra.get("test_undefined")
+
+    @property
+    def reason(self) -> str:
+        """Why the omnibus test is undefined ("" when it is defined)."""
+        return str(self.extra.get("test_undefined") or "")
+
+    def conf_int(self, level: float = 0.95, kind: str = "robust") -> pd.DataFrame:
+        """Interval for the signed scalar jump ``l_+ - l_-`` (NaN for other spaces).
+
+        ``kind="robust"`` (default): the robust bias-corrected interval of Calonico,
+        Cattaneo and Titiunik (2014) with pilot bandwidth ``b = h_V``,
+        ``estimate_bc -/+ z std_error_rb`` (``extra``): the one-sided local-quadratic
+        jump at ``h_V`` and its HC3 standard error (CR1 with clusters), as rdrobust's
+        "Robust" row with ``h = b`` and ``vce="hc3"``; it is centred at ``estimate_bc``,
+        not at ``estimate``. ``kind="conventional"``: ``estimate -/+ t_nu std_error`` (HC2
+        standard error, Bell-McCaffrey ``nu = extra["df_jump"]``, ``G - 1`` with
+        clusters; Imbens and Kolesár 2016). ``.attrs["kind"]`` is ``"robust"`` or ``"t"``.
+        With a cross-validated bandwidth the conventional interval under-covers when
+        cross-validation picks a small ``h`` by chance (0.93 at n = 200 in
+        ``frechet_jump_scalar_size``); the robust interval absorbs this.
+        """
+        level = check_level(level)
+        kind = check_option(kind, "kind", ("robust", "conventional"))
+        e = self.extra
+        if kind == "robust":
+            est, se = float(e.get("estimate_bc", math.nan)), float(e.get("std_error_rb", math.nan))
+            nu = math.inf
+        else:
+            est = float(self.estimate) if self.estimate is not None else math.nan
+            se = math.nan if self.std_error is None else float(self.std_error)
+            nu = float(e.get("df_jump", math.inf))
+        if not (math.isfinite(se) and math.isfinite(est) and nu > 0):
+            return _conf_frame(self.params.index, [math.nan], [math.nan], level, "not-applicable")
+        a = (1 - level) / 2
+        q = float(stats.norm.isf(a) if math.isinf(nu) else stats.t.isf(a, nu))
+        label = "robust" if kind == "robust" else "t"
+        return _conf_frame(self.params.index, [est - q * se], [est + q * se], level, label)
+
+    @property
     def estimates(self) -> pd.Series:
         """Every scalar quantity behind the statistic, as a Series."""
         keys = [
@@ -163,11 +212,14 @@ class FrechetJumpResult(TestResult):
                 "n+ (positive weight)": e.get("n_right"),
                 "n_eff-": e.get("n_eff_left"),
                 "n_eff+": e.get("n_eff_right"),
+                "bias-corrected jump (robust interval)": e.get("estimate_bc"),
+                "robust std err (HC3, local quadratic)": e.get("std_error_rb"),
+                "df of the conventional t interval": e.get("df_jump"),
             }
         )
         if e.get("n_clusters") is not None:
             rows["clusters"] = e.get("n_clusters")
-        rows = {k: float(v) for k, v in rows.items() if v is not None}
+        rows = {k: float(v) for k, v in rows.items() if v is not None and not _nan(v)}
         return pd.DataFrame({"value": list(rows.values())}, index=list(rows.keys()))
 
     def summary(self, level: float = 0.95) -> Summary:
@@ -193,12 +245,12 @@ class FrechetJumpResult(TestResult):
         if e.get("bandwidth_rule") != "fixed":
             head.append(("CV folds", e.get("cv")))
         head.append(("Seed", "-" if self.seed is None else str(self.seed)))
-        test: dict[str, list[Any]] = {
-            "statistic": [self.statistic],
-            "p-value": [self.pvalue],
-            "df": [self.df],
-            "estimate": [float(self.estimate)],
-        }
+        test: dict[str, list[Any]] = (
+            {"statistic": [self.statistic], "p-value": [self.pvalue], "df": [self.df]}
+            if self.is_valid
+            else {}
+        )
+        test["estimate"] = [float(self.estimate)]
         if self.std_error is not None and math.isfinite(float(self.std_error)):
             ci = self.conf_int(level)
             test["std err"] = [float(self.std_error)]
@@ -207,6 +259,17 @@ class FrechetJumpResult(TestResult):
         label = "jump l+ - l-" if self.std_error is not None else "jump d(l-, l+)"
         tables = {"Test": pd.DataFrame(test, index=[label]), "Details": self._details()}
         notes = list(self._summary_notes()) + [f"Warning: {w}" for w in self.warnings]
+        if not self.is_valid:
+            notes.insert(0, f"The omnibus test is undefined for these data: {self.reason}")
+        if self.std_error is not None and math.isfinite(float(self.extra.get("df_jump", math.nan))):
+            notes.append(
+                f"[{100 * level:g}% interval: robust bias-corrected (Calonico, Cattaneo and "
+                "Titiunik 2014; local-quadratic bias correction at b = h_V, HC3), centred at "
+                f"the bias-corrected jump {self.extra.get('estimate_bc', math.nan):.4g}; std "
+                "err is the conventional HC2 standard error of the estimate. "
+                "conf_int(kind='conventional') gives estimate -/+ t std err with "
+                f"{self.extra['df_jump']:.1f} (Bell-McCaffrey) degrees of freedom."
+            )
         return Summary(self.method, head, tables, notes)
 
     def glance(self) -> pd.DataFrame:

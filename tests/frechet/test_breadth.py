@@ -183,9 +183,31 @@ def test_bootstrap_bands_equal_a_manual_bootstrap():
     boot = np.array(boot)
     np.testing.assert_allclose(band.lower, np.quantile(boot, 0.025, axis=0), rtol=1e-10)
     np.testing.assert_allclose(band.upper, np.quantile(boot, 0.975, axis=0), rtol=1e-10)
-    sd = boot.std(axis=0, ddof=1)
-    c = np.quantile((np.abs(boot - fit.predict(x0).to_numpy()) / sd).max(axis=1), 0.95)
-    np.testing.assert_allclose(band.attrs["critical_value"], c, rtol=1e-10)
+    # bootstrap-t sup band: each resample studentised by its own HC0 standard error of the
+    # local-linear intercept, here from statsmodels' kernel-weighted least squares at x0
+    import statsmodels.api as sm
+
+    def hc0(xs_, ys_):
+        out = []
+        for c0 in x0:
+            u = xs_ - c0
+            k = np.clip(0.75 * (1 - (u / 0.3) ** 2), 0, None)
+            on = k > 0
+            X = sm.add_constant(u[on])
+            out.append(sm.WLS(ys_[on], X, weights=k[on]).fit(cov_type="HC0").bse[0])
+        return np.array(out)
+
+    tstar = []
+    for size, seed in draw_chunks(3, 40, chunk=32):
+        g = np.random.default_rng(seed)
+        for _ in range(size):
+            idx = np.sort(g.integers(0, 120, 120))
+            tstar.append(hc0(xs[idx], ys[idx]))
+    est = fit.predict(x0).to_numpy()
+    c = np.quantile((np.abs(boot - est) / np.array(tstar)).max(axis=1), 0.95)
+    np.testing.assert_allclose(band.attrs["critical_value"], c, rtol=1e-9)
+    se = hc0(xs, ys)
+    np.testing.assert_allclose(band.upper_simultaneous - band.estimate, c * se, rtol=1e-9)
     assert band.attrs["seed"] == 3 and band.attrs["n_resamples"] == 40
 
 
