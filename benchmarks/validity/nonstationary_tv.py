@@ -11,11 +11,16 @@ Coefficient paths (``shape``):
 * ``"smooth_change"``: ``beta_0 = 1``, ``beta_1 = 1 + delta sin(pi u)`` (power);
 * ``"abrupt"``: ``beta_0 = 1``, ``beta_1 = 1 + delta 1{u > 0.5}`` (power).
 
-Defaults throughout (CV bandwidth, Epanechnikov kernel, jackknife, prewhitened local
-long-run covariance), B = 199 Gaussian draws, 95 % bands / 5 % tests. Replications: 1000 per design (the
-n = 1000 designs and the power study were first run at 100-300 under load and completed
-from their stores on a quiet machine). The same functions
-run at reduced repetitions in ``tests/validity/nonstationary/test_tv_validity.py``.
+Defaults throughout (CV bandwidth, Epanechnikov kernel, jackknife, VAR(1)-prewhitened
+local long-run covariance with block ``m = ceil(n^{1/3})``), B = 199 Gaussian draws, 95 %
+bands / 5 % tests. Replications: 1000 per design for coverage and size; the power studies
+at 300 (n = 300) and 100 (n = 1000) per design. The tables were rerun after the band
+block changed from ``ceil(2 n^{1/3})`` to ``ceil(n^{1/3})`` (issue 13: the joint band had
+covered 92.3 % at n = 1000 and 92.7 % at n = 300 with the longer block; at n = 300 the
+shortfall came from the noise of the local long-run covariance, not from smoothing bias -
+see the ``tv_regression`` Notes; at n = 1000 the joint band still covers 92.0 %, see the
+note under its table). The same functions run at reduced repetitions in
+``tests/validity/nonstationary/test_tv_validity.py``.
 """
 
 from __future__ import annotations
@@ -29,6 +34,17 @@ from scipy import signal
 import stattools as st
 
 B = 199
+
+N1000_JOINT = (
+    "not fixed (issue 13): the joint band covers 92.0 % at n = 1000 (92.3 % with the old "
+    "LRV block ceil(2 n^(1/3)); the shorter block that lifted n = 300 from 92.7 % to "
+    "94.6 % did not help here); both single bands are inside their bands. A 200-replication "
+    "paired pilot agreed (92.0 %) and showed that a 40 % narrower LRV window tau does not "
+    "help (91.5 %); in a 150-replication pilot 6 of the 8 joint misses peaked at "
+    "u = 0.60-0.84, after the sd break at u = 0.5, and the joint critical values reach "
+    "3.1-3.6, where the sup is most sensitive to noise in the standard errors. The cause "
+    "at n = 1000 is not established"
+)
 
 
 def seed_of(data: pd.DataFrame) -> int:
@@ -103,7 +119,8 @@ def studies() -> list[dict]:
             name="nonstationary_tv_coverage",
             title="tv_regression: simultaneous band coverage (whole time span)",
             description="beta_0 = sin(2 pi u), beta_1 = 1 + 0.5 cos(2 pi u); x AR(1) 0.5; "
-            "errors AR(1) phi 0.5 times sd 1 -> 2 at u = 0.5; CV bandwidth; 95% bands; B=199",
+            "errors AR(1) phi 0.5 times sd 1 -> 2 at u = 0.5; CV bandwidth; LRV block "
+            "ceil(n^(1/3)); 95% bands; B=199",
             simulate=simulate_tv,
             analyse=analyse_coverage,
             grid={"n": [300], "phi": [0.5], "shape": ["smooth"], "profile": ["break"]},
@@ -111,19 +128,6 @@ def studies() -> list[dict]:
             reps_ci=40,
             nominal={"cover_intercept": 0.95, "cover_x": 0.95, "cover_joint": 0.95},
             kind="coverage",
-            explanations={
-                "cover_intercept": "the CV bandwidth targets prediction error; on the steep "
-                "path sin(2 pi u) it leaves an O(h^4) bias after the jackknife, so the "
-                "intercept band can fall slightly short (declared allowance 0.03 in "
-                "tests/validity/nonstationary/test_tv_validity.py)",
-                "cover_joint": (
-                    "the joint band covers both coefficient paths at once, so the smoothing "
-                    "bias of the CV bandwidth on the steep intercept path sin(2 pi u), left "
-                    "after the jackknife, lowers it most: 0.923 at n = 1000 (0.927 at n = "
-                    "300) against 0.935 for each single band; 2.7 points below nominal. Not "
-                    "yet fixed (an undersmoothed bandwidth for the bands is the remedy)."
-                ),
-            },
         ),
         dict(
             name="nonstationary_tv_size",
@@ -152,21 +156,23 @@ def studies() -> list[dict]:
                 "delta": [0.5],
                 "profile": ["break"],
             },  # fmt: skip
-            reps=1000,
+            reps=300,  # power: 300 per design after the rerun (shared CPU, issue 13)
             reps_ci=40,
             nominal={},
             kind="power",
         ),
     ]
-    # n = 1000: the same designs (first run at 300/300/100 replications under load, then
-    # completed to 1000 from their stores on a quiet machine)
+    # n = 1000: the same designs (power at 100 replications per design: the rerun after
+    # the block change had to share two cores with eight other engineers)
     big = []
-    for spec, reps in zip(out, (1000, 1000, 1000), strict=True):
+    for spec, reps in zip(out, (1000, 1000, 100), strict=True):
         b = dict(spec)
         b["name"] = spec["name"] + "_n1000"
         b["title"] = spec["title"] + ", n = 1000"
         b["grid"] = {**spec["grid"], "n": [1000]}
         b["reps"] = reps
         b["description"] = spec["description"]
+        if spec["kind"] == "coverage":
+            b["explanations"] = {"cover_joint": N1000_JOINT}
         big.append(b)
     return out + big

@@ -129,3 +129,124 @@ def as_scalar(x: Any) -> Any:
     if isinstance(x, float) and np.isfinite(x) and x == int(x) and abs(x) < 1e15:
         return int(x)
     return x
+
+
+# ---------------------------------------------------------------- shared by trend and
+# tv_regression: argument checks and pieces of their result objects
+
+
+def check_call(
+    formula: Any, data: Any, *, example: str, level: float, n_resamples: Any, n_jobs: int
+) -> tuple[float, int]:
+    """Checks shared by the band functions: formula, frame, ``n_jobs``, ``level`` and
+    ``n_resamples`` (enough draws for a ``level`` quantile). Returns ``(level, B)``.
+
+    Examples
+    --------
+    >>> check_call("y ~ x", pd.DataFrame({"y": [1.0]}), example="y ~ x", level=0.95,
+    ...            n_resamples=199, n_jobs=1)
+    (0.95, 199)
+    """
+    import math
+
+    from ..core.exceptions import FormulaError
+    from ..core.resampling import check_n_jobs
+    from ..core.validation import check_frame, check_level
+
+    if not isinstance(formula, str) or "~" not in formula:
+        raise FormulaError(f"formula must be a string like '{example}', got {formula!r}.")
+    check_frame(data, "data")
+    check_n_jobs(n_jobs)
+    level = check_level(level)
+    b = check_int(n_resamples, "n_resamples", 1)
+    if b < math.ceil(level / (1 - level)):
+        raise DataError(
+            f"n_resamples = {b} is too small for a {100 * level:g}% band; use at least "
+            f"{math.ceil(level / (1 - level))} (ideally 1000 or more)."
+        )
+    return level, b
+
+
+def check_lrv_window(m: Any, tau: Any, n: int) -> tuple[int, float]:
+    """Block length ``m`` and smoothing fraction ``tau`` of the local long-run variance
+    (defaults :func:`~stattools.nonstationary.lrv.default_m` and ``default_tau``).
+
+    Examples
+    --------
+    >>> m, tau = check_lrv_window(None, None, 300)
+    >>> m, round(tau, 4)
+    (14, 0.3196)
+    """
+    from .lrv import default_m, default_tau
+
+    m = default_m(n) if m is None else check_int(m, "m", 1)
+    tau = default_tau(n) if tau is None else float(tau)
+    if 3 * m >= n:
+        raise DataError(f"m must be below n/3 = {n / 3:g}; got {m}.")
+    if not 0 < tau <= 1:
+        raise DataError(f"tau must lie in (0, 1], got {tau!r}.")
+    if tau * n < max(10, 3 * m):
+        raise DataError(
+            f"tau = {tau:g} gives the local long-run variance a window of n*tau = "
+            f"{tau * n:.3g} observations; it needs at least max(10, 3m) = {max(10, 3 * m)}. "
+            "Use a larger tau."
+        )
+    return m, tau
+
+
+def fixed_bandwidth(bandwidth: Any) -> float:
+    """A numeric bandwidth: a fraction of the time span in ``(0, 0.5]``.
+
+    Examples
+    --------
+    >>> fixed_bandwidth(0.2)
+    0.2
+    """
+    if isinstance(bandwidth, bool):
+        raise DataError(f"bandwidth must be 'cv', 'mv' or a fraction, got {bandwidth!r}.")
+    try:
+        h = float(bandwidth)
+    except (TypeError, ValueError):
+        raise DataError(
+            f"bandwidth must be 'cv', 'mv' or a fraction in (0, 0.5], got {bandwidth!r}."
+        ) from None
+    if not 0 < h <= 0.5:
+        raise DataError(
+            f"bandwidth must be a fraction of the time span in (0, 0.5], got {bandwidth!r}."
+        )
+    return h
+
+
+def rescaled_time(time: np.ndarray, times: Any) -> np.ndarray:
+    """``times`` as fractions of the span of the observed ``time`` (numbers or datetimes).
+
+    Examples
+    --------
+    >>> rescaled_time(np.array([2000.0, 2010.0]), [2005])
+    array([0.5])
+    """
+    t = np.asarray(time)
+    if np.issubdtype(t.dtype, np.datetime64):
+        x = pd.to_datetime(np.asarray(times))
+        span = float((t[-1] - t[0]) / np.timedelta64(1, "s"))
+        return np.asarray((x - pd.Timestamp(t[0])).total_seconds(), dtype=float) / span
+    return (np.asarray(times, dtype=float) - float(t[0])) / float(t[-1] - t[0])
+
+
+def not_reported(doc: str) -> property:
+    """A result property of NaNs over the result's ``_labels()`` (quantities such as
+    pointwise ``t``-values that the method does not report)."""
+    return property(lambda self: pd.Series(np.nan, index=self._labels()), doc=doc)
+
+
+def seed_property(doc: str) -> property:
+    """``result.seed`` read from ``extra["seed"]``."""
+    return property(lambda self: self.extra.get("seed"), doc=doc)
+
+
+def plot_residuals(ax: Any, time: np.ndarray, resid: np.ndarray, time_name: str) -> None:
+    """Residuals against time with a zero line."""
+    ax.plot(time, resid, ".", ms=3)
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_ylabel("residual")
+    ax.set_xlabel(time_name)

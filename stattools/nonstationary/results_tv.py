@@ -14,7 +14,7 @@ from ..core.exceptions import DataError
 from ..core.plotting import figure_axes
 from ..core.results import ResultBase, TestResult, augment_frame
 from ..core.validation import check_option
-from ._common import as_scalar
+from ._common import as_scalar, not_reported, plot_residuals, rescaled_time, seed_property
 
 __all__ = ["TVRegressionResult", "time_axis"]
 
@@ -132,21 +132,12 @@ class TVRegressionResult(ResultBase):
         """Pointwise standard errors (same index as :attr:`params`)."""
         return pd.Series(np.asarray(self.se).T.ravel(), index=self._labels())
 
-    @property
-    def tvalues(self) -> pd.Series:
-        """Not reported (NaN): pointwise tests of ``beta_j(t) = 0`` are rarely wanted;
-        see :meth:`test_constancy` and :meth:`band`."""
-        return pd.Series(np.nan, index=self._labels())
-
-    @property
-    def pvalues(self) -> pd.Series:
-        """Not reported (NaN); see :meth:`test_constancy`."""
-        return pd.Series(np.nan, index=self._labels())
-
-    @property
-    def seed(self) -> Any:
-        """Seed of the Gaussian draws; ``rng=seed`` reproduces the result exactly."""
-        return self.extra.get("seed")
+    tvalues = not_reported(
+        "Not reported (NaN): pointwise tests of ``beta_j(t) = 0`` are rarely wanted; "
+        "see :meth:`test_constancy` and :meth:`band`."
+    )
+    pvalues = not_reported("Not reported (NaN); see :meth:`test_constancy`.")
+    seed = seed_property("Seed of the Gaussian draws; ``rng=seed`` reproduces the result exactly.")
 
     def _term_index(self, term: str | int) -> int:
         if isinstance(term, int | np.integer) and not isinstance(term, bool):
@@ -223,20 +214,12 @@ class TVRegressionResult(ResultBase):
             extra={"bandwidth": self.bandwidth, "seed": self.seed},
         )
 
-    def _u_of(self, times: Any) -> np.ndarray:
-        t = np.asarray(self.time)
-        if np.issubdtype(t.dtype, np.datetime64):
-            x = pd.to_datetime(np.asarray(times))
-            span = float((t[-1] - t[0]) / np.timedelta64(1, "s"))
-            return np.asarray((x - pd.Timestamp(t[0])).total_seconds(), dtype=float) / span
-        return (np.asarray(times, dtype=float) - float(t[0])) / float(t[-1] - t[0])
-
     def coef_at(self, time: Any) -> pd.DataFrame:
         """Bias-corrected ``beta(t)`` at arbitrary times inside the observed span."""
         from .tvreg import _apply, _operator
 
         times = np.atleast_1d(np.asarray(time))
-        gu = self._u_of(times)
+        gu = rescaled_time(self.time, times)
         if np.any(~np.isfinite(gu)) or np.any(gu < -1e-12) or np.any(gu > 1 + 1e-12):
             raise DataError("time: tv_regression predictions need times inside the observed span.")
         h = self.bandwidth
@@ -369,10 +352,9 @@ class TVRegressionResult(ResultBase):
         kind = check_option(kind or "coefficients", "kind", ("coefficients", "residuals"))
         if kind == "residuals":
             fig, ax = figure_axes(ax)
-            ax.plot(self.time, np.asarray(self.y) - np.asarray(self.fitted), ".", ms=3)
-            ax.axhline(0, color="grey", lw=0.8)
-            ax.set_ylabel("residual")
-            ax.set_xlabel(self.time_name)
+            plot_residuals(
+                ax, self.time, np.asarray(self.y) - np.asarray(self.fitted), self.time_name
+            )
             return fig
         terms = kwargs.pop("terms", None) or list(self.terms)
         if ax is not None:

@@ -15,9 +15,23 @@ from ..core.exceptions import DataError, TuningWarning
 from ..core.plotting import figure_axes
 from ..core.resampling import RngLike, as_seed_sequence, seed_record
 from ..core.results import ResultBase, TestResult, augment_frame, readonly
-from ..core.validation import check_level, check_option
-from ._common import NOTE, RECONSTRUCTED, check_int, emit, prepare, zero_variance
-from .lrv import block_differences, default_m, default_tau, select_block, smoothing_matrix
+from ..core.validation import check_option
+from ._common import (
+    NOTE,
+    RECONSTRUCTED,
+    check_call,
+    check_int,
+    check_lrv_window,
+    emit,
+    fixed_bandwidth,
+    not_reported,
+    plot_residuals,
+    prepare,
+    rescaled_time,
+    seed_property,
+    zero_variance,
+)
+from .lrv import block_differences, select_block, smoothing_matrix
 from .multipliers import MovingAverageMultiplier, MultiplierScheme, get_multiplier, resample
 from .smoothing import cv_bandwidth, jackknife_weights, local_linear_fit
 
@@ -200,20 +214,13 @@ class TrendResult(ResultBase):
         """Pointwise standard errors."""
         return pd.Series(np.asarray(self.se), index=self._labels())
 
-    @property
-    def tvalues(self) -> pd.Series:
-        """Not reported (NaN): nobody tests ``mu(t) = 0``; see :meth:`test_shape`."""
-        return pd.Series(np.nan, index=self._labels())
-
-    @property
-    def pvalues(self) -> pd.Series:
-        """Not reported (NaN): nobody tests ``mu(t) = 0``; see :meth:`test_shape`."""
-        return pd.Series(np.nan, index=self._labels())
-
-    @property
-    def seed(self) -> Any:
-        """Seed of the band draws; ``rng=seed`` reproduces the result exactly."""
-        return self.extra.get("seed")
+    tvalues = not_reported(
+        "Not reported (NaN): nobody tests ``mu(t) = 0``; see :meth:`test_shape`."
+    )
+    pvalues = not_reported(
+        "Not reported (NaN): nobody tests ``mu(t) = 0``; see :meth:`test_shape`."
+    )
+    seed = seed_property("Seed of the band draws; ``rng=seed`` reproduces the result exactly.")
 
     def _grid_display(self, g: np.ndarray) -> Any:
         if np.issubdtype(np.asarray(g).dtype, np.datetime64):
@@ -222,15 +229,6 @@ class TrendResult(ResultBase):
                 return pd.Index([x.strftime("%Y-%m-%d") for x in t], name=self.time_name)
             return pd.Index([x.isoformat() for x in t], name=self.time_name)
         return pd.Index([_as_number(x) for x in np.asarray(g, dtype=float)], name=self.time_name)
-
-    def _u_of(self, times: Any) -> np.ndarray:
-        t = np.asarray(self.time)
-        if np.issubdtype(t.dtype, np.datetime64):
-            x = pd.to_datetime(np.asarray(times))
-            span = float((t[-1] - t[0]) / np.timedelta64(1, "s"))
-            return (x - pd.Timestamp(t[0])).total_seconds().to_numpy() / span
-        x = np.asarray(times, dtype=float)
-        return (x - float(t[0])) / float(t[-1] - t[0])
 
     def predict(self, newdata: pd.DataFrame | None = None, time: Any = None) -> pd.Series:
         """Bias-corrected trend ``mu_tilde(t)`` at new times (a Series indexed by time).
@@ -256,7 +254,7 @@ class TrendResult(ResultBase):
                 raise DataError(f"newdata has no time column {self.time_name!r}.")
             time = newdata[self.time_name].to_numpy()
         times = np.atleast_1d(np.asarray(time))
-        gu = self._u_of(times)
+        gu = rescaled_time(self.time, times)
         if np.any(~np.isfinite(gu)) or np.any(gu < -1e-12) or np.any(gu > 1 + 1e-12):
             raise DataError("time: trend predictions need times inside the observed span.")
         w = jackknife_weights(np.asarray(self.u), np.clip(gu, 0.0, 1.0), self.bandwidth)
@@ -401,9 +399,9 @@ class TrendResult(ResultBase):
             ax.plot(self.grid, self.lrv, color="C0")
             ax.set_ylabel("local long-run variance")
         else:
-            ax.plot(self.time, np.asarray(self.y) - np.asarray(self.fitted), ".", ms=3)
-            ax.axhline(0, color="grey", lw=0.8)
-            ax.set_ylabel("residual")
+            plot_residuals(
+                ax, self.time, np.asarray(self.y) - np.asarray(self.fitted), self.time_name
+            )
         ax.set_xlabel(self.time_name)
         if kind == "band":
             ax.legend()
@@ -598,23 +596,13 @@ def trend(
     >>> bool(fit.crit > 1.96)
     True
     """
-    from ..core.exceptions import ColumnError, FormulaError  # argument validation (issue 10)
-    from ..core.resampling import check_n_jobs
-    from ..core.validation import check_frame
+    from ..core.exceptions import ColumnError  # argument validation (issue 10)
 
-    if not isinstance(formula, str) or "~" not in formula:
-        raise FormulaError(f"formula must be a string like 'y ~ t', got {formula!r}.")
-    check_frame(data, "data")
-    check_n_jobs(n_jobs)
-    level = check_level(level)
+    level, b = check_call(
+        formula, data, example="y ~ t", level=level, n_resamples=n_resamples, n_jobs=n_jobs
+    )
     method = check_option(method, "method", ("gaussian", "multiplier"))
     region = check_option(region, "region", ("interior", "full"))
-    b = check_int(n_resamples, "n_resamples", 1)
-    if b < math.ceil(level / (1 - level)):
-        raise DataError(
-            f"n_resamples = {b} is too small for a {100 * level:g}% band; use at least "
-            f"{math.ceil(level / (1 - level))} (ideally 1000 or more)."
-        )
     lhs, _, rhs = formula.partition("~")
     rhs = rhs.strip()
     tname = None if rhs == "1" else rhs
@@ -631,18 +619,7 @@ def trend(
     if zero_variance(s.y):
         raise DataError(f"the response {lhs.strip()!r} is constant: there is no trend to estimate.")
     store: list[str] = []
-    m = default_m(n) if m is None else check_int(m, "m", 1)
-    tau = default_tau(n) if tau is None else float(tau)
-    if 3 * m >= n:
-        raise DataError(f"m must be below n/3 = {n / 3:g}; got {m}.")
-    if not 0 < tau <= 1:
-        raise DataError(f"tau must lie in (0, 1], got {tau!r}.")
-    if tau * n < max(10, 3 * m):
-        raise DataError(
-            f"tau = {tau:g} gives the local long-run variance a window of n*tau = "
-            f"{tau * n:.3g} observations; it needs at least max(10, 3m) = {max(10, 3 * m)}. "
-            "Use a larger tau."
-        )
+    m, tau = check_lrv_window(m, tau, n)
     h_min = max(20, 2 * m) / n
     if isinstance(bandwidth, str):
         check_option(bandwidth, "bandwidth", ("cv", "mv"))
@@ -662,16 +639,7 @@ def trend(
                 s.y, s.u, int(math.ceil(n ** (1 / 3))), np.geomspace(h_min, 0.35, 20)
             )
     else:
-        try:
-            h = float(bandwidth)
-        except (TypeError, ValueError):
-            raise DataError(
-                f"bandwidth must be 'cv', 'mv' or a fraction in (0, 0.5], got {bandwidth!r}."
-            ) from None
-        if not 0 < h <= 0.5:
-            raise DataError(
-                f"bandwidth must be a fraction of the time span in (0, 0.5], got {bandwidth!r}."
-            )
+        h = fixed_bandwidth(bandwidth)
     if h < h_min:
         if h_min > 0.5:
             raise DataError(
