@@ -7,6 +7,7 @@ It imports nothing from the result or model modules, so the package has no impor
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -232,13 +233,19 @@ class _Problem:
             gp[self.logmask] *= np.exp(phi[self.logmask])
         return f, gp
 
-    def hessian(self, phi: np.ndarray) -> np.ndarray:
+    def hessian(self, phi: np.ndarray, one_sided: bool = False) -> np.ndarray:
+        """Finite differences of the analytic gradient: central (``2k`` gradients), or
+        forward (``k + 1``; relative error about ``1e-5``, used for the ACD variants)."""
         k = phi.shape[0]
         H = np.empty((k, k))
+        g0 = self.fg(phi)[1] if one_sided else None
         for j in range(k):
             h = 1e-5 * max(abs(phi[j]), 1.0)
             up, dn = phi.copy(), phi.copy()
             up[j] += h
+            if g0 is not None:
+                H[:, j] = (self.fg(up)[1] - g0) / h
+                continue
             dn[j] -= h
             H[:, j] = (self.fg(up)[1] - self.fg(dn)[1]) / (2 * h)
         return 0.5 * (H + H.T)
@@ -291,7 +298,7 @@ def _polish(
         if gmax < gtol:
             break
         if not (reuse and H_full is not None and np.array_equal(free, last_free)):
-            H_full = prob.hessian(phi)
+            H_full = prob.hessian(phi, one_sided=prob.spec.kind not in ("acd", "lacd1"))
         last_free = free
         H = H_full[np.ix_(free, free)]
         try:
@@ -326,40 +333,50 @@ def _polish(
     return phi, f, g, it
 
 
-def _newton_fixed(prob: _Problem, sub: _Problem, phi: np.ndarray, max_iter: int = 8):
-    """Damped Newton steps on ``prob`` with the Hessian of ``sub`` at the start, held fixed.
+def _newton_fixed(
+    prob: _Problem, H: np.ndarray, phi: np.ndarray, max_iter: int = 12, tol: float = 1e-9
+):
+    """Quasi-Newton steps on ``prob`` started with the Hessian ``H`` of a subsample (one
+    gradient per step; BFGS updates of ``H`` with this problem's gradients, so the rate does
+    not rest on how well the subsample's curvature matches).
 
-    Returns ``(phi, done)``; ``done`` when the largest free score is below ``1e-7``.
+    Returns ``(phi, done, H)``; ``done`` when the largest free score is below ``tol``
+    (default ``1e-9``, the tolerance of :func:`_polish`, which then has nothing left to do).
     """
-    try:
-        H = sub.hessian(phi)
-        np.linalg.cholesky(H)
-    except (np.linalg.LinAlgError, ValueError):
-        return phi, False
     f, g = prob.fg(phi)
     if f >= _BIG:
-        return phi, False
+        return phi, False, H
     for _ in range(max_iter):
         free = ~prob.at_bound(phi, g)
-        if np.max(np.abs(g[free]), initial=0.0) < 1e-7:  # the final polish takes it on
-            return phi, True
+        if np.max(np.abs(g[free]), initial=0.0) < tol:
+            return phi, True, H
         step = np.zeros_like(phi)
         try:
             step[free] = np.linalg.solve(H[np.ix_(free, free)], g[free])
         except np.linalg.LinAlgError:
             break
         t = 1.0
+        accepted = False
+        gfree = float(np.max(np.abs(g[free])))
         for _ in range(8):
             cand = prob.clip(phi - t * step)
             fc, gc = prob.fg(cand)
-            if fc < f:
+            if fc < f or (fc <= f + 1e-13 * abs(f) and np.max(np.abs(gc[free])) < gfree):
+                accepted = True
                 break
             t /= 2
-        else:
+            if t < 0.2 and gfree < 1e-7:  # gains at rounding level: left to the polish
+                break
+        if not accepted:
             break
+        sv, yv = cand - phi, gc - g
+        sy = float(sv @ yv)
+        if sy > 1e-12 * float(np.linalg.norm(sv) * np.linalg.norm(yv)):  # BFGS update
+            Hs = H @ sv
+            H = H + np.outer(yv, yv) / sy - np.outer(Hs, Hs) / float(sv @ Hs)
         phi, f, g = cand, fc, gc
     free = ~prob.at_bound(phi, g)
-    return phi, bool(np.max(np.abs(g[free]), initial=0.0) < 1e-7)
+    return phi, bool(np.max(np.abs(g[free]), initial=0.0) < tol), H
 
 
 def _snap_shapes(prob: _Problem, phi, f, g, n_pol, opts):
@@ -415,6 +432,16 @@ def fit_engine(
 
 
 def _fit_engine(x, Z, spec, dist, b, restricted, start, maxiter, segments) -> FitOutput:
+    if spec.kind in ("abacd", "aacd") and spec.tau == 0.0 and not restricted:
+        from .kink import fit_kinked  # smoothing path + compass search (kinked likelihood)
+
+        return fit_kinked(x, Z, spec, dist, b, start, maxiter, segments, _fit_smooth, _Problem,
+                          FitOutput)  # fmt: skip
+    return _fit_smooth(x, Z, spec, dist, b, restricted, start, maxiter, segments)
+
+
+def _fit_smooth(x, Z, spec, dist, b, restricted, start, maxiter, segments) -> FitOutput:
+    """The gradient engine (L-BFGS-B / quasi-Newton on subsamples, Newton polish)."""
     xbar = _xbar(x, spec)
     xs, bs = x / xbar, b / xbar
     n_shape = len(dist.names)
@@ -427,22 +454,25 @@ def _fit_engine(x, Z, spec, dist, b, restricted, start, maxiter, segments) -> Fi
         if xbar == 1.0 and spec.kind not in ("acd", "lacd1"):  # unscaled: ACDm's omega = mean/20
             for th0 in starts:
                 th0[0] *= float(x.mean())
+    long = spec.kind not in ("acd", "lacd1") and segments is None and xs.shape[0] > 3 * _SUB
+    sub = None
+    if long:  # starts screened on the subsample (full-data evaluations are the cost)
+        sub = _Problem(xs[:_SUB], None if Z is None else Z[:_SUB], spec, dist, bs, False,
+                       None, log_shapes=True)  # fmt: skip
     cands = []
     for th0 in starts:
         phi0 = prob.clip(prob.phi(th0))
-        f0, _ = prob.fg(phi0)
+        f0, _ = (sub if long else prob).fg(phi0)
         cands.append((f0, phi0))
     opts = {"maxiter": maxiter, "ftol": 1e-13, "gtol": 1e-9, "maxcor": 20}
-    if spec.kind in ("acd", "lacd1") or start is not None:
+    if spec.kind in ("acd", "lacd1") or (start is not None and not long):
         phi0 = min(cands, key=lambda t: t[0])[1]
         res = optimize.minimize(
             prob.fg, phi0, jac=True, method="L-BFGS-B", bounds=prob.free_bounds, options=opts
         )
-    elif xs.shape[0] > 3 * _SUB and segments is None:
+    elif long and sub is not None:
         # long series: choose among the starts by fitting the first _SUB observations from
         # each, then start the full fit at the best of those estimates
-        sub = _Problem(xs[:_SUB], None if Z is None else Z[:_SUB], spec, dist, bs, False,
-                       None, log_shapes=True)  # fmt: skip
         runs = [
             optimize.minimize(
                 sub.fg, p0, jac=True, method="L-BFGS-B", bounds=prob.free_bounds, options=opts
@@ -451,9 +481,29 @@ def _fit_engine(x, Z, spec, dist, b, restricted, start, maxiter, segments) -> Fi
             if f0 < _BIG
         ]
         best = min(runs, key=lambda r: r.fun).x if runs else cands[0][1]
-        # Newton steps on the full data with the subsample's Hessian (one gradient per step;
-        # the two Hessians agree to O(1/sqrt(_SUB))); L-BFGS-B then only confirms
-        best, done = _newton_fixed(prob, sub, best)
+        # quasi-Newton steps (one gradient each) on growing subsamples (x10 each), then on
+        # the full data, started with the first subsample's Hessian and BFGS-updated: each
+        # stage starts O(1/sqrt(size)) from its optimum, so the full data need few steps
+        done = False
+        try:
+            H = sub.hessian(best)
+            np.linalg.cholesky(H)
+        except (np.linalg.LinAlgError, ValueError):
+            H = None
+        if H is not None:
+            size = 10 * _SUB
+            while size * 3 < xs.shape[0]:
+                mid = _Problem(xs[:size], None if Z is None else Z[:size], spec, dist, bs,
+                               False, None, log_shapes=True)  # fmt: skip
+                best, _, H = _newton_fixed(mid, H, best, tol=1e-7)
+                try:  # the curvature of the largest subsample (k + 1 of its gradients)
+                    Hm = mid.hessian(best)
+                    np.linalg.cholesky(Hm)
+                    H = Hm
+                except (np.linalg.LinAlgError, ValueError):
+                    pass
+                size *= 10
+            best, done, H = _newton_fixed(prob, H, best)
         if done:  # the polish below finishes it; L-BFGS-B would only spend line searches
             res = optimize.OptimizeResult(x=best, nit=0, message="Newton from a subsample fit")
         else:
@@ -476,7 +526,10 @@ def _fit_engine(x, Z, spec, dist, b, restricted, start, maxiter, segments) -> Fi
                 )
             ]  # fmt: skip
         res = min(runs, key=lambda r: r.fun)
-    phi, f, g, n_pol = _polish(prob, res.x)
+    # the ACD variants: the polish stops at a score of 1e-7 (the convergence criterion is
+    # 1e-6); going further costs a Hessian (k + 1 full-data gradients) for rounding-level gains
+    loose = spec.kind not in ("acd", "lacd1") and spec.tau == 0.0
+    phi, f, g, n_pol = _polish(prob, res.x, gtol=1e-7) if loose else _polish(prob, res.x)
     if prob.logmask.any():  # a log-shape drifting to its range limit: put it there, refit
         phi, f, g, n_pol = _snap_shapes(prob, phi, f, g, n_pol, opts)
     free = ~prob.at_bound(phi, g)
@@ -503,9 +556,15 @@ def covariances(
     xbar = _xbar(x, spec)
     n_shape = len(dist.names)
     D, c = _scale_map(spec, n_shape, xbar)
+    if spec.kind in ("abacd", "aacd") and spec.tau == 0.0:
+        # kinked likelihood: the observed Hessian of the smoothed likelihood (tau = 1e-2) at the
+        # estimate (duration.kink); the exact one is a finite-difference artefact at the cusps
+        from .kink import TAUS
+
+        spec = dataclasses.replace(spec, tau=TAUS[0])
     prob = _Problem(x / xbar, Z, spec, dist, b / xbar, False, segments)
     th_s = np.linalg.solve(D, theta - c)
-    H = prob.hessian(th_s)
+    H = prob.hessian(th_s, one_sided=spec.kind not in ("acd", "lacd1"))
     S, s, jac = obs_scores_groups(
         th_s[: spec.k], tuple(th_s[spec.k :]), x / xbar, spec, dist, b / xbar, Z, segments
     )

@@ -48,11 +48,13 @@ from its own documentation:
   the log-likelihood, the estimates are unaffected).
 
 Gradients are exact (adjoint) for every recursion parameter, including ``delta1``,
-``delta2``, ``nu`` and ``c``; the shape block uses the law's ``dlogpdf_shape``. The
-likelihoods of EXACD, ABACD, AACD and SNIACD are not differentiable everywhere (kinks of
-``|eps - 1|``, ``|eps - nu|`` and the hinges; a cusp at ``eps = nu`` when ``delta2 < 1``): the
-score test of convergence can fail near a maximum there, and the observed Hessian depends on
-the differencing step.
+``delta2``, ``nu`` and ``c``; the shape block uses the law's ``dlogpdf_shape``. The numba
+kernels (forward pass, fused exponential objective and gradient, pull-form adjoint) are in
+:mod:`.kernels`. The likelihoods of EXACD, ABACD, AACD and SNIACD are not differentiable
+everywhere (kinks of ``|eps - 1|``, ``|eps - nu|`` and the hinges; a cusp at ``eps = nu`` when
+``delta2 < 1``). EXACD and SNIACD have kinks at fixed points and converge in the usual sense;
+ABACD and AACD are fitted along a smoothing path with a derivative-free polish on the exact
+likelihood (:mod:`.kink`), and their observed Hessian is that of the smoothed likelihood.
 
 Not confirmed from the sources: the papers' own start-up rules; the recursions follow
 ACDm 1.1.0's C code (read for this implementation), with the deviations listed above.
@@ -65,6 +67,8 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
+
+from . import kernels as _k
 
 __all__ = ["Layout", "layout", "MODELS", "forward", "negloglik_generic", "canonical_model"]
 
@@ -127,8 +131,11 @@ class Layout:
     scale: str  # how parameters scale with the time unit: "linear", "log" or "none"
 
 
-def layout(model: str, order: tuple[int, ...], breakpoints: tuple[float, ...] = (1.0,)) -> Layout:
-    """The :class:`Layout` of ``model`` with ``order`` (``(p, q)``, AMACD ``(p, r, q)``).
+def layout(
+    model: str, order: tuple[int, ...], breakpoints: tuple[float, ...] = (1.0,), tau: float = 0.0
+) -> Layout:
+    """The :class:`Layout` of ``model`` with ``order`` (``(p, q)``, AMACD ``(p, r, q)``);
+    ``tau > 0`` smooths the kink of ABACD/AACD (``|eps - nu| -> sqrt((eps - nu)^2 + tau^2)``).
 
     Examples
     --------
@@ -198,6 +205,7 @@ def layout(model: str, order: tuple[int, ...], breakpoints: tuple[float, ...] = 
         if model != "bacd":
             i_c = add("c", -1.0, 1.0)
             i_nu = add("nu")
+            bps = np.array([float(tau)])  # read by the kernels as the smoothing tau
         i_d1 = add("delta1", 1e-3, 50.0)
         i_d2 = add("delta2", 1e-3, 50.0)
         for j, cf in enumerate(coefs, start=1):
@@ -258,276 +266,7 @@ def layout(model: str, order: tuple[int, ...], breakpoints: tuple[float, ...] = 
     )
 
 
-# ---------------------------------------------------------------------- kernels
-@numba.njit(cache=True, inline="always")
-def _basis(code, e, s, xv, aux, d2, nu, c, bps):  # pragma: no cover - compiled
-    """``(B, dB/de, dB/ds, dB/dd2, dB/dnu, dB/dc)`` of basis ``code``."""
-    if code == 0:  # x
-        return xv, 0.0, 0.0, 0.0, 0.0, 0.0
-    if code == 1:  # eps
-        return e, 1.0, 0.0, 0.0, 0.0, 0.0
-    if code == 2:  # log eps
-        return math.log(e), 1.0 / e, 0.0, 0.0, 0.0, 0.0
-    if code == 3:  # |eps - 1|
-        return abs(e - 1.0), (1.0 if e > 1.0 else -1.0), 0.0, 0.0, 0.0, 0.0
-    if code == 4:  # eps^d2
-        if e <= 0.0:
-            return 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
-        v = e**d2
-        return v, d2 * v / e, 0.0, v * math.log(e), 0.0, 0.0
-    if code == 5 or code == 6:  # (|e - nu| + c (e - nu))^d2, times s for code 6
-        dv = e - nu
-        sg = 1.0 if dv > 0.0 else -1.0
-        u = abs(dv) + c * dv
-        if u <= 0.0:
-            return 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
-        v = u**d2
-        du = d2 * v / u
-        if code == 5:
-            return v, du * (sg + c), 0.0, v * math.log(u), -du * (sg + c), du * dv
-        return s * v, s * du * (sg + c), v, s * v * math.log(u), -s * du * (sg + c), s * du * dv
-    if code == 7:  # hinge (eps - b_k)_+
-        bk = bps[aux]
-        if e > bk:
-            return e - bk, 1.0, 0.0, 0.0, 0.0, 0.0
-        return 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
-    # code 8: eps + sum_k (eps - b_k)_+ over the breakpoints b_1..b_M
-    v = e
-    d = 1.0
-    for k in range(1, bps.shape[0]):
-        if e > bps[k]:
-            v += e - bps[k]
-            d += 1.0
-    return v, d, 0.0, 0.0, 0.0, 0.0
-
-
-@numba.njit(cache=True, inline="always")
-def _bvalue(code, e, s, xv, aux, d2, nu, c, bps):  # pragma: no cover - compiled
-    """Value of basis ``code`` (the forward pass needs no derivatives)."""
-    if code == 0:
-        return xv
-    if code == 1:
-        return e
-    if code == 2:
-        return math.log(e)
-    if code == 3:
-        return abs(e - 1.0)
-    if code == 4:
-        return math.exp(d2 * math.log(e)) if e > 0.0 else 0.0
-    if code == 5 or code == 6:
-        dv = e - nu
-        u = abs(dv) + c * dv
-        v = math.exp(d2 * math.log(u)) if u > 0.0 else 0.0
-        return s * v if code == 6 else v
-    if code == 7:
-        bk = bps[aux]
-        return e - bk if e > bk else 0.0
-    v = e
-    for k in range(1, bps.shape[0]):
-        if e > bps[k]:
-            v += e - bps[k]
-    return v
-
-
-@numba.njit(cache=True)
-def _forward(
-    theta,
-    x,
-    b,
-    m,
-    tr,
-    t_coef,
-    t_basis,
-    t_lag,
-    t_aux,
-    i_beta,
-    q,
-    i_d1,
-    i_d2,
-    i_nu,
-    i_c,
-    bps,
-    zl,
-    eps_one,
-):  # pragma: no cover - compiled
-    n = x.shape[0]
-    s = np.empty(n)
-    psi = np.empty(n)
-    eps = np.empty(n)
-    d1 = theta[i_d1] if i_d1 >= 0 else 1.0
-    d2 = theta[i_d2] if i_d2 >= 0 else 1.0
-    nu = theta[i_nu] if i_nu >= 0 else 0.0
-    c = theta[i_c] if i_c >= 0 else 0.0
-    if tr == 0:
-        s0 = b
-    elif tr == 1:
-        s0 = math.log(b)
-    else:
-        s0 = b**d1
-    nt = t_coef.shape[0]
-    has_z = zl.shape[0] == n
-    for i in range(n):
-        if i < m:
-            s[i] = s0
-            psi[i] = b
-            eps[i] = 1.0 if eps_one else x[i] / b
-            continue
-        v = theta[0]
-        if has_z:
-            v += zl[i]
-        for t in range(nt):
-            j = i - t_lag[t]
-            if j >= 0:
-                e, sv, xv = eps[j], s[j], x[j]
-            else:
-                e, sv, xv = 1.0, s0, b
-            v += theta[t_coef[t]] * _bvalue(t_basis[t], e, sv, xv, t_aux[t], d2, nu, c, bps)
-        for j in range(1, q + 1):
-            v += theta[i_beta + j - 1] * (s[i - j] if i >= j else s0)
-        if tr == 0:
-            if not (v > 1e-300 and v < 1e300):
-                return s, psi, eps, False
-            p_ = v
-        elif tr == 1:
-            if not (v > -700.0 and v < 700.0):
-                return s, psi, eps, False
-            p_ = math.exp(v)
-        else:
-            if not (v > 1e-300 and v < 1e300):
-                return s, psi, eps, False
-            p_ = math.exp(math.log(v) / d1)
-            if not (p_ > 1e-300 and p_ < 1e300):
-                return s, psi, eps, False
-        s[i] = v
-        psi[i] = p_
-        eps[i] = x[i] / p_
-    return s, psi, eps, True
-
-
-@numba.njit(cache=True)
-def _adjoint(
-    theta,
-    x,
-    b,
-    m,
-    tr,
-    t_coef,
-    t_basis,
-    t_lag,
-    t_aux,
-    i_beta,
-    q,
-    i_d1,
-    i_d2,
-    i_nu,
-    i_c,
-    bps,
-    s,
-    psi,
-    eps,
-    g,
-    h,
-    eps_one,
-):  # pragma: no cover - compiled
-    """Adjoint pass: gradient of ``sum_i l_i`` (``g = dl/ds``, ``h = dl/dpsi``), and lambda."""
-    n = x.shape[0]
-    k = theta.shape[0]
-    grad = np.zeros(k)
-    lam = np.zeros(n)
-    mu = np.zeros(n)  # d L / d eps_i through later states
-    direct = np.zeros(n)  # d L / d s_i through later states, holding eps_i fixed
-    d1 = theta[i_d1] if i_d1 >= 0 else 1.0
-    d2 = theta[i_d2] if i_d2 >= 0 else 1.0
-    nu = theta[i_nu] if i_nu >= 0 else 0.0
-    c = theta[i_c] if i_c >= 0 else 0.0
-    if tr == 0:
-        s0 = b
-    elif tr == 1:
-        s0 = math.log(b)
-    else:
-        s0 = b**d1
-    ds0 = s0 * math.log(b) if tr == 2 else 0.0  # d s0 / d delta1
-    nt = t_coef.shape[0]
-    gd1 = 0.0
-    for i in range(n - 1, m - 1, -1):
-        if tr == 0:
-            deds = -eps[i] / psi[i]
-        elif tr == 1:
-            deds = -eps[i]
-        else:
-            deds = -eps[i] / (d1 * s[i])
-        li = g[i] + direct[i] + mu[i] * deds
-        lam[i] = li
-        if tr == 2:
-            lp = math.log(psi[i])
-            gd1 += h[i] * (-psi[i] * lp / d1) + mu[i] * eps[i] * lp / d1
-        grad[0] += li
-        for t in range(nt):
-            j = i - t_lag[t]
-            pre = j < m
-            if j >= 0:
-                e, sv, xv = eps[j], s[j], x[j]
-            else:
-                e, sv, xv = 1.0, s0, b
-            bv, dbe, dbs, dbd2, dbnu, dbc = _basis(t_basis[t], e, sv, xv, t_aux[t], d2, nu, c, bps)
-            cf = theta[t_coef[t]]
-            grad[t_coef[t]] += li * bv
-            if i_d2 >= 0:
-                grad[i_d2] += li * cf * dbd2
-            if i_nu >= 0:
-                grad[i_nu] += li * cf * dbnu
-            if i_c >= 0:
-                grad[i_c] += li * cf * dbc
-            if pre:
-                gd1 += li * cf * dbs * ds0
-            else:
-                mu[j] += li * cf * dbe
-                direct[j] += li * cf * dbs
-        for jj in range(1, q + 1):
-            j = i - jj
-            bj = theta[i_beta + jj - 1]
-            grad[i_beta + jj - 1] += li * (s[j] if j >= 0 else s0)
-            if j < m:
-                gd1 += li * bj * ds0
-            else:
-                direct[j] += li * bj
-    if i_d1 >= 0:
-        grad[i_d1] += gd1
-    return grad, lam
-
-
-@numba.njit(cache=True)
-def _exp_terms(x, s, psi, tr, d1):  # pragma: no cover - compiled
-    """Exponential law in one pass: ``sum(log psi + x / psi)``, ``g = dl/ds``, ``h = dl/dpsi``."""
-    n = x.shape[0]
-    g = np.empty(n)
-    h = np.empty(n)
-    f = 0.0
-    mant = 1.0  # sum(log psi) as the log of a running product, renormalised by frexp
-    expo = 0
-    for i in range(n):
-        e = x[i] / psi[i]
-        if tr == 1:
-            f += s[i] + e  # log psi is the state itself
-        else:
-            f += e
-            mant *= psi[i]
-            if (i & 7) == 7:
-                mant, ex = math.frexp(mant)
-                expo += ex
-        hi = (1.0 - e) / psi[i]
-        h[i] = hi
-        if tr == 0:
-            g[i] = hi
-        elif tr == 1:
-            g[i] = 1.0 - e
-        else:
-            g[i] = hi * psi[i] / (d1 * s[i])
-    if tr != 1:
-        f += math.log(mant) + expo * math.log(2.0)
-    return f, g, h
-
-
+# ---------------------------------------------------------------------- wrappers
 def _args(lay: Layout):
     return (
         lay.transform,
@@ -556,6 +295,40 @@ def _zl(theta_x: np.ndarray, Z: np.ndarray | None, n: int) -> np.ndarray:
     return out
 
 
+_LOGX: list = [None, None]  # the last x and its logarithm (x is fixed during a fit)
+
+
+def _logx(x: np.ndarray, lay: Layout) -> np.ndarray:
+    """``log x`` for the news terms in ``log eps`` or ``eps^delta2`` (else an empty array)."""
+    if lay.t_basis.size == 0 or int(lay.t_basis[0]) not in (2, 4):
+        return np.empty(0)
+    last, lx = _LOGX
+    step = max(1, x.shape[0] // 64)
+    # the same array object (a fit evaluates one x many times), checked on a sample
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if last is x and np.array_equal(lx[::step], np.log(x[::step]), equal_nan=True):
+            return lx
+        lx = np.log(x)
+    _LOGX[:] = [x, lx]
+    return lx
+
+
+def _cache_len(lay: Layout, n: int) -> int:
+    return n if lay.t_basis.size and int(lay.t_basis[0]) in (2, 4, 5, 6) else 0
+
+
+def _fill(th: np.ndarray, x: np.ndarray, lay: Layout, b: float, m: int, zl, eps_one: bool):
+    """Run :func:`.kernels.forward`; return ``(ok, f_exp, s, psi, eps, lpsi, pw, lu)``."""
+    n = x.shape[0]
+    s, psi, eps = np.empty(n), np.empty(n), np.empty(n)
+    lpsi = np.empty(n if lay.transform == POW else 0)
+    nc = _cache_len(lay, n)
+    pw, lu = np.empty(nc), np.empty(nc)
+    ok, f = _k.forward(th, x, _logx(x, lay), float(b), m, *_args(lay), zl, eps_one,
+                       s, psi, eps, lpsi, pw, lu)  # fmt: skip
+    return ok, f, s, psi, eps, lpsi, pw, lu
+
+
 def forward(
     theta: np.ndarray, x: np.ndarray, lay: Layout, b: float, acdm: bool, Z: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
@@ -574,7 +347,9 @@ def forward(
     th = np.ascontiguousarray(theta[:kr], dtype=float)
     zl = _zl(np.asarray(theta[kr:], dtype=float), Z, x.shape[0])
     m = lay.m if acdm else 0
-    return _forward(th, x, float(b), m, *_args(lay), zl, lay.eps_one and acdm)
+    with np.errstate(all="ignore"):
+        ok, _, s, psi, eps, _, _, _ = _fill(th, x, lay, b, m, zl, lay.eps_one and acdm)
+    return s, psi, eps, bool(ok)
 
 
 def negloglik_generic(
@@ -591,39 +366,50 @@ def negloglik_generic(
     """Mean negative log-likelihood and its gradient in ``(theta, shape)``.
 
     The recursion block of the gradient is exact (adjoint pass); the shape block uses the
-    law's ``dlogpdf_shape``. Outside the parameter space the value is ``inf``.
+    law's ``dlogpdf_shape``. The exponential law runs forward and adjoint passes in one
+    numba call (:func:`.kernels.fg_exp`). Outside the parameter space the value is ``inf``.
     """
     n = x.shape[0]
     kr = len(lay.names)
     kk = theta.shape[0] + len(shape)
+    th = np.ascontiguousarray(theta[:kr], dtype=float)
+    zl = _zl(np.asarray(theta[kr:], dtype=float), Z, n)
+    m = lay.m if acdm else 0
+    eps_one = lay.eps_one and acdm
+    bad = (np.inf, np.full(kk, np.nan))
     with np.errstate(all="ignore"):
-        s, psi, eps, ok = forward(theta, x, lay, b, acdm, Z)
-        if not ok or not dist.valid(shape):
-            return np.inf, np.full(kk, np.nan)
-        # the likelihood uses x / b for ACDm's fixed leading spells too
-        if type(dist).__name__ == "Exponential":  # one fused pass
-            d1 = float(theta[lay.i_d1]) if lay.i_d1 >= 0 else 1.0
-            fs, g, h = _exp_terms(x, s, psi, lay.transform, d1)
+        if type(dist).__name__ == "Exponential":
+            ok, fs, gr, lam = _k.fg_exp(th, x, _logx(x, lay), float(b), m, *_args(lay), zl,
+                                        eps_one, grad)  # fmt: skip
             f = fs / n
+            if not ok or not math.isfinite(f):
+                return bad
+            if not grad:
+                return f, np.empty(0)
             e_l = None
         else:
+            if not dist.valid(shape):
+                return bad
+            ok, _, s, psi, eps, lpsi, pw, lu = _fill(th, x, lay, b, m, zl, eps_one)
+            if not ok:
+                return bad
+            # the likelihood uses x / b for ACDm's fixed leading spells too
             e_l = x / psi
             f = float((np.log(psi) - dist.logpdf(e_l, shape)).sum() / n)
-        if not math.isfinite(f):
-            return np.inf, np.full(kk, np.nan)
-        if not grad:
-            return f, np.empty(0)
-        if e_l is not None:
+            if not math.isfinite(f):
+                return bad
+            if not grad:
+                return f, np.empty(0)
             h = (1.0 + dist.score_eps(e_l, shape)) / psi
             if lay.transform == LIN:
                 g = h
             elif lay.transform == EXP:
                 g = h * psi
             else:
-                g = h * psi / (theta[lay.i_d1] * s)
-        m = lay.m if acdm else 0
-        th = np.ascontiguousarray(theta[:kr], dtype=float)
-        gr, lam = _adjoint(th, x, float(b), m, *_args(lay), s, psi, eps, g, h, lay.eps_one and acdm)
+                g = h * psi / (th[lay.i_d1] * s)
+            lam = np.zeros(n)
+            gr = _k.adjoint(th, x, float(b), m, *_args(lay), s, psi, eps, lpsi, pw, lu, g, h,
+                            False, lam)  # fmt: skip
         out = np.empty(kk)
         out[:kr] = gr / n
         if Z is not None and Z.shape[1]:
@@ -632,7 +418,7 @@ def negloglik_generic(
         if len(shape):
             out[theta.shape[0] :] = -dist.dlogpdf_shape(e_l, shape).sum(axis=0) / n
     if not np.all(np.isfinite(out)):
-        return np.inf, np.full(kk, np.nan)
+        return bad
     return f, out
 
 
@@ -688,7 +474,7 @@ def _paths(
                 j = i - t_lag[t]
                 v += (
                     theta[t_coef[t]]
-                    * _basis(t_basis[t], e[j], s[j], xx[j], t_aux[t], d2, nu, c, bps)[0]
+                    * _k.basis(t_basis[t], e[j], s[j], xx[j], t_aux[t], d2, nu, c, bps)[0]
                 )
             for jj in range(1, q + 1):
                 v += theta[i_beta + jj - 1] * s[i - jj]
@@ -703,6 +489,44 @@ def _paths(
             xx[i] = p_ * E[r, h]
             out[r, h] = p_
     return out
+
+
+def simulate_variant(
+    model: str,
+    params,
+    n: int,
+    rng=None,
+    order: tuple[int, ...] = (1, 1),
+    breakpoints: tuple[float, ...] = (1.0,),
+    burn: int = 1000,
+) -> np.ndarray:
+    """``n`` durations from ``model`` with exponential errors (after ``burn`` spells started
+    at ``psi = 1``); used by the benchmarks and tests of the variants.
+
+    Examples
+    --------
+    >>> x = simulate_variant("abacd", [0.05, 0.15, 0.85, 0.3, 0.4, 0.8, 0.7], 5, rng=1)
+    >>> x.shape, bool(np.all(x > 0))
+    ((5,), True)
+    """
+    from ..core.exceptions import DataError
+    from ..core.resampling import as_seed_sequence
+
+    lay = layout(model, tuple(order), tuple(breakpoints))
+    theta = np.asarray(params, dtype=float)
+    if theta.shape != (len(lay.names),):
+        raise DataError(f"params: {model!r} takes {len(lay.names)} values {lay.names}.")
+    gen = np.random.default_rng(as_seed_sequence(rng))
+    E = gen.exponential(size=(1, n + burn))
+    d1 = theta[lay.i_d1] if lay.i_d1 >= 0 else 1.0
+    s0 = {LIN: 1.0, EXP: 0.0, POW: 1.0}[lay.transform] ** d1
+    m = max(lay.m, 1)
+    psi = _paths(theta, *_args(lay), np.full(m, s0), np.ones(m), np.ones(m), E)[0]
+    if not np.all(np.isfinite(psi) & (psi > 0)):
+        raise DataError(
+            f"params: the {model!r} recursion leaves its domain (psi <= 0 or overflow)."
+        )
+    return (psi * E[0])[burn:]
 
 
 def forecast_generic(res, horizon: int, n_paths: int = 2000, rng=0):
