@@ -299,3 +299,53 @@ def test_bootstrap_path_that_cannot_fill_the_window_fails_fast():
     assert time.process_time() - t0 < 2.0
     ok = simulate_window(np.array([0.05, 0.1, 0.9]), 1, np.ones(500), 200.0, g)
     assert ok.size > 0 and ok.sum() <= 200.0
+
+
+def test_bootstrap_paths_start_at_the_data_level_when_restricted_omega_is_at_its_bound():
+    # regression (issue 12, item 1): when the restricted fit puts omega at its bound
+    # (here 1e-9 against a mean duration of ~40), every bootstrap path started at
+    # psi = omega never filled the window: all draws failed and the p-value was NaN.
+    # Paths now start at psi = b (the presample value); failures are counted by type.
+    from stattools.duration import bootstrap as bs
+    from stattools.duration.inference import _restricted
+
+    sim = st.simulate_acd(400, omega=0.05, alpha=0.05, beta=0.95, rng=6)
+    res = st.acd("duration ~ 1", data=sim)
+    _, th, _ = _restricted(res)
+    b = res._model.b
+    assert th[0] < bs.OMEGA_AT_BOUND * b and bs.path_start(th, b) == b
+    # the old start (psi = omega with a burn-in) cannot fill the window
+    g = np.random.default_rng(0)
+    pool = np.ones(400)
+    assert bs.simulate_window(th, 1, pool, res.window, g, max_events=40_000).size == 0
+    filled = bs.simulate_window(th, 1, pool, res.window, g, start=b)
+    assert 50 < filled.size < 40_000 and filled.sum() <= res.window
+    for sampling in ("window", "count"):
+        with warnings.catch_warnings():  # the warning itself: the next test
+            warnings.simplefilter("ignore", BoundaryWarning)
+            r = res.test_infinite_mean(n_resamples=19, rng=2, sampling=sampling)
+        kinds = [r.extra[f"failed_{k}"] for k in bs.FAILURES]
+        assert sum(kinds) == r.extra["n_failed"] == 19 - r.null_distribution.size
+        assert r.extra["failed_simulation"] <= 1 and r.null_distribution.size >= 15
+        assert r.extra["failed_fraction"] == r.extra["n_failed"] / 19
+        assert np.isfinite(r.pvalue)
+
+
+def test_many_failed_bootstrap_draws_warn_with_their_types(monkeypatch):
+    from stattools.core.exceptions import BoundaryWarning
+    from stattools.duration import bootstrap as bs
+
+    sim = st.simulate_acd(600, omega=0.05, alpha=0.1, beta=0.9, rng=6)
+    res = st.acd("duration ~ 1", data=sim)
+    orig = bs._one
+    calls = iter(range(1000))
+    # every third draw fails with "no standard error"
+    monkeypatch.setattr(
+        bs, "_one", lambda task: (math.nan, 3) if next(calls) % 3 == 0 else orig(task)
+    )
+    with pytest.warns(
+        BoundaryWarning, match=r"3 of 9 bootstrap draws failed \(no standard error 3\)"
+    ):
+        r = res.test_infinite_mean(n_resamples=9, rng=1)
+    assert r.extra["failed_no_standard_error"] == 3 and r.extra["n_failed"] == 3
+    assert r.null_distribution.size == 6
