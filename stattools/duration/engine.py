@@ -19,7 +19,8 @@ from ..core.exceptions import DataError, NotSupportedError
 from ..core.resampling import single_thread_blas
 from ..core.validation import check_option
 from .distributions import Innovation
-from .recursion import Spec, negloglik_groups, obs_scores_groups
+from .models import hessian_jacobian_exp
+from .recursion import Spec, negloglik_groups, obs_scores, obs_scores_groups
 
 __all__ = ["FitOutput", "fit_engine", "covariances", "sandwich", "backcast_value"]
 
@@ -277,14 +278,15 @@ class _Problem:
 
 
 def _polish(
-    prob: _Problem, phi: np.ndarray, max_iter: int = 25, gtol: float = 1e-9
+    prob: _Problem, phi: np.ndarray, max_iter: int = 25, gtol: float = 1e-9, fg0=None
 ) -> tuple[np.ndarray, float, np.ndarray, int]:
     """Newton steps (numerical Hessian of the analytic gradient; BHHH if not PD).
 
     A step is accepted when it lowers the objective or, where the objective is flat to
-    rounding, the largest free score component; iteration stops at ``gtol``.
+    rounding, the largest free score component; iteration stops at ``gtol``. ``fg0``: the
+    objective and gradient at ``phi`` when known.
     """
-    f, g = prob.fg(phi)
+    f, g = prob.fg(phi) if fg0 is None else fg0
     it = 0
     # the ACD variants reuse the Hessian while the steps succeed and the free set is
     # unchanged (each Hessian costs 2k gradients; near the optimum it hardly changes)
@@ -340,16 +342,17 @@ def _newton_fixed(
     gradient per step; BFGS updates of ``H`` with this problem's gradients, so the rate does
     not rest on how well the subsample's curvature matches).
 
-    Returns ``(phi, done, H)``; ``done`` when the largest free score is below ``tol``
-    (default ``1e-9``, the tolerance of :func:`_polish`, which then has nothing left to do).
+    Returns ``(phi, done, H, (f, g))``; ``done`` when the largest free score is below ``tol``
+    (default ``1e-9``, the tolerance of :func:`_polish`, which then has nothing left to do);
+    ``(f, g)`` the objective and gradient at ``phi``.
     """
     f, g = prob.fg(phi)
     if f >= _BIG:
-        return phi, False, H
+        return phi, False, H, (f, g)
     for _ in range(max_iter):
         free = ~prob.at_bound(phi, g)
         if np.max(np.abs(g[free]), initial=0.0) < tol:
-            return phi, True, H
+            return phi, True, H, (f, g)
         step = np.zeros_like(phi)
         try:
             step[free] = np.linalg.solve(H[np.ix_(free, free)], g[free])
@@ -376,7 +379,7 @@ def _newton_fixed(
             H = H + np.outer(yv, yv) / sy - np.outer(Hs, Hs) / float(sv @ Hs)
         phi, f, g = cand, fc, gc
     free = ~prob.at_bound(phi, g)
-    return phi, bool(np.max(np.abs(g[free]), initial=0.0) < tol), H
+    return phi, bool(np.max(np.abs(g[free]), initial=0.0) < tol), H, (f, g)
 
 
 def _snap_shapes(prob: _Problem, phi, f, g, n_pol, opts):
@@ -465,6 +468,7 @@ def _fit_smooth(x, Z, spec, dist, b, restricted, start, maxiter, segments) -> Fi
         f0, _ = (sub if long else prob).fg(phi0)
         cands.append((f0, phi0))
     opts = {"maxiter": maxiter, "ftol": 1e-13, "gtol": 1e-9, "maxcor": 20}
+    done, skip, fg_best = False, False, None
     if spec.kind in ("acd", "lacd1") or (start is not None and not long):
         phi0 = min(cands, key=lambda t: t[0])[1]
         res = optimize.minimize(
@@ -484,7 +488,6 @@ def _fit_smooth(x, Z, spec, dist, b, restricted, start, maxiter, segments) -> Fi
         # quasi-Newton steps (one gradient each) on growing subsamples (x10 each), then on
         # the full data, started with the first subsample's Hessian and BFGS-updated: each
         # stage starts O(1/sqrt(size)) from its optimum, so the full data need few steps
-        done = False
         try:
             H = sub.hessian(best)
             np.linalg.cholesky(H)
@@ -495,16 +498,21 @@ def _fit_smooth(x, Z, spec, dist, b, restricted, start, maxiter, segments) -> Fi
             while size * 3 < xs.shape[0]:
                 mid = _Problem(xs[:size], None if Z is None else Z[:size], spec, dist, bs,
                                False, None, log_shapes=True)  # fmt: skip
-                best, _, H = _newton_fixed(mid, H, best, tol=1e-7)
+                # a start for the full data, which are O(1/sqrt(size)) away: 1e-6 suffices
+                best, _, H, _ = _newton_fixed(mid, H, best, tol=1e-6)
                 try:  # the curvature of the largest subsample (k + 1 of its gradients)
-                    Hm = mid.hessian(best)
+                    Hm = mid.hessian(best, one_sided=True)
                     np.linalg.cholesky(Hm)
                     H = Hm
                 except (np.linalg.LinAlgError, ValueError):
                     pass
                 size *= 10
-            best, done, H = _newton_fixed(prob, H, best)
-        if done:  # the polish below finishes it; L-BFGS-B would only spend line searches
+            # to the tolerance of the polish below (1e-7 for the variants: see there)
+            best, done, H, fg_best = _newton_fixed(prob, H, best, tol=1e-7)
+        # the polish below finishes it; L-BFGS-B would only spend line searches (also for a
+        # smoothed fit of a kinked model still short of the tolerance: Newton steps finish it)
+        skip = done or (spec.tau > 0 and fg_best is not None and fg_best[0] < _BIG)
+        if skip:
             res = optimize.OptimizeResult(x=best, nit=0, message="Newton from a subsample fit")
         else:
             res = optimize.minimize(
@@ -528,8 +536,10 @@ def _fit_smooth(x, Z, spec, dist, b, restricted, start, maxiter, segments) -> Fi
         res = min(runs, key=lambda r: r.fun)
     # the ACD variants: the polish stops at a score of 1e-7 (the convergence criterion is
     # 1e-6); going further costs a Hessian (k + 1 full-data gradients) for rounding-level gains
-    loose = spec.kind not in ("acd", "lacd1") and spec.tau == 0.0
-    phi, f, g, n_pol = _polish(prob, res.x, gtol=1e-7) if loose else _polish(prob, res.x)
+    # (also the smoothed fits of a long kinked series: they only start its compass search)
+    loose = spec.kind not in ("acd", "lacd1") and (spec.tau == 0.0 or long)
+    fg0 = fg_best if skip else None  # the objective at the Newton result: no recomputation
+    phi, f, g, n_pol = _polish(prob, res.x, gtol=1e-7, fg0=fg0) if loose else _polish(prob, res.x)
     if prob.logmask.any():  # a log-shape drifting to its range limit: put it there, refit
         phi, f, g, n_pol = _snap_shapes(prob, phi, f, g, n_pol, opts)
     free = ~prob.at_bound(phi, g)
@@ -564,10 +574,19 @@ def covariances(
         spec = dataclasses.replace(spec, tau=TAUS[0])
     prob = _Problem(x / xbar, Z, spec, dist, b / xbar, False, segments)
     th_s = np.linalg.solve(D, theta - c)
-    H = prob.hessian(th_s, one_sided=spec.kind not in ("acd", "lacd1"))
-    S, s, jac = obs_scores_groups(
-        th_s[: spec.k], tuple(th_s[spec.k :]), x / xbar, spec, dist, b / xbar, Z, segments
-    )
+    fused = None
+    if spec.generic and Z is None and segments is None and type(dist).__name__ == "Exponential":
+        # exponential QML: Hessian and per-spell Jacobian from the same k + 1 passes
+        steps = 1e-5 * np.maximum(np.abs(th_s), 1.0)  # the steps of _Problem.hessian
+        fused = hessian_jacobian_exp(th_s, x / xbar, spec.layout, b / xbar, spec.acdm, steps)
+    if fused is not None:
+        H = fused[0]
+        S, s, jac = obs_scores(th_s, (), x / xbar, spec, dist, b / xbar, None, True, fused[1:])
+    else:
+        H = prob.hessian(th_s, one_sided=spec.kind not in ("acd", "lacd1"))
+        S, s, jac = obs_scores_groups(
+            th_s[: spec.k], tuple(th_s[spec.k :]), x / xbar, spec, dist, b / xbar, Z, segments
+        )
     In = S.T @ S / x.shape[0]
     d = jac if spec.log else jac / s[:, None]
     J = np.zeros_like(H)

@@ -13,6 +13,12 @@ parameter is moved by ``+-h`` (relative steps ``1e-3`` down to ``1e-6``), improv
 accepted, and the step is refined when no move improves. The fit is reported converged when
 every smoothed fit converged and the compass search ends with no improving move at the finest
 step within its budget: a local maximum of the exact likelihood in every coordinate direction.
+On a long series (more than 60 000 spells, one group) the ``tau = 1e-2`` stage is the screen
+of starts on the first 20 000 spells, the full data are fitted at ``tau = 1e-3`` only, and the
+compass search first runs along the eigenvectors of the smoothed Hessian (of the first 200 000
+spells; steps of 0.03, 0.003 and 0.0003 standard errors): the exact maximum lies along the
+ridge of the correlated parameters, where moves along the axes zig-zag. The certifying search
+along the axes then runs at the finest step (``1e-6``) only.
 A parameter at its bound (``|c| = 1``) is not an interior maximum and is flagged.
 """
 
@@ -30,6 +36,13 @@ __all__ = ["KINKED", "TAUS", "fit_kinked", "compass"]
 KINKED = ("abacd", "aacd")
 TAUS = (1e-2, 1e-3, 1e-4)
 _LEVELS = (1e-3, 1e-4, 1e-5, 1e-6)
+# a long series (more than 3 * _SCREEN spells): first a compass search along the eigenvectors
+# of the smoothed Hessian (steps of _LEVELS_SE standard errors; the exact likelihood has its
+# maximum up to a few 1e-3 (relative) along the ridge from the smoothed one, where steps along
+# the axes zig-zag), then the certifying search along the axes at the finest step only
+_LEVELS_LONG = (1e-6,)
+_LEVELS_SE = (3e-2, 3e-3, 3e-4)
+_HESS = 200_000
 
 
 def _fval(prob, phi: np.ndarray) -> float:
@@ -44,13 +57,15 @@ def _fval(prob, phi: np.ndarray) -> float:
 
 
 def compass(
-    prob, phi: np.ndarray, fval=None, levels=_LEVELS, max_sweeps: int = 40
+    prob, phi: np.ndarray, fval=None, levels=_LEVELS, max_sweeps: int = 40, dirs=None
 ) -> tuple[np.ndarray, float, bool, int]:
     """Compass search from ``phi`` on ``fval`` (default: ``prob``'s exact objective); ``prob``
     provides ``clip`` (the box of the parameters).
 
     Returns ``(phi, f, certified, n_eval)``; ``certified`` when, at every step level, a sweep
-    over all coordinates found no improving move before ``max_sweeps`` sweeps.
+    over all coordinates found no improving move before ``max_sweeps`` sweeps. With ``dirs``
+    (a ``k x k`` matrix) the moves are ``+-level * dirs[:, j]`` instead of relative steps along
+    the axes.
 
     Examples
     --------
@@ -61,12 +76,36 @@ def compass(
     >>> phi, f, ok, _ = compass(Box(), np.array([0.198, 0.998]), kinked)
     >>> np.round(phi, 6).tolist(), ok
     ([0.2, 1.0], True)
+
+    On a kinked ridge, moves along the axes stall where moves along the ridge do not:
+
+    >>> ridge = lambda p: abs(p[0] - p[1]) * 100 + abs(p[0] + p[1] - 2)  # minimum at (1, 1)
+    >>> d = np.array([[1.0, 1.0], [-1.0, 1.0]]) / np.sqrt(2)
+    >>> along = compass(Box(), np.array([0.5, 0.5]), ridge, levels=(0.1, 0.01, 1e-3), dirs=d)
+    >>> axes = compass(Box(), np.array([0.5, 0.5]), ridge, levels=(0.1, 0.01, 1e-3))
+    >>> np.round(along[0], 3).tolist(), axes[0].tolist()
+    ([1.0, 1.0], [0.5, 0.5])
     """
     fv = fval if fval is not None else (lambda p: _fval(prob, p))
-    return _compass(prob, phi, levels, max_sweeps, fv)
+    return _compass(prob, phi, levels, max_sweeps, fv, dirs)
 
 
-def _compass(prob, phi, levels, max_sweeps, fval):
+def _directions(problem, x, Z, spec, dist, b, phi):
+    """Search directions of a long series: the eigenvectors of the smoothed (``tau = 1e-3``)
+    Hessian on its first ``_HESS`` spells at ``phi``, each scaled to one standard error of
+    the full series (columns); ``None`` when that Hessian is not positive definite."""
+    sub = problem(x[:_HESS], None if Z is None else Z[:_HESS], dataclasses.replace(spec, tau=TAUS[1]),
+                  dist, b, False, None, log_shapes=True)  # fmt: skip
+    H = sub.hessian(phi)
+    if not np.all(np.isfinite(H)):
+        return None
+    lam, V = np.linalg.eigh(H)
+    if lam[0] <= 0:
+        return None
+    return V / np.sqrt(lam * x.shape[0])
+
+
+def _compass(prob, phi, levels, max_sweeps, fval, dirs=None):
     phi = np.asarray(phi, dtype=float).copy()
     f = fval(phi)
     n_eval = 1
@@ -79,9 +118,12 @@ def _compass(prob, phi, levels, max_sweeps, fval):
                 h = rel * max(abs(phi[j]), 0.1)
                 for sgn in (1.0, -1.0):
                     cand = phi.copy()
-                    cand[j] += sgn * h
+                    if dirs is None:
+                        cand[j] += sgn * h
+                    else:  # along column j of dirs, rel in its units
+                        cand += sgn * rel * dirs[:, j]
                     cand = prob.clip(cand)
-                    if cand[j] == phi[j]:
+                    if np.array_equal(cand, phi):
                         continue
                     fc = fval(cand)
                     n_eval += 1
@@ -106,8 +148,12 @@ def fit_kinked(x, Z, spec, dist, b, start, maxiter, segments, fit, problem, outp
     outs = []
     # a long series stops at the middle smoothing level (with a million spells the
     # tau = 1e-4 likelihood is nearly as rough as the exact one and its fit crawls; the
-    # compass search on the exact likelihood certifies the result either way)
-    taus = TAUS[:2] if x.shape[0] > 3 * _SCREEN else TAUS
+    # compass search on the exact likelihood certifies the result either way); when its
+    # tau = 1e-2 stage was the screen on the first spells, the full data start at tau = 1e-3
+    # (the gradient engine refits a subsample from the start it is given anyway)
+    long = x.shape[0] > 3 * _SCREEN
+    screened = long and start is None and segments is None and theta is not None
+    taus = (TAUS[1],) if screened else TAUS[:2] if long else TAUS
     for tau in taus:
         out = fit(x, Z, dataclasses.replace(spec, tau=tau), dist, b, False, theta, maxiter,
                   segments)  # fmt: skip
@@ -127,7 +173,15 @@ def fit_kinked(x, Z, spec, dist, b, start, maxiter, segments, fit, problem, outp
     last = outs[-1]
     phi0 = prob.clip(prob.phi(last.theta))
     levels = _LEVELS
+    n_dir = 0
+    if long and segments is None:  # a long series: most of the way along the ridge directions
+        dirs = _directions(problem, x, Z, spec, dist, b, phi0)
+        if dirs is not None:
+            phi0, _, _, n_dir = _compass(prob, phi0, _LEVELS_SE, 40, lambda p: _fval(prob, p),
+                                         dirs)  # fmt: skip
+            levels = _LEVELS_LONG
     phi, f, certified, n_eval = _compass(prob, phi0, levels, 40, lambda p: _fval(prob, p))
+    n_eval += n_dir
     theta = prob.theta(phi)
     smooth_ok = len(outs) == len(taus) and all(o.converged for o in outs)
     bound = [nm for nm in last.at_bound]

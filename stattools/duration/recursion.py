@@ -461,12 +461,14 @@ def obs_scores(
     b: float,
     Z: np.ndarray | None = None,
     full: bool = False,
+    sj: tuple[np.ndarray, np.ndarray] | None = None,
 ):
     """Per-observation gradients of ``-l_i`` (n x (k + n_shape)).
 
-    With ``full=True`` also returns the state and its Jacobian: ``(scores, s, ds/dtheta)``.
+    With ``full=True`` also returns the state and its Jacobian: ``(scores, s, ds/dtheta)``;
+    ``sj``: that state and Jacobian when already computed.
     """
-    s, jac = state_jacobian(theta, x, spec, b, Z)
+    s, jac = state_jacobian(theta, x, spec, b, Z) if sj is None else sj
     _, eps, psi = _neg_terms(s, x, spec, dist, shape)
     g = 1.0 + dist.score_eps(eps, shape)
     if not spec.log:

@@ -132,3 +132,26 @@ def test_staged_fit_of_a_long_series_matches_the_plain_fit():
     assert res.converged and ref.converged
     np.testing.assert_allclose(res.params.to_numpy(), ref.params.to_numpy(), rtol=1e-4, atol=1e-6)
     assert res.llf == pytest.approx(ref.llf, abs=1e-6)
+
+
+def test_long_abacd_path_is_certified_and_a_brute_force_maximum():
+    """Above 60 000 spells ABACD takes the subsample path (screen on the first 20 000 spells,
+    tau = 1e-3 fit, compass search along the smoothed Hessian's eigenvectors, then the axes):
+    the fit is certified, near the truth, and no random perturbation of the estimate is better."""
+    th_true = [0.05, 0.15, 0.85, 0.3, 0.4, 0.8, 0.7]
+    x = simulate_variant("abacd", th_true, 70_000, rng=9)
+    mod = ACD(x, model="abacd")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # HessianWarning: SEs at a kink
+        res = mod.fit()
+    assert res.converged
+    th = res.params.to_numpy()
+    np.testing.assert_allclose(th, th_true, atol=0.06)
+    f0 = _nll(mod, th)
+    assert -f0 * x.size == pytest.approx(res.llf, rel=1e-12)
+    tol = TOL["brute_rel"] * abs(f0)
+    gen = np.random.default_rng(5)
+    for scale in (1e-3, 1e-4, 1e-5):
+        for _ in range(20):
+            t = th + scale * gen.standard_normal(th.size) * np.maximum(np.abs(th), 0.1)
+            assert _nll(mod, t) >= f0 - tol, scale
