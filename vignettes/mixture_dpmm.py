@@ -190,8 +190,17 @@ fit.diagnostics()
 # Its diagnostics on galaxies, beside the blocked sampler's above:
 
 # %%
-cfit = st.dpmm("v ~ 1", gal, sampler="collapsed", split_merge=3, truncation=50, chains=chains,
-               draws=draws, tune=tune, rng=2023)
+cfit = st.dpmm(
+    "v ~ 1",
+    gal,
+    sampler="collapsed",
+    split_merge=3,
+    truncation=50,
+    chains=chains,
+    draws=draws,
+    tune=tune,
+    rng=2023,
+)
 cfit.diagnostics()
 
 # %% [markdown]

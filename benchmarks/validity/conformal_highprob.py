@@ -17,8 +17,8 @@ weighted results are the unweighted ones exactly (unit weights, ``B_w = 1``).
 **Weighted online methods.** The streams of ``benchmarks/validity/conformal.py`` (iid,
 linear drift of the noise scale 1 -> 3, regime change 1 -> 3), ACI (gamma 0.05), AgACI and
 EnbPI with nexCP weights ``decay(0.99)`` on the past scores, beside unweighted ACI on the
-same stream (unweighted AgACI/EnbPI: study ``conformal_online_longrun``). 400 streams per
-design (the full 1000 were not affordable on the shared CPU).
+same stream (unweighted AgACI/EnbPI: study ``conformal_online_longrun``). 1000 streams per
+design.
 ``reject_aci_bound_weighted`` is 1 if weighted ACI breaks the deterministic long-run bound
 of Gibbs & Candès (2021, Prop. 4.1), which holds with any weights: it must be 0.
 """
@@ -172,13 +172,12 @@ def studies() -> list[dict]:
                 f"{GAMMA}; weights st.weights.decay(0.99) on past scores (test point mass "
                 "at +inf). Long-run and last-100-steps coverages are per-stream means (MC "
                 "s.e. beside them); reject_aci_bound_weighted must be 0 (deterministic "
-                "bound 0.038 at T = 500, valid with any weights). 400 streams per design "
-                "(1000 were not affordable on the shared CPU)."
+                "bound 0.038 at T = 500, valid with any weights)."
             ),
             simulate=simulate_online,
             analyse=analyse_online,
             grid={"setting": ["iid", "drift", "regime"]},
-            reps=400,
+            reps=1000,
             reps_ci=10,
             nominal={"reject_aci_bound_weighted": (0.0, "upper")},
             kind="coverage",

@@ -121,7 +121,7 @@ def studies() -> list[dict[str, Any]]:
             analyse=analyse,
             finalize=finalize_power,
             grid={"n": [500, 2000], "errors": ["weibull(0.9)", "weibull(0.7)"]},
-            reps=300,
+            reps=1000,
             reps_ci=20,
             nominal={},
             kind="power",

@@ -217,14 +217,21 @@ SPACE_TEXT = {
     "covariance": "3 x 3 covariance (SPD, Frobenius)",
     "network": "5-node network (Laplacian)",
 }
-#: replications run for the committed tables (the target is 1000 per design; on 6 Dec 2026
-#: the shared 2-core machine ran at load ~29, about 5% of a core per process)
-SIZE_REPS = 200
-REPS_NOTE = (
-    "Replications: 200 per design, not the targeted 1000: the shared 2-core machine ran at "
-    "load ~29 when these tables were made (rerun with --reps 1000 on a quiet machine, about "
-    "0.08 s CPU per replication)."
-)
+#: replications per design of the committed tables
+SIZE_REPS = 1000
+REPS_NOTE = "Replications: 1000 per design."
+
+EXPLAIN_NETWORK_CURVED = {
+    "reject_default": (
+        "known limitation: with the curved mean in the 5-node network space (10 free "
+        "coordinates) at n = 200 the default rejects 0.079 at 1000 replications, just above "
+        "the band's 0.074 (0.055 at n = 500, 0.047 at n = 1000; 0.060 in the same design "
+        "with 3 x 3 covariances). Cross-validation picks a small h for the sin(2 pi x) mean, "
+        "about 20-30 effective points per side, where the F(1, nu) reference of the "
+        "variance part is still slightly light-tailed in 10 dimensions; the chi-square "
+        "p-value at the same h rejects 0.148, so the default removes most of the excess"
+    ),
+}
 
 EXPLAIN_SCALAR = {
     "reject_default": (
@@ -287,7 +294,10 @@ def studies() -> list[dict]:
                     "reject_frechestest": 0.05,
                 },
                 kind="size",
-                explanations=dict(EXPLAIN_JUMP),
+                explanations=dict(
+                    EXPLAIN_JUMP,
+                    **(EXPLAIN_NETWORK_CURVED if space + trend == "networkcurved" else {}),
+                ),
             )
             for space in ("density", "covariance", "network")
             for trend in ("flat", "linear", "curved")
@@ -308,7 +318,7 @@ def studies() -> list[dict]:
                 "n": [500],
                 "cutoff": [0.85],
             },
-            reps=300,
+            reps=1000,
             reps_ci=40,
             nominal={
                 "reject_default": 0.05,
@@ -335,7 +345,7 @@ def studies() -> list[dict]:
                 "n": [200, 500],
                 "jump_scale": [1.0],
             },
-            reps=200,
+            reps=1000,
             reps_ci=20,
             nominal={},
             kind="power",
@@ -407,7 +417,7 @@ def studies() -> list[dict]:
             simulate=simulate_anova,
             analyse=analyse_anova,
             grid={"k": [3], "n_group": [10, 20, 50, 100]},
-            reps=200,
+            reps=1000,
             reps_ci=100,
             nominal={
                 "reject_auto": 0.05,

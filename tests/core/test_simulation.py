@@ -501,7 +501,9 @@ def test_runner_grows_a_store_from_a_smaller_one(tmp_path):
     assert json.loads((grown / "manifest.json").read_text())["reps"] == 16
     started = {p.name for p in (tmp_path / "store" / "ttest_size-r8").glob("chunk-*")}
     assert started and started <= {p.name for p in grown.glob("chunk-*")}
-    assert "store started from the replications of ttest_size-r8" in (tmp_path / "V16.md").read_text()
+    assert (
+        "store started from the replications of ttest_size-r8" in (tmp_path / "V16.md").read_text()
+    )
     fresh = tmp_path / "fresh"
     assert main([*argv(16)[:-6], "--store", str(fresh), "--out", str(tmp_path / "F.md"),
                  "--figures", str(tmp_path / "f")]) == 0  # fmt: skip
