@@ -306,22 +306,8 @@ class Laplacian(MetricSpace):
 
     def validate(self, Y: Any) -> np.ndarray:
         L = _matrices(Y, self.tol)
-        scale = np.maximum(np.abs(L).max(axis=(1, 2)), 1.0)
-        rows_ = np.abs(L.sum(axis=2)).max(axis=1) > self.tol * scale
-        if rows_.any():
-            raise DataError(f"Laplacian row sums are not 0 in rows {describe_positions(rows_)}.")
         off = L - np.einsum("nij,ij->nij", L, np.eye(L.shape[1]))
-        pos = off.max(axis=(1, 2)) > self.tol * scale
-        if pos.any():
-            raise DataError(
-                f"Laplacians have positive off-diagonal entries in rows {describe_positions(pos)}."
-            )
-        if self.max_weight is not None:
-            big = (-off).max(axis=(1, 2)) > self.max_weight * (1 + self.tol)
-            if big.any():
-                raise DataError(
-                    f"edge weights exceed max_weight in rows {describe_positions(big)}."
-                )
+        check_laplacian_entries(L, off, self.tol, self.max_weight)
         return L
 
     def dist2(self, Z: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -358,3 +344,32 @@ class Laplacian(MetricSpace):
         L[ju, iu] = -res.x
         np.fill_diagonal(L, res.x @ inc.T)
         return L
+
+
+def check_laplacian_entries(
+    L: np.ndarray, off: np.ndarray, tol: float, max_weight: float | None, hint: str = ""
+) -> None:
+    """Raise :class:`DataError` naming the rows of a stack of graph Laplacians ``L`` whose
+    row sums are not 0, whose off-diagonal entries ``off`` (any layout, one row per
+    matrix) are positive, or whose edge weights exceed ``max_weight``.
+
+    Examples
+    --------
+    >>> L = np.array([[[1.0, -1.0], [-1.0, 1.0]]])
+    >>> check_laplacian_entries(L, np.array([[-1.0, -1.0]]), 1e-10, None) is None
+    True
+    """
+    scale = np.maximum(np.abs(L).max(axis=(1, 2)), 1.0)
+    rows_ = np.abs(L.sum(axis=2)).max(axis=1) > tol * scale
+    if rows_.any():
+        raise DataError(f"Laplacian row sums are not 0 in rows {describe_positions(rows_)}{hint}.")
+    flat = off.reshape(off.shape[0], -1)
+    pos = flat.max(axis=1) > tol * scale
+    if pos.any():
+        raise DataError(
+            f"Laplacians have positive off-diagonal entries in rows {describe_positions(pos)}."
+        )
+    if max_weight is not None:
+        big = (-flat).max(axis=1) > max_weight * (1 + tol)
+        if big.any():
+            raise DataError(f"edge weights exceed max_weight in rows {describe_positions(big)}.")

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..core.exceptions import DataError
-from ..core.validation import describe_positions
+from .matrices import check_laplacian_entries
 from .spaces import MetricSpace, _stack, as_rows
 
 __all__ = ["DirectedLaplacian", "project_directed_laplacian"]
@@ -227,25 +227,11 @@ class DirectedLaplacian(MetricSpace):
             raise DataError(f"network responses must be square p x p arrays; got {L.shape[1:]}.")
         if L.shape[1] < 2:
             raise DataError("network responses need at least 2 nodes.")
-        scale = np.maximum(np.abs(L).max(axis=(1, 2)), 1.0)
-        rows_ = np.abs(L.sum(axis=2)).max(axis=1) > self.tol * scale
-        if rows_.any():
-            raise DataError(
-                f"Laplacian row sums are not 0 in rows {describe_positions(rows_)} (use "
-                "DirectedLaplacian.from_adjacency for adjacency matrices)."
-            )
         off = L[:, _offdiag(L.shape[1])]
-        pos = off.max(axis=1) > self.tol * scale
-        if pos.any():
-            raise DataError(
-                f"Laplacians have positive off-diagonal entries in rows {describe_positions(pos)}."
-            )
-        if self.max_weight is not None:
-            big = (-off).max(axis=1) > self.max_weight * (1 + self.tol)
-            if big.any():
-                raise DataError(
-                    f"edge weights exceed max_weight in rows {describe_positions(big)}."
-                )
+        check_laplacian_entries(
+            L, off, self.tol, self.max_weight,
+            hint=" (use DirectedLaplacian.from_adjacency for adjacency matrices)",
+        )  # fmt: skip
         return L
 
     def dist2(self, Z: np.ndarray, z: np.ndarray) -> np.ndarray:

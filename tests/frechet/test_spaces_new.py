@@ -479,6 +479,17 @@ def test_power_correlation_rejects_bad_input():
         sp.validate([np.array([[1.0, 0.5], [0.1, 1.0]])])
 
 
+def test_laplacian_entry_checks_name_the_rows():
+    sym = st.frechet.Laplacian(max_weight=1.0)
+    ok = np.array([[1.0, -1.0], [-1.0, 1.0]])
+    with pytest.raises(DataError, match=r"row sums are not 0 in rows .*1"):
+        sym.validate([ok, np.array([[1.0, 0.0], [0.0, 1.0]])])
+    with pytest.raises(DataError, match=r"exceed max_weight in rows .*0"):
+        sym.validate([2 * ok, ok])
+    with pytest.raises(DataError, match="from_adjacency"):
+        DirectedLaplacian().validate([np.array([[0.0, 1.0], [1.0, 0.0]])])
+
+
 def test_directed_laplacian_rejects_bad_input():
     sp = DirectedLaplacian(max_weight=1.0)
     with pytest.raises(DataError, match="row sums"):
