@@ -392,7 +392,9 @@ pd.concat(online)
 # Long-run coverage (level 0.9) and mean width on the same stream for ACI (gamma 0.005),
 # AgACI (eight step sizes aggregated by Bernstein online aggregation), EnbPI (20 bootstrap
 # OLS models; identical to MAPIE's `TimeSeriesRegressor(method="enbpi")` given the same
-# bootstrap samples) and CRC / non-X CRC with the miscoverage loss (decay 0.99). The model
+# bootstrap samples), ACI and EnbPI with nexCP weights `decay(0.99)` on the past scores
+# (`weights=`; uniform weights give the unweighted methods exactly) and CRC / non-X CRC
+# with the miscoverage loss (decay 0.99). The model
 # is OLS fitted once on the even warm-up rows; the odd rows calibrate.
 #
 # MAPIE 1.6's `TimeSeriesRegressor(method="aci")` implements a *different* ACI: its scores
@@ -408,15 +410,18 @@ import importlib.util  # noqa: E402
 
 online_kw = dict(data=elec9, target_risk=0.1, warmup=300, refit_every=None)
 online_rows = {}
-for extra in (
-    dict(method="aci", gamma=0.005, compare=False),
-    dict(method="agaci", compare=False),
-    dict(method="enbpi", compare=False, rng=0),
-    dict(method="crc", loss="miscoverage", lambdas=np.linspace(0.0, 1.0, 1001)),
+decay = st.weights.decay(0.99)  # nexCP weights on the past scores (test point at +inf)
+for suffix, extra in (
+    ("", dict(method="aci", gamma=0.005, compare=False)),
+    (", decay(0.99)", dict(method="aci", gamma=0.005, compare=False, weights=decay)),
+    ("", dict(method="agaci", compare=False)),
+    ("", dict(method="enbpi", compare=False, rng=0)),
+    (", decay(0.99)", dict(method="enbpi", compare=False, rng=0, weights=decay)),
+    ("", dict(method="crc", loss="miscoverage", lambdas=np.linspace(0.0, 1.0, 1001))),
 ):
     lr = st.conformal_sequential(formula, **online_kw, **extra).long_run()
     for meth, r in lr.iterrows():
-        online_rows[f"stattools {meth}"] = r[["long_run_coverage", "mean_width_finite"]]
+        online_rows[f"stattools {meth}{suffix}"] = r[["long_run_coverage", "mean_width_finite"]]
 if importlib.util.find_spec("mapie") is not None:
     from mapie.conformity_scores import AbsoluteConformityScore
     from mapie.regression import TimeSeriesRegressor
