@@ -50,14 +50,22 @@ def _make_ops(x: np.ndarray, Z, spec, dist, b: float, segments=None):
     from .recursion import negloglik_groups
 
     n = x.shape[0]
+    # NUTS evaluates the log-likelihood Op and its gradient Op at the same point in every
+    # leapfrog step; one pass of the filter gives both, so the last point is remembered.
+    last: dict[bytes, tuple[float, np.ndarray]] = {}
 
     def llf_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        key = theta.tobytes()
+        hit = last.get(key)
+        if hit is not None:
+            return hit
         f, g = negloglik_groups(
             theta[: spec.k], tuple(theta[spec.k :]), x, spec, dist, b, Z, segments
         )
-        if not np.isfinite(f):
-            return -np.inf, np.zeros_like(theta)
-        return -n * f, -n * g
+        out = (-np.inf, np.zeros_like(theta)) if not np.isfinite(f) else (-n * f, -n * g)
+        last.clear()
+        last[key] = out
+        return out
 
     class _Grad(Op):
         __props__ = ()
@@ -67,7 +75,7 @@ def _make_ops(x: np.ndarray, Z, spec, dist, b: float, segments=None):
             return Apply(self, [theta], [theta.type()])
 
         def perform(self, node, inputs, outputs):
-            outputs[0][0] = np.asarray(llf_grad(np.asarray(inputs[0], dtype=float))[1])
+            outputs[0][0] = np.array(llf_grad(np.asarray(inputs[0], dtype=float))[1])
 
     class _LogLik(Op):
         __props__ = ()
@@ -120,6 +128,14 @@ def fit_bayes(
 ) -> ACDBayesResult:
     """Sample the posterior with PyMC's NUTS; returns :class:`ACDBayesResult`.
 
+    NUTS adapts a dense mass matrix (``init="jitter+adapt_full"``) with
+    ``target_accept=0.9``: omega, alpha and beta are strongly correlated near
+    alpha + beta = 1, and a diagonal metric needed trees about twice as deep (on the IBM
+    data, n = 3534: 2.6 vs 4.6 mean tree depth, 4x fewer CPU seconds per effective
+    sample of alpha + beta, no divergences for the linear and log-ACD with exponential
+    and Weibull laws; with ``target_accept=0.8`` the dense metric gave 13-14
+    divergences in 2000 draws).
+
     Chains run in parallel processes when ``n_jobs > 1`` (PyMC's ``cores``). The
     returned DataTree keeps ``posterior`` (parameters on the original scale and
     ``persistence``), ``sample_stats`` (NUTS diagnostics: ``diverging``, ``energy``,
@@ -166,6 +182,9 @@ def fit_bayes(
             # pytensor: our black-box likelihood Op runs its Python ``perform`` in numba
             # object mode by design (it calls scipy's lfilter); the notice is expected.
             warnings.filterwarnings("ignore", message="Numba will use object mode")
+            # PyMC labels its dense-metric adaptation (Stan's ``dense_e``) experimental;
+            # it is checked here by the diagnostics in ``mixing_messages``.
+            warnings.filterwarnings("ignore", message="QuadPotentialFullAdapt is an experimental")
             idata = pm.sample(
                 draws=draws,
                 tune=tune,
@@ -174,6 +193,8 @@ def fit_bayes(
                 random_seed=seed,
                 progressbar=bool(progress),
                 compute_convergence_checks=False,
+                init="jitter+adapt_full",
+                target_accept=0.9,
             )
     post = idata.posterior.to_dataset()
     cols: dict[str, np.ndarray] = {}
