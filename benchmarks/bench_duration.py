@@ -239,3 +239,57 @@ def _bayes_cases() -> list[Case]:
             note="issue 12: first call (includes PyTensor compilation) target < 30 s",
         )
     ]
+
+
+def variant_pairs(models: list[str], pairs: int = 3, n: int = 1_000_000) -> list[dict]:
+    """Issue 12 speed target, measured as pairs in one process: the exponential ACD(1,1) fit
+    (``simulate_acd``, omega 0.05, alpha 0.1, beta 0.85, rng 2026) and right after it the
+    variant's fit (exponential QMLE, ``backcast="mean"``) on ``n`` spells simulated from the
+    variant at ``TRUTH`` (rng 7); CPU seconds (``time.process_time``), one row per pair.
+    Run as ``python -m benchmarks.bench_duration bacd,lacd1 3`` (after one warm-up fit each).
+    """
+    import os
+    import time
+
+    import stattools as st
+    from stattools.duration import ACD
+    from stattools.duration.models import simulate_variant
+
+    x = st.simulate_acd(n, omega=0.05, alpha=0.1, beta=0.85, rng=2026)["duration"].to_numpy()
+    series = {}
+    for m in models:
+        order = (1, 1, 1) if m == "amacd" else (1, 1)
+        series[m] = (simulate_variant(m, TRUTH[m], n, rng=7, order=order), order)
+    ACD(x[:5000]).fit()  # compile / load the numba caches outside the timings
+    for m in models:
+        ACD(series[m][0][:100_000], model=m, order=series[m][1]).fit()
+    rows = []
+    for m in models:
+        xm, order = series[m]
+        for p in range(pairs):
+            t0 = time.process_time()
+            ACD(x).fit()
+            t1 = time.process_time()
+            r = ACD(xm, model=m, order=order).fit()
+            t2 = time.process_time()
+            err = float(np.max(np.abs(r.params.to_numpy() - np.asarray(TRUTH[m]))))
+            rows.append(
+                {"model": m, "pair": p, "acd_cpu": t1 - t0, "cpu": t2 - t1,
+                 "ratio": (t2 - t1) / (t1 - t0), "converged": bool(r.converged),
+                 "llf": float(r.llf), "max_err": err, "load": os.getloadavg()[0]}
+            )  # fmt: skip
+    return rows
+
+
+if __name__ == "__main__":
+    import sys
+
+    _models = sys.argv[1].split(",") if len(sys.argv) > 1 else VARIANTS
+    _rows = variant_pairs(_models, int(sys.argv[2]) if len(sys.argv) > 2 else 3)
+    for _r in _rows:
+        print(
+            f"{_r['model']:7s} pair {_r['pair']}: ACD(1,1) {_r['acd_cpu']:.3f} s, "
+            f"{_r['model']} {_r['cpu']:.3f} s, ratio {_r['ratio']:.2f}, converged "
+            f"{_r['converged']}, llf {_r['llf']:.6f}, max|est - truth| {_r['max_err']:.1e}, "
+            f"load {_r['load']:.1f}"
+        )

@@ -19,8 +19,9 @@ from ..core.exceptions import DataError, NotSupportedError
 from ..core.resampling import single_thread_blas
 from ..core.validation import check_option
 from .distributions import Innovation
-from .models import hessian_jacobian_exp
+from .models import hessian_jacobian_exp, smooth_tangent, tangent_exp
 from .recursion import Spec, negloglik_groups, obs_scores, obs_scores_groups
+from .tangent_fit import fit_tangent_long
 
 __all__ = ["FitOutput", "fit_engine", "covariances", "sandwich", "backcast_value"]
 
@@ -251,6 +252,31 @@ class _Problem:
             H[:, j] = (self.fg(up)[1] - self.fg(dn)[1]) / (2 * h)
         return 0.5 * (H + H.T)
 
+    def tangent_ok(self) -> bool:
+        """Whether :meth:`fgh` applies: exponential QML of a generic model (or the log-ACD
+        type I, whose generic layout is the same recursion) with smooth news terms (not
+        the kinks of EXACD/SNIACD, where Gauss-Newton crawls on the subsample screen), no
+        regressors, groups, restriction or log-scale shapes."""
+        sp = self.spec
+        return bool(
+            (sp.generic or sp.kind == "lacd1")
+            and self.Z is None
+            and self.segments is None
+            and self.iq is None
+            and not self.logmask.any()
+            and type(self.dist).__name__ == "Exponential"
+            and smooth_tangent(sp.layout)
+        )
+
+    def fgh(self, phi: np.ndarray, hess: bool = True):
+        """``(f, g, H, G, I, J)`` from one forward-mode pass (:func:`.models.tangent_exp`;
+        ``H`` zero unless ``hess``), or ``None`` outside the parameter space; only where
+        :meth:`tangent_ok`."""
+        th = self.theta(phi)
+        if not self.feasible(th):
+            return None
+        return tangent_exp(th, self.x, self.spec.layout, self.b, self.spec.acdm, hess)
+
     def opg(self, phi: np.ndarray) -> np.ndarray:
         th = self.theta(phi)
         sp = self.spec
@@ -382,6 +408,19 @@ def _newton_fixed(
     return phi, bool(np.max(np.abs(g[free]), initial=0.0) < tol), H, (f, g)
 
 
+def _fit_tangent_long(prob: _Problem, xs, spec, dist, bs, cands, tol: float = 1e-7):
+    """:func:`.tangent_fit.fit_tangent_long` with this module's problems (first ``_SUB``
+    spells, then ``5 _SUB``)."""
+
+    def make(size: int) -> _Problem:
+        return _Problem(xs[:size], None, spec, dist, bs, False, None, log_shapes=True)
+
+    return fit_tangent_long(prob, make, xs.shape[0], cands, tol, _SUB, _BIG)
+
+
+_TANGENT_CACHE: list = []  # (x, b, spec, theta, (H, I, J)) at the last exact-Newton fit
+
+
 def _snap_shapes(prob: _Problem, phi, f, g, n_pol, opts):
     """Shapes on the log scale within ``0.1`` (10 percent; a factor 1000 when the fit has
     stalled) of a range limit with the score pointing outwards: the likelihood increases towards a limit of the family (e.g. the
@@ -458,6 +497,7 @@ def _fit_smooth(x, Z, spec, dist, b, restricted, start, maxiter, segments) -> Fi
             for th0 in starts:
                 th0[0] *= float(x.mean())
     long = spec.kind not in ("acd", "lacd1") and segments is None and xs.shape[0] > 3 * _SUB
+    long = long or (prob.tangent_ok() and xs.shape[0] > 3 * _SUB)  # LACD1 (mean backcast)
     sub = None
     if long:  # starts screened on the subsample (full-data evaluations are the cost)
         sub = _Problem(xs[:_SUB], None if Z is None else Z[:_SUB], spec, dist, bs, False,
@@ -469,7 +509,16 @@ def _fit_smooth(x, Z, spec, dist, b, restricted, start, maxiter, segments) -> Fi
         cands.append((f0, phi0))
     opts = {"maxiter": maxiter, "ftol": 1e-13, "gtol": 1e-9, "maxcor": 20}
     done, skip, fg_best = False, False, None
-    if spec.kind in ("acd", "lacd1") or (start is not None and not long):
+    # exact Newton on growing subsamples (forward-mode passes), where the kernel applies
+    tl = None
+    if long and prob.tangent_ok():  # LACD1 to the tolerance of its polish (1e-9)
+        tol = 1e-9 if spec.kind == "lacd1" else 1e-7
+        tl = _fit_tangent_long(prob, xs, spec, dist, bs, cands, tol)
+    if tl is not None:
+        msg = "Gauss-Newton / Newton from subsample fits (forward-mode passes)"
+        res = optimize.OptimizeResult(x=tl[0], nit=0, message=msg)
+        skip, fg_best = True, (tl[1][0], tl[1][1])
+    elif spec.kind in ("acd", "lacd1") or (start is not None and not long):  # (or tl failed)
         phi0 = min(cands, key=lambda t: t[0])[1]
         res = optimize.minimize(
             prob.fg, phi0, jac=True, method="L-BFGS-B", bounds=prob.free_bounds, options=opts
@@ -539,7 +588,12 @@ def _fit_smooth(x, Z, spec, dist, b, restricted, start, maxiter, segments) -> Fi
     # (also the smoothed fits of a long kinked series: they only start its compass search)
     loose = spec.kind not in ("acd", "lacd1") and (spec.tau == 0.0 or long)
     fg0 = fg_best if skip else None  # the objective at the Newton result: no recomputation
-    phi, f, g, n_pol = _polish(prob, res.x, gtol=1e-7, fg0=fg0) if loose else _polish(prob, res.x)
+    if loose:
+        phi, f, g, n_pol = _polish(prob, res.x, gtol=1e-7, fg0=fg0)
+    elif fg0 is None:
+        phi, f, g, n_pol = _polish(prob, res.x)
+    else:  # LACD1 from fit_tangent_long, at the polish tolerance already
+        phi, f, g, n_pol = _polish(prob, res.x, fg0=fg0)
     if prob.logmask.any():  # a log-shape drifting to its range limit: put it there, refit
         phi, f, g, n_pol = _snap_shapes(prob, phi, f, g, n_pol, opts)
     free = ~prob.at_bound(phi, g)
@@ -552,7 +606,14 @@ def _fit_smooth(x, Z, spec, dist, b, restricted, start, maxiter, segments) -> Fi
     keep = [i for i in range(prob.k) if i != prob.iq]
     at_b = tuple(names[keep[j]] for j in np.flatnonzero(fb))
     llf = -float(f) * x.shape[0] - x.shape[0] * math.log(xbar)
-    return FitOutput(theta, llf, ok, score_max, int(res.nit) + n_pol, at_b, str(res.message))
+    msg = str(res.message)
+    if not f < _BIG:  # no admissible point reached: report no log-likelihood, not -1e10 N
+        llf, msg = math.nan, msg + "; psi leaves its domain (psi <= 0) at the returned point"
+    entry = []  # replaced in one assignment (a fit in another thread reads whole entries)
+    if tl is not None and tl[1][2].any() and np.array_equal(phi, tl[0]):  # the covariances' pass
+        entry = [(x, b, spec, theta.copy(), (tl[1][2], tl[1][4], tl[1][5]))]
+    _TANGENT_CACHE[:] = entry
+    return FitOutput(theta, llf, ok, score_max, int(res.nit) + n_pol, at_b, msg)
 
 
 def covariances(
@@ -569,13 +630,37 @@ def covariances(
     if spec.kind in ("abacd", "aacd") and spec.tau == 0.0:
         # kinked likelihood: the observed Hessian of the smoothed likelihood (tau = 1e-2) at the
         # estimate (duration.kink); the exact one is a finite-difference artefact at the cusps
-        from .kink import TAUS
+        from .kink import TAUS, kinked_covariances
 
+        mats = kinked_covariances(theta, x, Z, spec, dist, b, segments)  # QML: analytic
+        if mats is not None:
+            return mats
         spec = dataclasses.replace(spec, tau=TAUS[0])
     prob = _Problem(x / xbar, Z, spec, dist, b / xbar, False, segments)
     th_s = np.linalg.solve(D, theta - c)
     fused = None
-    if spec.generic and Z is None and segments is None and type(dist).__name__ == "Exponential":
+    exp_plain = Z is None and segments is None and type(dist).__name__ == "Exponential"
+    tan = None
+    if exp_plain and (spec.generic or spec.kind == "lacd1") and smooth_tangent(spec.layout):
+        # exponential QML, smooth news terms: exact Hessian, score outer product and
+        # expected information from one forward-mode pass (or the fit's last pass)
+        c0 = (_TANGENT_CACHE[:1] or [None])[0]
+        if (
+            c0 is not None
+            and c0[0] is x
+            and c0[1] == b
+            and c0[2] == spec
+            and np.array_equal(c0[3], theta)
+        ):
+            tan = c0[4]
+        else:
+            r = tangent_exp(th_s, x / xbar, spec.layout, b / xbar, spec.acdm)
+            tan = None if r is None else (r[2], r[4], r[5])
+    if tan is not None:
+        H, In, J = tan
+        Di = np.linalg.inv(D)
+        return {"H": Di.T @ H @ Di, "I": Di.T @ In @ Di, "J": Di.T @ J @ Di}
+    if spec.generic and exp_plain:
         # exponential QML: Hessian and per-spell Jacobian from the same k + 1 passes
         steps = 1e-5 * np.maximum(np.abs(th_s), 1.0)  # the steps of _Problem.hessian
         fused = hessian_jacobian_exp(th_s, x / xbar, spec.layout, b / xbar, spec.acdm, steps)

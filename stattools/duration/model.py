@@ -408,6 +408,18 @@ class ACD:
             warnings.warn(m, BoundaryWarning, stacklevel=2)
             msgs.append(m)
             out = dataclasses.replace(out, converged=False)
+        power_bound = _power_at_limit(self.spec, out.theta)
+        if power_bound:
+            m = (
+                f"Box-Cox power {', '.join(power_bound)} is at the limit of its range: the "
+                "likelihood increases towards a limit of the model (delta1 -> 0 gives a "
+                "recursion in log psi, delta2 -> 0 a news term in log eps: the log-ACD), so "
+                "this is not an interior maximum and its standard errors are meaningless. "
+                "Compare with model='lacd1' or 'lacd2'."
+            )
+            warnings.warn(m, BoundaryWarning, stacklevel=2)
+            msgs.append(m)
+            out = dataclasses.replace(out, converged=False)
         params = pd.Series(out.theta, index=names, dtype=float)
         cov = pd.DataFrame(V, index=names, columns=names)
         res = ACDResult.build(self, params, cov, out, cov_type, mats, tuple(msgs))
@@ -586,3 +598,18 @@ def acd(
             mod, draws=draws, tune=tune, chains=chains, rng=rng, progress=progress, n_jobs=n_jobs
         )
     return mod.fit(cov_type=cov_type, start=start)
+
+
+def _power_at_limit(spec, theta: np.ndarray) -> list[str]:
+    """``"delta1 = 0.001 (bound 0.001)"`` for each Box-Cox power of a BACD fit at the limit
+    of its range (ABACD/AACD report their bounds through the kinked fit's own check)."""
+    if not spec.generic or spec.kind != "bacd":
+        return []
+    lay = spec.layout
+    out = []
+    for i in (lay.i_d1, lay.i_d2):
+        v, lo, hi = float(theta[i]), lay.lower[i], lay.upper[i]
+        for edge in (lo, hi):
+            if abs(v - edge) <= 1e-6 * max(1.0, abs(edge)):
+                out.append(f"{lay.names[i]} = {v:.6g} (bound {edge:g})")
+    return out

@@ -50,7 +50,10 @@ from its own documentation:
 Gradients are exact (adjoint) for every recursion parameter, including ``delta1``,
 ``delta2``, ``nu`` and ``c``; the shape block uses the law's ``dlogpdf_shape``. The numba
 kernels (forward pass, fused exponential objective and gradient, pull-form adjoint) are in
-:mod:`.kernels`. The likelihoods of EXACD, ABACD, AACD and SNIACD are not differentiable
+:mod:`.kernels`; a forward-mode kernel (:mod:`.kernels_tangent`, :func:`tangent_exp`) gives the
+exponential QML objective, gradient, exact Hessian and information matrices in one pass (the
+long-series fits and the covariances of LACD1, LACD2, AMACD and BACD use it:
+:mod:`.tangent_fit`). The likelihoods of EXACD, ABACD, AACD and SNIACD are not differentiable
 everywhere (kinks of ``|eps - 1|``, ``|eps - nu|`` and the hinges; a cusp at ``eps = nu`` when
 ``delta2 < 1``). EXACD and SNIACD have kinks at fixed points and converge in the usual sense;
 ABACD and AACD are fitted along a smoothing path with a derivative-free polish on the exact
@@ -69,6 +72,7 @@ import numba
 import numpy as np
 
 from . import kernels as _k
+from . import kernels_tangent as _kt
 
 __all__ = ["Layout", "layout", "MODELS", "forward", "negloglik_generic", "canonical_model"]
 
@@ -475,6 +479,61 @@ def hessian_jacobian_exp(
         H[:, j] = (r[0] - g0) / steps[j]
         jac[:, j] = (r[1] - s0) / steps[j]
     return 0.5 * (H + H.T), s0, jac
+
+
+def tangent_exp(
+    theta: np.ndarray,
+    x: np.ndarray,
+    lay: Layout,
+    b: float,
+    acdm: bool,
+    hess: bool = True,
+    info: bool = True,
+):
+    """Exponential QML without regressors, one forward-mode pass (:mod:`.kernels_tangent`):
+    ``(f, g, H, G, I, J)`` of the mean negative log-likelihood (``H`` exact Hessian, ``G``
+    Gauss-Newton, ``I`` score outer product, ``J`` mean ``dl dl'``; ``H`` is zero unless
+    ``hess``, the other three unless ``info``), or ``None`` when the state leaves its domain
+    or the layout has a news term the kernel does not handle.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(1).exponential(size=500)
+    >>> lay = layout("bacd", (1, 1))
+    >>> th = np.array([0.05, 0.1, 0.85, 0.6, 0.7])
+    >>> f, g, H, G, I, J = tangent_exp(th, x, lay, 1.0, False)
+    >>> from stattools.duration.distributions import Exponential
+    >>> f0, g0 = negloglik_generic(th, (), x, lay, Exponential(), 1.0, False)
+    >>> bool(abs(f - f0) < 1e-14 and np.allclose(g, g0, rtol=1e-12, atol=1e-15))
+    True
+    """
+    if not _kt.supported(lay.t_basis):
+        return None
+    n = x.shape[0]
+    th = np.ascontiguousarray(theta[: len(lay.names)], dtype=float)
+    m = lay.m if acdm else 0
+    with np.errstate(all="ignore"):
+        ok, f, g, H, G, In, J = _kt.tangent_exp(
+            th, x, _logx(x, lay), float(b), m, lay.transform, lay.t_coef, lay.t_basis,
+            lay.t_lag, lay.t_aux, lay.i_beta, lay.q, lay.i_d1, lay.i_d2, lay.bps,
+            lay.eps_one and acdm, hess, info,
+        )  # fmt: skip
+    f = f / n
+    if not ok or not math.isfinite(f) or not np.all(np.isfinite(g)):
+        return None
+    return f, g / n, H / n, G / n, In / n, J / n
+
+
+def tangent_supported(lay: Layout) -> bool:
+    """Whether :func:`tangent_exp` handles every news term of the layout (not ABACD/AACD)."""
+    return _kt.supported(lay.t_basis)
+
+
+def smooth_tangent(lay: Layout) -> bool:
+    """Whether the layout's news terms are smooth in the parameters (codes 0, 1, 2, 4: ACD,
+    LACD1/2, AMACD, BACD), so that :func:`tangent_exp`'s Hessian is the observed Hessian;
+    at the kinks of EXACD and SNIACD it is the derivative almost everywhere only."""
+    return bool(lay.t_basis.size) and all(int(c) in (0, 1, 2, 4) for c in lay.t_basis)
 
 
 def obs_terms(theta, shape, x, lay: Layout, dist, b: float, acdm: bool, Z=None) -> np.ndarray:

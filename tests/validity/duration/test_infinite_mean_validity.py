@@ -11,6 +11,7 @@ import math
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import stattools as st
@@ -89,6 +90,54 @@ def test_atlas_studies_run_and_finalize_adds_warp_speed_rates():
     assert abs(reps["n_events"].median() - 500) < 400
 
 
+# The two fixed-window cells outside their band in the 1000-replication tables (seed of
+# study acd_infinite_mean_size_a01 / _a005), re-run with the independent master seed
+# RERUN_SEED through the same study functions (2000 replications with --run-slow: the
+# figures in the Notes of st.infinite_mean_test and in the studies' explanations).
+RERUN_SEED = 1212
+RERUN_DESIGNS = [
+    # "greater" 0.077 (5%) / 0.137 (10%) in the table; 0.050 / 0.109 re-run: noise
+    {"n": 2000, "sampling": "window", "errors": "exponential", "alpha": 0.1},
+    # "less" 0.025 / 0.055 in the table; 0.042 / 0.082 re-run (warp-speed)
+    {"n": 500, "sampling": "window", "errors": "weibull", "alpha": 0.05},
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("design", RERUN_DESIGNS, ids=lambda d: f"{d['errors']}-{d['n']}")
+def test_regression_starred_fixed_window_cells_with_an_independent_seed(design):
+    # each design alone (design index 0), as in the re-run, so that --run-slow reproduces it
+    spec = next(s for s in studies() if s["name"] == "acd_infinite_mean_size_a01")
+    R = n_reps(2000, 40)
+    res = st.simulation_study(spec["simulate"], spec["analyse"], pd.DataFrame([design]), R,
+                              rng=RERUN_SEED, nominal=spec["nominal"])  # fmt: skip
+    g = spec["finalize"](res).replicates
+    ok = int(np.isfinite(g["t"]).sum())
+    assert ok >= R * (1 - TOL["undefined_t_small_n"])
+    for side in ("less", "greater", "two_sided"):
+        for key, lv in ((f"reject_{side}", 0.05), (f"reject_{side}_10", 0.10)):
+            assert_in_band(int(g[key].sum()), ok, lv, slack=0.0)
+    # no systematic shift of the pooled draws against t (the table's -0.53 vs -0.40 for
+    # the Exp cell was noise); sd(t) is below 0.9, so 3.29 sd of a difference of means
+    shift = float(g["t_star"].mean() - g["t"].mean())
+    assert abs(shift) < TOL["mean_shift"] + 3.29 * 0.9 * math.sqrt(2 / ok), shift
+
+
+def test_pvalue_decisions_and_attainable_levels_of_the_full_bootstrap_check():
+    from benchmarks.validity.duration import _pvalue_decisions
+
+    null = np.arange(39, dtype=float)  # 39 successful draws: levels are multiples of 1/40
+    d = _pvalue_decisions(0.5, null)  # one draw <= t: p_less = 2/40 = 0.05
+    assert d["reject_less"] == 1 and d["reject_greater"] == 0
+    assert d["reject_two_sided"] == 0 and d["reject_two_sided_10"] == 1  # 2 * 0.05
+    assert d["exact_one_sided"] == pytest.approx(2 / 40)
+    assert d["exact_two_sided"] == pytest.approx(2 / 40)
+    d = _pvalue_decisions(0.5, null[:31])  # 31 draws (8 failed): p_less = 2/32 > 0.05
+    assert d["reject_less"] == 0 and d["reject_less_10"] == 1
+    assert d["exact_one_sided"] == pytest.approx(1 / 32)  # only p = 1/32 rejects at 5%
+    assert d["exact_two_sided"] == 0.0 and d["draws_ok"] == 31
+
+
 def test_full_bootstrap_decisions_are_exact_monte_carlo_tests():
     from benchmarks.validity.duration import _mc_decisions
 
@@ -123,6 +172,12 @@ TOL = {
     # simulation failures 0.0013 over all 48 designs): upper one-sided bands at these rates
     "failed_draws": 0.12,
     "failed_simulation": 0.02,
+    # RERUN_DESIGNS: replications without t (fewer than 50 events, a fit at a bound): 9% in
+    # the Weibull n = 500 window design (1820 of 2000 defined), declared up to 15%
+    "undefined_t_small_n": 0.15,
+    # |mean(t*) - mean(t)| in RERUN_DESIGNS: 0.05 / 0.02 re-run; the fixed-window designs
+    # of the tables range from -0.13 to +0.07
+    "mean_shift": 0.1,
 }
 
 
