@@ -40,10 +40,10 @@ from ..core.exceptions import DataError, TuningWarning
 from ..core.resampling import RngLike, as_seed_sequence, seed_record
 from ..core.validation import check_option
 from ._common import check_call, check_lrv_window, emit, fixed_bandwidth, prepare, zero_variance
-from .lrv import default_m, smoothing_matrix
+from .lrv import default_m
 from .multipliers import MovingAverageMultiplier, resample
-from .trend import N_COARSE, _grid, _mc_quantile
-from .tv_covariance import adaptive_local_lrv, block_outer
+from .trend import _grid, _mc_quantile
+from .tv_covariance import adaptive_local_lrv
 
 __all__ = ["tv_regression", "local_linear_regression", "tv_cv_bandwidth", "KERNELS"]
 
@@ -385,17 +385,7 @@ def local_lrv_matrix(
     >>> bool(np.allclose(lam.mean(axis=0), np.eye(2), atol=0.1))
     True
     """
-    s = np.asarray(scores, dtype=float)
-    n, p = s.shape
-    outer, pos, dmat, a_mat = block_outer(s, u, m, prewhiten, order)
-    uc = np.linspace(0.0, 1.0, min(n, N_COARSE))
-    kc = smoothing_matrix(pos, uc, tau, linear=False)
-    lc = (kc @ outer).reshape(-1, p, p)
-    lc = dmat[None] @ lc @ dmat.T[None]
-    lam = np.empty((n, p, p))
-    for a in range(p):
-        for b in range(p):
-            lam[:, a, b] = np.interp(u, uc, lc[:, a, b])
+    lam, a_mat, _ = adaptive_local_lrv(scores, u, m, tau, prewhiten, adaptive=False, order=order)
     return lam, a_mat
 
 
