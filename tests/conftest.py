@@ -22,6 +22,19 @@ import pytest
 
 matplotlib.use("Agg")
 
+# Property-based tests draw their examples at random on a developer's machine (and keep
+# failures in the local example database); under ``make test`` (``STATTOOLS_FAST`` set, which
+# is what ``.ci/run`` calls) or with ``CI`` set they are derandomised, so a clean clone runs
+# the same examples on every machine and every run.
+try:
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+    if os.environ.get("CI") or os.environ.get("STATTOOLS_FAST"):
+        _hypothesis_settings.load_profile("ci")
+except ImportError:  # pragma: no cover - hypothesis is in the test extra
+    pass
+
 # reference-generating scripts (R or Python) live beside their values; they are run by hand,
 # never collected (their doctests/imports would run the scripts)
 collect_ignore_glob = ["reference/*.py", "reference/*/*.py"]
