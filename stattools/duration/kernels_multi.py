@@ -11,6 +11,12 @@ regressors or groups:
   ``sum_i (1 - eps_i)^2 a_i a_i'`` and ``sum_i a_i a_i'``. One pass gives a Newton step and the
   three matrices of the covariances, without any ``n x k`` array (the finite-difference route
   needs ``k + 1`` forward + adjoint passes).
+* :func:`tangent11` (Hessian pass) and :func:`grad11` (objective and gradient, first order)
+  are the same computation for order ``(1, 1)``, the common case: the history in scalars,
+  no ring of slots; ``tangent11`` keeps dense padded ``8 x 8`` blocks with branch-free loops
+  (about 0.65 of the cost of :func:`tangent2`), ``grad11`` costs about one evaluation of the
+  objective (the tangent arithmetic is off the serial ``log``/``exp`` chain; about 0.6 of
+  the engine's adjoint pass).
 * :func:`exact_multi` evaluates the objective at ``K`` parameter vectors in one pass over the
   data. The recursion is a serial chain of ``log``/``exp`` calls whose *latency* bounds a
   single pass; ``K`` independent chains interleave, so a pass with ``K`` vectors costs about
@@ -33,7 +39,7 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["tangent2", "exact_multi"]
+__all__ = ["tangent2", "tangent11", "grad11", "exact_multi", "exact_multi11"]
 
 
 @numba.njit(cache=True)
@@ -366,7 +372,9 @@ def _news_value(e, nu, c, d2, tau):  # pragma: no cover - compiled
 
 @numba.njit(cache=True)
 def exact_multi11(T, x, b, m, aug_s, tau, eps_one):  # pragma: no cover - compiled
-    """:func:`exact_multi` for order ``(1, 1)`` (no history ring: the common case)."""
+    """:func:`exact_multi` for order ``(1, 1)`` (no history ring: the common case; the
+    rows' parameters in contiguous vectors, ``psi^-1`` by one ``exp``; equal to
+    :func:`exact_multi` to rounding)."""
     K = T.shape[0]
     n = x.shape[0]
     f = np.zeros(K)
@@ -378,31 +386,323 @@ def exact_multi11(T, x, b, m, aug_s, tau, eps_one):  # pragma: no cover - compil
         P = _news_value(1.0, T[r, 4], T[r, 3], T[r, 6], tau)
         N[r] = S[r] * P if aug_s else P
     bad = np.zeros(K, dtype=np.bool_)
+    om = T[:, 0].copy()  # the rows' parameters in contiguous vectors
+    al = T[:, 1].copy()
+    be = T[:, 2].copy()
+    c = T[:, 3].copy()
+    nu = T[:, 4].copy()
+    idl = 1.0 / T[:, 5]
+    d2 = T[:, 6].copy()
     for i in range(n):
         xi = x[i]
         if i < m:
             for r in range(K):
                 f[r] += lb + xi / b
                 en = 1.0 if eps_one else xi / b
-                P = _news_value(en, T[r, 4], T[r, 3], T[r, 6], tau)
+                P = _news_value(en, nu[r], c[r], d2[r], tau)
                 S[r] = math.exp(T[r, 5] * lb)
                 N[r] = S[r] * P if aug_s else P
             continue
         for r in range(K):
-            sv = T[r, 0] + T[r, 1] * N[r] + T[r, 2] * S[r]
+            sv = om[r] + al[r] * N[r] + be[r] * S[r]
             if not (sv > 1e-300 and sv < 1e300):
                 bad[r] = True
                 sv = 1.0
-            lp = math.log(sv) / T[r, 5]
+            lp = math.log(sv) * idl[r]
             if not (lp > -690.0 and lp < 690.0):
                 bad[r] = True
                 lp = 0.0
-            e = xi / math.exp(lp)
+            e = xi * math.exp(-lp)
             f[r] += lp + e
-            P = _news_value(e, T[r, 4], T[r, 3], T[r, 6], tau)
+            P = _news_value(e, nu[r], c[r], d2[r], tau)
             S[r] = sv
             N[r] = sv * P if aug_s else P
     for r in range(K):
         if bad[r] or not math.isfinite(f[r]):
             f[r] = np.inf
     return f
+
+
+@numba.njit(cache=True)
+def grad11(theta, x, b, m, aug_s, tau, eps_one):  # pragma: no cover - compiled
+    """Objective and gradient of :func:`tangent2` (``want_h`` False) for order ``(1, 1)``:
+    first-order forward mode with the history in scalars and length-7 tangents (no ring,
+    no generic news routine), about the cost of one :func:`exact_multi11` vector plus the
+    tangent arithmetic, which is off the serial ``log``/``exp`` chain.
+
+    Returns ``(ok, f, g)`` (sums, not means).
+    """
+    n = x.shape[0]
+    om = theta[0]
+    al = theta[1]
+    be = theta[2]
+    c = theta[3]
+    nu = theta[4]
+    d1 = theta[5]
+    d2 = theta[6]
+    tt = tau * tau
+    inv_d1 = 1.0 / d1
+    g = np.zeros(7)
+    ds = np.zeros(7)  # d s of the previous spell
+    dN = np.zeros(7)  # d N of the previous spell
+    lb = math.log(b)
+    s0 = math.exp(d1 * lb)
+    # presample news: residual 1 (constant)
+    sv = s0
+    ds[5] = s0 * lb
+    N, dN = _news11(1.0, ds, ds, True, sv, nu, c, d2, tau, tt, aug_s, dN)
+    ds0 = ds.copy()
+    f = 0.0
+    de = np.zeros(7)
+    for i in range(n):
+        xi = x[i]
+        if i < m:  # ACDm's leading spells: s = s0, psi = b
+            f += lb + xi / b
+            sv = s0
+            for a in range(7):
+                ds[a] = ds0[a]
+            en = 1.0 if eps_one else xi / b
+            N, dN = _news11(en, de, ds, True, sv, nu, c, d2, tau, tt, aug_s, dN)
+            continue
+        # s = omega + alpha N_{i-1} + beta s_{i-1}, tangents in place
+        for a in range(7):
+            ds[a] = al * dN[a] + be * ds[a]
+        ds[0] += 1.0
+        ds[1] += N
+        ds[2] += sv
+        sv = om + al * N + be * sv
+        if not (sv > 1e-300 and sv < 1e300):
+            return False, 0.0, g
+        L = math.log(sv)
+        lp = L * inv_d1
+        if not (lp > -690.0 and lp < 690.0):
+            return False, 0.0, g
+        e = xi * math.exp(-lp)
+        f += lp + e
+        w = 1.0 - e
+        t0 = inv_d1 / sv
+        for a in range(7):
+            gl = ds[a] * t0
+            g[a] += w * gl
+            de[a] = -e * gl
+        gd = L * inv_d1 * inv_d1
+        g[5] -= w * gd
+        de[5] += e * gd
+        N, dN = _news11(e, de, ds, False, sv, nu, c, d2, tau, tt, aug_s, dN)
+    for a in range(7):
+        if not math.isfinite(g[a]):
+            return False, 0.0, g
+    return math.isfinite(f), f, g
+
+
+@numba.njit(cache=True, inline="always")
+def _news11(e, de, ds, const, sv, nu, c, d2, tau, tt, aug_s, dN):  # pragma: no cover
+    """News term ``N`` of :func:`grad11` and its gradient (into ``dN``, returned)."""
+    dv = e - nu
+    if tau > 0.0:
+        r = math.sqrt(dv * dv + tt)
+        sg = dv / r
+    else:
+        r = abs(dv)
+        sg = 1.0 if dv > 0.0 else -1.0
+    u = r + c * dv
+    if u <= 0.0:
+        for a in range(7):
+            dN[a] = 0.0
+        return 0.0, dN
+    lu = math.log(u)
+    P = math.exp(d2 * lu)
+    q = P * d2 * (sg + c) / u  # dP / d dv
+    if aug_s:
+        for a in range(7):
+            dN[a] = P * ds[a] + sv * (0.0 if const else q * de[a])
+        dN[4] -= sv * q
+        dN[3] += sv * P * d2 * dv / u
+        dN[6] += sv * P * lu
+        return sv * P, dN
+    for a in range(7):
+        dN[a] = 0.0 if const else q * de[a]
+    dN[4] -= q
+    dN[3] += P * d2 * dv / u
+    dN[6] += P * lu
+    return P, dN
+
+
+@numba.njit(cache=True)
+def tangent11(theta, x, b, m, aug_s, tau, eps_one):  # pragma: no cover - compiled
+    """:func:`tangent2` (with ``want_h``) for order ``(1, 1)``: the history in scalars and
+    dense ``8 x 8`` blocks (7 parameters, padded), whose branch-free loops the compiler
+    vectorises; the symmetric unit-direction terms are added as rows and columns.
+
+    Returns ``(ok, f, g, H, I, J)`` (sums, not means; ``7 x 7`` matrices).
+    """
+    n = x.shape[0]
+    om = theta[0]
+    al = theta[1]
+    be = theta[2]
+    c = theta[3]
+    nu = theta[4]
+    d1 = theta[5]
+    d2 = theta[6]
+    tt = tau * tau
+    inv_d1 = 1.0 / d1
+    g = np.zeros(8)
+    H = np.zeros((8, 8))
+    In = np.zeros((8, 8))
+    J = np.zeros((8, 8))
+    gs = np.zeros(8)
+    HS = np.zeros((8, 8))
+    gN = np.zeros(8)
+    HN = np.zeros((8, 8))
+    a = np.zeros(8)
+    B = np.zeros((8, 8))
+    ge = np.zeros(8)
+    gdv = np.zeros(8)
+    gu = np.zeros(8)
+    gz = np.zeros(8)
+    HP = np.zeros((8, 8))
+    lb = math.log(b)
+    s0 = math.exp(d1 * lb)
+    gs0 = np.zeros(8)
+    gs0[5] = s0 * lb
+    HS0 = np.zeros((8, 8))
+    HS0[5, 5] = s0 * lb * lb
+    sv = s0
+    gs[:] = gs0
+    HS[:, :] = HS0
+    N = _news11h(1.0, ge, B, True, sv, gs, HS, nu, c, d2, tau, tt, aug_s, gdv, gu, gz, HP, gN, HN)
+    f = 0.0
+    for i in range(n):
+        xi = x[i]
+        if i < m:  # ACDm's leading spells: s = s0, psi = b
+            f += lb + xi / b
+            sv = s0
+            gs[:] = gs0
+            HS[:, :] = HS0
+            en = 1.0 if eps_one else xi / b
+            N = _news11h(en, ge, B, True, sv, gs, HS, nu, c, d2, tau, tt, aug_s, gdv, gu, gz,
+                         HP, gN, HN)  # fmt: skip
+            continue
+        # s = omega + alpha N + beta s (previous spell): Hessian first (it needs the old
+        # gradients), then the gradient
+        for r in range(8):
+            for q in range(8):
+                HS[r, q] = al * HN[r, q] + be * HS[r, q]
+        for q in range(8):
+            HS[1, q] += gN[q]
+            HS[q, 1] += gN[q]
+            HS[2, q] += gs[q]
+            HS[q, 2] += gs[q]
+        for q in range(8):
+            gs[q] = al * gN[q] + be * gs[q]
+        gs[0] += 1.0
+        gs[1] += N
+        gs[2] += sv
+        sv = om + al * N + be * sv
+        if not (sv > 1e-300 and sv < 1e300):
+            return False, 0.0, g[:7], H[:7, :7], In[:7, :7], J[:7, :7]
+        L = math.log(sv)
+        lp = L * inv_d1
+        if not (lp > -690.0 and lp < 690.0):
+            return False, 0.0, g[:7], H[:7, :7], In[:7, :7], J[:7, :7]
+        e = xi * math.exp(-lp)
+        f += lp + e
+        w = 1.0 - e
+        ww = w * w
+        t0 = inv_d1 / sv
+        t2 = t0 / sv
+        t1 = inv_d1 * t0
+        for q in range(8):
+            a[q] = gs[q] * t0
+        a[5] -= L * inv_d1 * inv_d1
+        # B = d2 log psi
+        for r in range(8):
+            gr = gs[r] * t2
+            for q in range(8):
+                B[r, q] = HS[r, q] * t0 - gr * gs[q]
+        for q in range(8):
+            B[5, q] -= gs[q] * t1
+            B[q, 5] -= gs[q] * t1
+        B[5, 5] += 2.0 * L * inv_d1 * inv_d1 * inv_d1
+        for r in range(8):
+            ar = a[r]
+            for q in range(8):
+                aa = ar * a[q]
+                H[r, q] += w * B[r, q] + e * aa
+                In[r, q] += ww * aa
+                J[r, q] += aa
+                B[r, q] = e * (aa - B[r, q])  # now the Hessian of eps
+        for q in range(8):
+            g[q] += w * a[q]
+            ge[q] = -e * a[q]
+        N = _news11h(e, ge, B, False, sv, gs, HS, nu, c, d2, tau, tt, aug_s, gdv, gu, gz, HP,
+                     gN, HN)  # fmt: skip
+    ok = math.isfinite(f)
+    for r in range(7):
+        ok = ok and math.isfinite(g[r])
+    return ok, f, g[:7].copy(), H[:7, :7].copy(), In[:7, :7].copy(), J[:7, :7].copy()
+
+
+@numba.njit(cache=True, inline="always")
+def _news11h(e, ge, He, const, sv, gs, HS, nu, c, d2, tau, tt, aug_s, gdv, gu, gz, HP, gN, HN):
+    """News term of :func:`tangent11` with its gradient and Hessian (into ``gN``, ``HN``);
+    ``ge``, ``He`` (gradient, Hessian of the residual) are ignored when ``const``."""
+    # pragma: no cover - compiled
+    dv = e - nu
+    if tau > 0.0:
+        r = math.sqrt(dv * dv + tt)
+        sg = dv / r
+        curv = tt / (r * r * r)
+    else:
+        r = abs(dv)
+        sg = 1.0 if dv > 0.0 else -1.0
+        curv = 0.0
+    u = r + c * dv
+    if u <= 0.0:
+        gN[:] = 0.0
+        HN[:, :] = 0.0
+        return 0.0
+    lu = math.log(u)
+    P = math.exp(d2 * lu)
+    sc = sg + c
+    iu = 1.0 / u
+    for q in range(8):
+        gdv[q] = 0.0 if const else ge[q]
+    gdv[4] -= 1.0
+    for q in range(8):
+        gu[q] = sc * gdv[q]
+    gu[3] += dv
+    for q in range(8):
+        gz[q] = d2 * iu * gu[q]
+    gz[6] += lu
+    q1 = P * d2 * iu
+    q2 = q1 * iu
+    ksc = 0.0 if const else q1 * sc
+    kc = q1 * curv
+    for r_ in range(8):
+        pr = P * gz[r_]
+        cr = kc * gdv[r_]
+        ur = q2 * gu[r_]
+        for q in range(8):
+            HP[r_, q] = pr * gz[q] + cr * gdv[q] - ur * gu[q] + ksc * He[r_, q]
+    pu = P * iu
+    for q in range(8):
+        HP[3, q] += q1 * gdv[q]
+        HP[q, 3] += q1 * gdv[q]
+        HP[6, q] += pu * gu[q]
+        HP[q, 6] += pu * gu[q]
+    if aug_s:
+        for r_ in range(8):
+            gr = gs[r_]
+            pr = P * gz[r_]
+            for q in range(8):
+                HN[r_, q] = P * HS[r_, q] + gr * P * gz[q] + pr * gs[q] + sv * HP[r_, q]
+        for q in range(8):
+            gN[q] = P * gs[q] + sv * P * gz[q]
+        return sv * P
+    for r_ in range(8):
+        for q in range(8):
+            HN[r_, q] = HP[r_, q]
+    for q in range(8):
+        gN[q] = P * gz[q]
+    return P

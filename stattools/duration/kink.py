@@ -23,8 +23,9 @@ A parameter at its bound (``|c| = 1``) is not an interior maximum and is flagged
 
 Above 250 000 spells with the exponential (QML) law, no regressors and one series
 (:func:`fit_long`) the kernels of :mod:`.kernels_multi` take over: Newton steps with exact
-Hessians of the smoothed likelihood (one forward-mode pass each) on the first 5 000, 20 000
-and 200 000 spells, quasi-Newton steps on the full data at ``tau = 1e-3``, and a
+Hessians of the smoothed likelihood (one forward-mode pass each) on the first 5 000 and
+20 000 spells, quasi-Newton steps (gradient passes, from the last Newton Hessian) on the
+first 200 000 and then on the full data at ``tau = 1e-3``, and a
 *certificate* on the exact likelihood that costs one data pass (:func:`stencil_certificate`):
 along each eigenvector of the smoothed Hessian, scaled to one standard error, the exact
 log-likelihood is evaluated at ``+-0.25`` standard errors; the parabola through the three
@@ -303,10 +304,13 @@ def _kin(spec):
 
 
 def _t2(th, x, b, spec, tau, want_h):
-    from .kernels_multi import tangent2
+    from .kernels_multi import tangent2, tangent11
 
     m, p, q, aug, one = _kin(spec)
     with np.errstate(all="ignore"):
+        if p == 1 and q == 1 and want_h:  # the common order: the specialised kernel
+            return tangent11(np.ascontiguousarray(th, dtype=float), x, float(b), m, aug,
+                             float(tau), one)  # fmt: skip
         return tangent2(np.ascontiguousarray(th, dtype=float), x, float(b), m, p, q, aug,
                         float(tau), one, want_h)  # fmt: skip
 
@@ -333,10 +337,12 @@ def _free(th, g, lo, hi):
     return ~(((th <= lo + 1e-9) & (g > 0)) | ((th >= hi - 1e-9) & (g < 0)))
 
 
-def _newton(x, b, spec, tau, th, iters=12, gtol=1e-7):
+def _newton(x, b, spec, tau, th, iters=12, gtol=1e-7, final=True):
     """Newton steps with the exact Hessian of the smoothed likelihood (one forward-mode pass
     each; line search on the value). Returns ``(theta, H, converged)`` (``H`` of the mean at
-    the returned ``theta``, ``None`` when a pass leaves the parameter space)."""
+    the returned ``theta``, ``None`` when a pass leaves the parameter space; without the
+    ``final`` pass at the last step, ``H`` is ``None`` and ``converged`` False unless the
+    gradient criterion held within ``iters``)."""
     lo, hi = _box(spec)
     n = x.shape[0]
     H = None
@@ -373,6 +379,8 @@ def _newton(x, b, spec, tau, th, iters=12, gtol=1e-7):
                 break
         if not moved:
             break
+    if not final:
+        return th, None, False
     ok, f, g, H, _, _ = _t2(th, x, b, spec, tau, True)
     if not ok:
         return th, None, False
@@ -381,21 +389,37 @@ def _newton(x, b, spec, tau, th, iters=12, gtol=1e-7):
     return th, H, bool(np.max(np.abs(g[free]), initial=0.0) < max(gtol, 1e-6))
 
 
+def _fg(th, x, b, spec, dist):
+    """Mean objective and gradient of the smoothed exponential QML at ``th`` (``inf``, ``nan``
+    outside the domain): :func:`.kernels_multi.grad11` for order ``(1, 1)``, else the
+    engine's adjoint pass."""
+    if spec.p == 1 and spec.q == 1:
+        from .kernels_multi import grad11
+
+        m, _, _, aug, one = _kin(spec)
+        with np.errstate(all="ignore"):
+            ok, f, g = grad11(np.ascontiguousarray(th, dtype=float), x, float(b), m, aug,
+                              float(spec.tau), one)  # fmt: skip
+        n = x.shape[0]
+        return (f / n, g / n) if ok else (math.inf, np.full(th.shape[0], np.nan))
+    from .recursion import negloglik
+
+    return negloglik(th, (), x, spec, dist, b)
+
+
 _COV_CACHE: dict = {}  # the last certified fit's (theta, x id, n) -> covariance matrices
 
 
 def _quasi_newton(x, b, spt, tau, dist, th, H, max_pass, dec_tol):
     """BFGS steps on the full data (smoothed likelihood ``spt``) from the Hessian ``H`` of a
-    subsample: one gradient pass per accepted step; a rejected unit step is replaced by the
-    best of four shorter ones, evaluated in one pass; when none is better, the updates start
+    subsample: one gradient pass per accepted step; a rejected unit step is halved (up to four
+    times, one pass each); when none is better, the updates start
     again from ``H`` (once). Stops when the Newton decrement
     ``g' H^-1 g / 2`` is below ``dec_tol`` log-likelihood units. Returns
     ``(theta, H, f, g, passes)``."""
-    from .recursion import negloglik
-
     n = x.shape[0]
     lo, hi = _box(spt)
-    f, g = negloglik(th, (), x, spt, dist, b)
+    f, g = _fg(th, x, b, spt, dist)
     used = 1
     H0, reset = H, False
     while used < max_pass and math.isfinite(f):
@@ -408,21 +432,19 @@ def _quasi_newton(x, b, spt, tau, dist, th, H, max_pass, dec_tol):
         if 0.5 * float(g[free] @ step[free]) * n < dec_tol:
             break
         cand = np.clip(th - step, lo, hi)
-        fc, gc = negloglik(cand, (), x, spt, dist, b)
+        fc, gc = _fg(cand, x, b, spt, dist)
         used += 1
+        for t in (0.5, 0.25, 0.125, 0.0625):  # backtracking, one gradient pass per trial
+            if fc < f:
+                break
+            cand = np.clip(th - t * step, lo, hi)
+            fc, gc = _fg(cand, x, b, spt, dist)
+            used += 1
         if not fc < f:
-            ts = np.array([0.5, 0.25, 0.125, 0.0625])
-            T = np.array([np.clip(th - t * step, lo, hi) for t in ts])
-            fv = exact_values(T, x, b, spt, tau)
-            used += 1
-            if not np.min(fv) < f:
-                if reset:
-                    break
-                H, reset = H0, True  # the BFGS updates went astray: back to the subsample's
-                continue
-            cand = T[int(np.argmin(fv))]
-            fc, gc = negloglik(cand, (), x, spt, dist, b)
-            used += 1
+            if reset:
+                break
+            H, reset = H0, True  # the BFGS updates went astray: back to the subsample's
+            continue
         sv, yv = cand - th, gc - g
         sy = float(sv @ yv)
         if sy > 1e-12 * float(np.linalg.norm(sv) * np.linalg.norm(yv)):
@@ -493,8 +515,11 @@ def fit_long(x, spec, dist, b, start, output):
     """The kinked fit of a long series (:func:`long_qml`; module docstring): Newton steps on
     the smoothed likelihood (``tau = 1e-2``, exact Hessians from :func:`tangent2`) on the first
     5 000 and 20 000 spells from the best default start (and from the best point of the
-    ``(c, nu)`` grid when that is better), then on the first 200 000; quasi-Newton steps on
-    the full data at ``tau = 1e-3``; the observed (``tau = 1e-2``) Hessian at the estimate in
+    ``(c, nu)`` grid when that is better); quasi-Newton steps from the 20 000-spell Hessian
+    on the first 200 000 (Newton steps there when ``start`` is given) and, from the Hessian
+    at that optimum, on the full data at ``tau = 1e-3``; for order ``(1, 1)`` the gradient
+    passes run in :func:`.kernels_multi.grad11` and the Hessian passes in
+    :func:`.kernels_multi.tangent11`; the observed (``tau = 1e-2``) Hessian at the estimate in
     one forward-mode pass (kept for the covariances); the certificate of
     :func:`stencil_certificate` on the exact likelihood, with one parabola step when it
     fails. Returns the engine's ``FitOutput``, or ``None`` when a stage leaves the parameter
@@ -504,6 +529,7 @@ def fit_long(x, spec, dist, b, start, output):
     sp2 = dataclasses.replace(spec, tau=TAUS[0])
     sp3 = dataclasses.replace(spec, tau=TAUS[1])
     n_pass = 0
+    H20 = None
     if start is None:
         xs = x[: _SUB_N[0]]
         cands = []
@@ -518,27 +544,46 @@ def fit_long(x, spec, dist, b, start, output):
         x5 = x[: _SUB_N[0] // 4]
         th, _, _ = _newton(x5, b, sp2, TAUS[0], cands[int(np.argmin(fv))], 40)
         # the likelihood is multimodal in (c, nu): Newton steps from each point of a grid on
-        # the first 5 000 spells too; the best on the first 20 000 is refined there
+        # the first 5 000 spells too (5 steps each); the best on the first 20 000 is refined there
         found = [th]
         for c in _GRID_C:
             for nu in _GRID_NU:
                 t = th.copy()
                 t[lay.i_c], t[lay.i_nu] = c, nu
-                found.append(_newton(x5, b, sp2, TAUS[0], t, 8, 1e-6)[0])
+                found.append(_newton(x5, b, sp2, TAUS[0], t, 5, 1e-6, final=False)[0])
         fg = exact_values(np.array(found), xs, b, spec, TAUS[0])
-        th, _, _ = _newton(xs, b, sp2, TAUS[0], found[int(np.argmin(fg))], 20, 1e-6)
+        th, H20, _ = _newton(xs, b, sp2, TAUS[0], found[int(np.argmin(fg))], 20, 1e-6)
     else:
         th = np.clip(np.asarray(start, dtype=float), lo, hi)
-    th, Hs, _ = _newton(x[: _SUB_N[1]], b, sp2, TAUS[0], th, 8, 1e-5)
-    if Hs is None:
-        return None
+    x2 = x[: _SUB_N[1]]
+    if start is None and H20 is not None:  # close already: quasi-Newton (gradient) passes
+        Hs = H20
+        try:
+            np.linalg.cholesky(Hs)
+        except np.linalg.LinAlgError:
+            ok, _, _, _, _, Js = _t2(th, x2, b, spec, TAUS[0], True)
+            if not ok:
+                return None
+            Hs = Js / x2.shape[0]
+        th, _, f2, _, _ = _quasi_newton(x2, b, sp2, TAUS[0], dist, th, Hs.copy(), _QN_PASSES,
+                                        2e-3)  # fmt: skip
+        if not math.isfinite(f2):
+            return None
+        ok, _, _, Hs, _, _ = _t2(th, x2, b, spec, TAUS[0], True)  # at the subsample's optimum
+        if not ok:
+            return None
+        Hs = Hs / x2.shape[0]
+    else:
+        th, Hs, _ = _newton(x2, b, sp2, TAUS[0], th, 8, 1e-5)
+        if Hs is None:
+            return None
     try:  # the quasi-Newton start needs a positive definite matrix
         np.linalg.cholesky(Hs)
     except np.linalg.LinAlgError:
-        ok, _, _, _, _, Js = _t2(th, x[: _SUB_N[1]], b, spec, TAUS[0], True)
+        ok, _, _, _, _, Js = _t2(th, x2, b, spec, TAUS[0], True)
         if not ok:
             return None
-        Hs = Js / min(x.shape[0], _SUB_N[1])
+        Hs = Js / x2.shape[0]
     # full data, tau = 1e-3: quasi-Newton passes from the subsample's Hessian (BFGS updates)
     # to a Newton decrement of 0.002 units; they bring the start of the certificate close,
     # and the certificate decides
