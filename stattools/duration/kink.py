@@ -557,14 +557,9 @@ def fit_long(x, spec, dist, b, start, output):
         th = np.clip(np.asarray(start, dtype=float), lo, hi)
     x2 = x[: _SUB_N[1]]
     if start is None and H20 is not None:  # close already: quasi-Newton (gradient) passes
-        Hs = H20
-        try:
-            np.linalg.cholesky(Hs)
-        except np.linalg.LinAlgError:
-            ok, _, _, _, _, Js = _t2(th, x2, b, spec, TAUS[0], True)
-            if not ok:
-                return None
-            Hs = Js / x2.shape[0]
+        Hs = _positive_definite(H20, th, x2, b, spec)
+        if Hs is None:
+            return None
         th, _, f2, _, _ = _quasi_newton(x2, b, sp2, TAUS[0], dist, th, Hs.copy(), _QN_PASSES,
                                         2e-3)  # fmt: skip
         if not math.isfinite(f2):
@@ -577,13 +572,9 @@ def fit_long(x, spec, dist, b, start, output):
         th, Hs, _ = _newton(x2, b, sp2, TAUS[0], th, 8, 1e-5)
         if Hs is None:
             return None
-    try:  # the quasi-Newton start needs a positive definite matrix
-        np.linalg.cholesky(Hs)
-    except np.linalg.LinAlgError:
-        ok, _, _, _, _, Js = _t2(th, x2, b, spec, TAUS[0], True)
-        if not ok:
-            return None
-        Hs = Js / x2.shape[0]
+    Hs = _positive_definite(Hs, th, x2, b, spec)  # the quasi-Newton start needs one
+    if Hs is None:
+        return None
     # full data, tau = 1e-3: quasi-Newton passes from the subsample's Hessian (BFGS updates)
     # to a Newton decrement of 0.002 units; they bring the start of the certificate close,
     # and the certificate decides
@@ -666,3 +657,14 @@ def kinked_covariances(theta, x, Z, spec, dist, b, segments):
         return None
     n = x.shape[0]
     return {"H": H / n, "I": In / n, "J": J / n}
+
+
+def _positive_definite(H, th, xs, b, spec):
+    """``H`` if it is positive definite, else the Gauss-Newton matrix at ``th`` on ``xs``
+    (``None`` if that pass fails)."""
+    try:
+        np.linalg.cholesky(H)
+        return H
+    except np.linalg.LinAlgError:
+        ok, _, _, _, _, Js = _t2(th, xs, b, spec, TAUS[0], True)
+        return Js / xs.shape[0] if ok else None
