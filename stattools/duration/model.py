@@ -386,10 +386,9 @@ class ACD:
             warnings.warn(m, BoundaryWarning, stacklevel=2)
             msgs.append(m)
         shape_bound = [
-            f"{nm} = {v:.6g} (bound {lo:g})" if abs(v - lo) <= 1e-6 * max(1.0, abs(lo))
-            else f"{nm} = {v:.6g} (bound {hi:g})"
+            f"{nm} = {v:.6g} (bound {edge:g})"
             for nm, v, (lo, hi) in zip(self.dist.names, out.theta[self.spec.k :], self.dist.bounds)
-            if abs(v - lo) <= 1e-6 * max(1.0, abs(lo)) or abs(v - hi) <= 1e-6 * max(1.0, abs(hi))
+            for edge in _edges_hit(v, lo, hi)[:1]
         ]  # fmt: skip
         if shape_bound:
             m = (
@@ -608,8 +607,14 @@ def _power_at_limit(spec, theta: np.ndarray) -> list[str]:
     lay = spec.layout
     out = []
     for i in (lay.i_d1, lay.i_d2):
-        v, lo, hi = float(theta[i]), lay.lower[i], lay.upper[i]
-        for edge in (lo, hi):
-            if abs(v - edge) <= 1e-6 * max(1.0, abs(edge)):
-                out.append(f"{lay.names[i]} = {v:.6g} (bound {edge:g})")
+        v = float(theta[i])
+        out += [
+            f"{lay.names[i]} = {v:.6g} (bound {e:g})"
+            for e in _edges_hit(v, lay.lower[i], lay.upper[i])
+        ]
     return out
+
+
+def _edges_hit(v: float, lo: float, hi: float) -> list[float]:
+    """The ends of ``[lo, hi]`` that ``v`` sits on (relative tolerance 1e-6)."""
+    return [e for e in (lo, hi) if abs(v - e) <= 1e-6 * max(1.0, abs(e))]

@@ -31,3 +31,12 @@ def test_power_at_limit_names_only_bacd_powers_at_an_edge():
         "delta2 = 50 (bound 50)",
     ]
     assert _power_at_limit(ACD(np.ones(50) + np.arange(50) % 3).spec, theta[:3]) == []
+
+
+def test_edges_hit_is_relative_and_names_each_end():
+    from stattools.duration.model import _edges_hit
+
+    assert _edges_hit(100.0 * (1 + 5e-7), 0.01, 100.0) == [100.0]
+    assert _edges_hit(100.0 * (1 - 2e-6), 0.01, 100.0) == []
+    assert _edges_hit(1e-3 + 5e-7, 1e-3, 50.0) == [1e-3]  # absolute 1e-6 below scale 1
+    assert _edges_hit(0.5, 0.5, 0.5) == [0.5, 0.5]
