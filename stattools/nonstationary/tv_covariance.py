@@ -1,12 +1,23 @@
-r"""Local long-run covariance of regression scores, with a break-adaptive window.
+r"""Local long-run covariance of regression scores: two-scale default, break-adaptive option.
 
 The bands of :func:`~stattools.nonstationary.tvreg.tv_regression` need the local long-run
-covariance ``Lambda(u)`` of the scores ``s_i = x_i e_i``. Its estimate is a local average
-(Epanechnikov window of half-width ``tau``) of the block-difference outer products
+covariance ``Lambda(u)`` of the scores ``s_i = x_i e_i``. The one-window estimate is a local
+average (Epanechnikov window of half-width ``tau``) of the block-difference outer products
 ``O_j = Q_j Q_j' / (2m)``, ``Q_j = sum_{i=j-m}^{j-1} w_i - sum_{i=j}^{j+m-1} w_i`` of the
-(VAR(1)-prewhitened) scores ``w``. A fixed window that straddles an abrupt change of the
-error variance averages both regimes: just after a rise the standard errors are too small,
-just before it too large.
+(VAR(1)-prewhitened) scores ``w``. Block differences are noisy (a window of half-width
+``tau`` holds only ``2 tau n / m`` blocks), and a window that straddles an abrupt change of
+the error variance averages both regimes: just after a rise the standard errors are too
+small, just before it too large.
+
+The default of ``tv_regression`` (issue 13) is the two-scale estimate
+(:func:`two_scale_local_lrv`) ``Lambda(u) = D(u) R(u) D(u)``: the local root mean square
+``D(u)`` of the scores, a local mean of squares (far less noisy than block differences, so
+it can use the regression's own half-width ``h`` and follow a variance break), times the
+long-run covariance ``R(u)`` of the standardised scores ``D^{-1} s`` over the wider
+half-width ``2 tau``. It is consistent under the same local stationarity (both windows
+shrink with ``n``), and when only the scale of the scores changes (stable dependence) the
+wider window costs no bias. The construction is ours; no published source is claimed for
+it. Its calibration and the diagnosis behind it are in the Notes of ``tv_regression``.
 
 The adaptive window (:func:`adaptive_local_lrv`) keeps the fixed window unless the data show
 a significant change of the local long-run variance, and then stops the window at the
@@ -42,16 +53,13 @@ one-sided disagreement by its noise, rather than a fixed ratio of ``L`` to ``R``
 rule scale free (no constant refers to a particular design) and lets it grow more sensitive
 with ``n``. The rule is ours; no published source is claimed for it.
 
-Status (issue 13): an option of ``tv_regression`` (``lrv_window="adaptive"``), NOT the
-default. In paired pilots (the same data sets analysed with both windows, the calibration
-design of ``benchmarks/validity/nonstationary_tv.py``) it removed the bias of the standard
-errors around the variance break but did not raise the joint band's coverage (n = 1000:
-0.925 with either window on 200 data sets, 0.933 with either on 300 others; n = 300: 0.913
-against 0.930 with the fixed window, 400 data sets). On the scores ``x_i e_i`` of AR(1)
-series without any change it declares a change in 10-21 % of series (2.5-3.5 % for the
-Gaussian scores its scan is calibrated for), which cost coverage without a break (n = 300:
-joint 0.945 against 0.960 with constant sd; 0.922 against 0.948 with a smoothly rising sd,
-measured before the noise inflation was added).
+Status (issue 13): an option of ``tv_regression`` (``lrv_window="adaptive"``), not calibrated.
+In paired pilots (the same data sets analysed with both windows, the calibration design of
+``benchmarks/validity/nonstationary_tv.py``) it removed the bias of the one-window standard
+errors around the variance break but not their noise, so the joint band did not gain
+(n = 1000: 0.925 with either window, 200 data sets; n = 300: 0.913 against 0.930, 400); on
+the scores ``x_i e_i`` of AR(1) series without any change it declares a change in 10-21 % of
+series (2.5-3.5 % for the Gaussian scores its scan is calibrated for).
 See the Notes of ``tv_regression``.
 """
 
@@ -75,6 +83,7 @@ __all__ = [
     "variance_changes",
     "scan_critical_value",
     "adaptive_local_lrv",
+    "two_scale_local_lrv",
     "ALPHA_CHANGE",
 ]
 
@@ -420,3 +429,45 @@ def adaptive_local_lrv(
         for b in range(p):
             lam[:, a, b] = np.interp(u, uc, lc[:, a, b])
     return lam, a_mat, changes
+
+
+def two_scale_local_lrv(
+    scores: np.ndarray,
+    u: np.ndarray,
+    m: int,
+    tau_var: float,
+    tau_cor: float,
+    prewhiten: bool = True,
+    order: int = 1,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two-scale local long-run covariance ``Lambda(u) = D(u) R(u) D(u)``, ``(n, p, p)``.
+
+    ``D(u)`` is the diagonal of local root-mean-square scores, an Epanechnikov local average
+    of ``s_ia^2`` with half-width ``tau_var``; ``R(u)`` is the local long-run covariance of
+    the standardised scores ``w_i = D(u_i)^{-1} s_i`` (block differences, VAR(1)
+    prewhitened, :func:`adaptive_local_lrv` without change detection) with the wider
+    half-width ``tau_cor``. The scale of the scores can then follow a fast change (an abrupt
+    variance break) while the dependence part, whose block-difference estimate is much
+    noisier than a local mean of squares, is averaged over more blocks. With
+    ``tau_var = tau_cor`` and constant scale this is the one-window estimate up to the
+    standardisation. Returns ``(Lambda, A)`` with ``A`` the VAR(1) matrix of ``w``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> n = 2000
+    >>> u = np.linspace(0, 1, n)
+    >>> s = rng.normal(size=(n, 1)) * np.where(u < 0.5, 1.0, 3.0)[:, None]
+    >>> lam, _ = two_scale_local_lrv(s, u, 8, 0.05, 0.5)
+    >>> ratio = lam[1100, 0, 0] / lam[900, 0, 0]  # 10 % of the span apart, across the break
+    >>> bool(6 < ratio < 13)  # the variance ratio is 9
+    True
+    """
+    s = np.asarray(scores, dtype=float)
+    n, p = s.shape
+    uc = np.linspace(0.0, 1.0, min(n, N_COARSE))
+    level = smoothing_matrix(u, uc, tau_var, linear=False) @ (s * s)  # (nc, p)
+    d = np.sqrt(np.column_stack([np.interp(u, uc, level[:, a]) for a in range(p)]))
+    w = s / np.where(d > 0, d, 1.0)
+    lam_w, a_mat, _ = adaptive_local_lrv(w, u, m, tau_cor, prewhiten, adaptive=False, order=order)
+    return d[:, :, None] * lam_w * d[:, None, :], a_mat

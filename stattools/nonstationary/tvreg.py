@@ -43,7 +43,7 @@ from ._common import check_call, check_lrv_window, emit, fixed_bandwidth, prepar
 from .lrv import default_m
 from .multipliers import MovingAverageMultiplier, resample
 from .trend import _grid, _mc_quantile
-from .tv_covariance import adaptive_local_lrv
+from .tv_covariance import adaptive_local_lrv, two_scale_local_lrv
 
 __all__ = ["tv_regression", "local_linear_regression", "tv_cv_bandwidth", "KERNELS"]
 
@@ -67,8 +67,9 @@ def band_block_length(n: int) -> int:
     and the joint band covered 92.7 %, although the estimate's smoothing bias was
     negligible (removing it left the coverage unchanged). Halving the block doubles the
     number of block differences in each local window (joint coverage 94.6 % at n = 300;
-    at n = 1000 it stayed at 92 %); the ``O(1/m)`` bias that a short block has under
-    positive dependence is removed by the VAR(1) prewhitening. See :func:`tv_regression`,
+    at n = 1000 it stayed at 92 % until the two-scale LRV of issue 13); the ``O(1/m)``
+    bias that a short block has under positive dependence is removed by the VAR(1)
+    prewhitening. See :func:`tv_regression`,
     Notes.
 
     Examples
@@ -422,7 +423,7 @@ def tv_regression(
     m: int | None = None,
     tau: float | None = None,
     prewhiten: bool = True,
-    lrv_window: str = "fixed",
+    lrv_window: str = "two_scale",
     na_action: str = "raise",
     sort: bool = False,
     n_jobs: int = 1,
@@ -474,15 +475,18 @@ def tv_regression(
     m, tau : int, float, optional
         Block length and smoothing half-width of the local long-run covariance. Defaults
         ``m = ceil(n^{1/3})`` (:func:`band_block_length`; half the block of
-        :func:`trend`, see Notes) and ``tau = min(0.5, n^{-1/5})``. The smallest
+        :func:`trend`, see Notes) and ``tau = min(0.5, n^{-1/5})`` (the two-scale
+        default averages the dependence part over ``min(1, 2 tau)``). The smallest
         admissible bandwidth (and so the CV grid) uses ``max(m, ceil(2 n^{1/3}))``.
     prewhiten : bool, default True
         VAR(1) prewhitening of the scores before the block differences.
-    lrv_window : {"fixed", "adaptive"}, default "fixed"
-        ``"fixed"``: the local long-run covariance averages block differences over a
-        window of half-width ``tau`` everywhere. ``"adaptive"`` (experimental, not
-        calibrated; see Notes): the window stops at changes of the local long-run variance
-        declared by a studentised scan of left against right one-sided averages
+    lrv_window : {"two_scale", "fixed", "adaptive"}, default "two_scale"
+        Local long-run covariance of the scores (see Notes). ``"two_scale"``: local scale
+        of the scores over the half-width ``h`` times the long-run covariance of the
+        standardised scores over ``min(1, 2 tau)``. ``"fixed"``: block differences
+        averaged over ``tau`` everywhere (the default before issue 13). ``"adaptive"``
+        (experimental, not calibrated): ``"fixed"`` with the window stopped at changes of
+        the local long-run variance declared by a studentised scan
         (:func:`~stattools.nonstationary.tv_covariance.adaptive_local_lrv`); declared
         changes are in ``extra["lrv_changes"]`` (time units). Point estimates and the
         bandwidth do not depend on it.
@@ -519,74 +523,84 @@ def tv_regression(
     *Critical values* are the ``ceil(level (B + 1))``-th smallest draws (exact Monte Carlo
     quantile, as in :func:`trend`).
 
-    *Long-run covariance.* ``Lambda_hat`` uses first-order block differences of the
-    scores ``x_i e_i`` with residuals from a pilot local-linear fit at bandwidth ``2h``
-    (:func:`local_lrv_matrix`), VAR(1) prewhitened. Residuals from the fit at ``h``
-    itself absorb part of each block's noise: in our pilot (n = 300, AR(1) errors with a
-    variance break, 100 repetitions) the bands then covered only 75-82 %; leave-block-out
-    residuals overshoot (standard errors 1.5 times too large). With the ``2h`` pilot the
-    bands covered 94-97 %. Near the ends of the sample the standard errors are
-    conservative (the one-sided local window).
+    *Long-run covariance* (``lrv_window="two_scale"``, the default since issue 13).
+    ``Lambda_hat(u) = D(u) R(u) D(u)``
+    (:func:`~stattools.nonstationary.tv_covariance.two_scale_local_lrv`): ``D(u)`` is the
+    local root mean square of the residual scores ``x_i e_i`` (Epanechnikov average of
+    their squares with the estimate's own half-width ``h``), ``R(u)`` the local long-run
+    covariance of the standardised scores ``D(u_i)^{-1} x_i e_i`` (first-order block
+    differences, VAR(1) prewhitened, half-width ``min(1, 2 tau)``). Both windows shrink
+    with ``n``. Residuals come from a pilot local-linear fit at ``2h``: the fit at ``h``
+    absorbs part of each block's noise (bands covered 75-82 % in a pilot at n = 300) and
+    leave-block-out residuals overshoot. ``lrv_window="fixed"`` (the default before) is
+    the one-window estimate: block differences of the scores averaged with half-width
+    ``tau`` (:func:`local_lrv_matrix`). The block ``m = ceil(n^{1/3})``
+    (:func:`band_block_length`, half the trend's) doubled the block differences per
+    window: joint coverage 94.7 % instead of 93.0 % at n = 300 (300 paired data sets).
 
-    *Block length.* A simultaneous band's critical value sits far in the tail (about 3.1
-    for one coefficient, 3.3 for both at n = 300), where a standard error that is
-    locally too small by a factor ``r`` multiplies the exceedance probability by about
-    ``exp(c^2 (1 - r^2) / 2)``; pointwise intervals at 1.96 barely notice. We measured
-    where the joint band's shortfall came from (n = 300, the calibration design below,
-    old block; 400 repetitions split exactly into the linear estimate's smoothing bias
-    and its noise): removing the bias left the coverage unchanged (joint 93.0 % vs
-    92.5 % on the noise alone), and the Gaussian critical values equalled those computed
-    from the true ``Lambda`` (3.28 vs 3.28). Against the exact conditional variance of
-    the estimate (100 repetitions) the estimated standard errors were on average 9-15 %
-    too large but varied by 22 % (intercept) and 29 % (slope) across repetitions. The noise of
-    ``Lambda_hat`` drives the shortfall, not the CV bandwidth's bias, so undersmoothing
-    would not fix it. The default block ``m = ceil(n^{1/3})`` (half the trend's) doubles
-    the number of block differences per local window; on 300 further data sets each
-    analysed both ways the joint band covered 94.7 % instead of 93.0 % (intercept 96.3
-    instead of 95.0 %, slope 94.7 instead of 94.3 %); a 25 % wider ``tau`` gave 93.7 %.
-    At n = 1000 the shorter block did not lift the joint band (92.0 % vs 92.3 %, 1000
-    replications each) and a 40 % narrower ``tau`` did not help either (91.5 % vs
-    92.0 %, 200 paired replications). There the estimated standard errors are about
-    16 % too small just after the variance break of the design (the local long-run
-    covariance averages over a window of half-width ``tau`` that reaches back into the
-    low-variance half), while the critical value is right.
+    *Why two scales* (issue 13; the calibration design below at n = 1000, 400 data sets,
+    one window). The joint band covered 0.920. On the noise part alone of the linear
+    estimate (smoothing bias removed exactly) it also covered 0.920. With the exact
+    conditional standard errors ``sqrt(diag(A Sigma A'))`` of the estimate given ``X``
+    (``A`` the linear map from the errors, ``Sigma`` their true covariance) and their
+    Gaussian critical value it covered 0.958; with the estimated standard errors and the
+    critical value that is right for them (sup of ``|A e*| / se_hat`` under the true
+    error law) 0.958; with the exact standard errors and the estimated critical value
+    0.962 (mean joint critical values 3.36 estimated, 3.35 exact, 3.45 right for the
+    estimated SEs). So the estimated standard errors were the cause, not the smoothing
+    bias or the critical value: their ratio to the exact ones was 1.16 / 0.96 / 1.01
+    (intercept; slope 1.24 / 1.01 / 1.06) before u = 0.45 / on [0.55, 0.7) / after, and
+    varied by 10-20 % between data sets (block differences are noisy). In 27 of the 32
+    joint misses it was below 1 where the band was left (0.57-0.88 in 20); 23 of the
+    32 were covered with the exact SEs (at the estimated critical value). The misses
+    were spread (6 / 9 / 5 / 7 / 5 at u < h, before the break, within 0.05 of it, after
+    it, u > 1 - h), not at the boundaries. Nor
+    was the CV bandwidth (median 0.18 at n = 1000, 0.23 at n = 300) the cause: fixed
+    bandwidths 0.06 / 0.10 / 0.14 / 0.20 covered 0.945 / 0.945 / 0.938 / 0.932. At
+    n = 300 the estimated SEs are conservative (ratio 1.27 / 0.98 / 1.02, slope 1.44 /
+    1.08 / 1.14), which hid their noise (there even the exact SEs covered only 0.927,
+    300 data sets). A local mean of squares is far less noisy than
+    block differences and can follow the break at the resolution ``h``; the dependence
+    factor, the noisy part, gets twice the window. On 150 of the same data sets the
+    two-scale SEs had ratio 1.09 / 0.97 / 1.00 to the exact ones (before / after / late,
+    intercept) and a spread between data sets of 8-12 % instead of 9-13 % (slope 10-16 %
+    instead of 13-18 %). On the 1000 data sets of each calibration study (the same seeds
+    as the one-window tables, so paired) the joint band moved 0.920 -> 0.935 at n = 1000
+    with the break, 0.946 -> 0.940 at n = 300; without a break 0.941 -> 0.935 / 0.951 ->
+    0.957 (constant sd, n = 300 / 1000) and 0.940 -> 0.942 / 0.936 -> 0.947 (sd rising).
+    Paired pilots had promised more (0.925 -> 0.955 at n = 1000, 200 data sets), partly
+    because five variants were compared on them: a whole-sample ``R`` (0.965 there) sat
+    at the top of the band at n = 300 with constant sd (0.970; 0.977 with ``D`` over
+    ``tau``), ``D`` over ``tau`` kept the shortfall (0.932), ``tau / 2`` gave
+    0.945-0.955. The band at n = 1000 now covers 0.935, inside its Monte Carlo band but
+    below the 0.958 of the exact SEs: the remaining shortfall is the SEs' noise. On
+    1000 data sets from an independent master seed (1313,
+    ``benchmarks.validity.nonstationary_tv.coverage_with_seed``): 93.6 / 94.0 / 93.3 % at
+    n = 1000 and 93.9 / 96.4 / 94.0 % at n = 300 (intercept / slope / joint), inside the
+    Monte Carlo band [92.6, 97.1] but in its lower half.
 
-    *Break-adaptive window* (``lrv_window="adaptive"``, issue 13; rule in
-    :mod:`~stattools.nonstationary.tv_covariance`). It removes that bias (n = 1000, 40
-    data sets: ratio to the true standard errors 0.99 / 0.98 / 0.99 before u = 0.45, on
-    [0.50, 0.65) and after, against 1.06 / 0.91 / 0.99 fixed), but in paired
-    pilots (the same data sets analysed with both windows, calibration design below) the
-    joint band did not gain: 0.925 with either window at n = 1000 (200 data sets; 0.933
-    with either on 300 others, rule without the noise inflation), 0.913 against 0.930 at
-    n = 300 (400 data sets). With the
-    standard errors unbiased the remaining shortfall is their noise, which the fixed window
-    had partly offset by over-estimating them before the break (ratio 1.06). Without a
-    break it cost coverage (n = 300, constant sd: joint 0.945 against 0.960, 400 data
-    sets; sd rising smoothly from 1 to 2: 0.922 against 0.948, 500 data sets, rule without
-    the noise inflation), because on the scores
-    ``x_i e_i`` it declares spurious changes in 10-21 % of series (2.5-3.5 % for Gaussian
-    scores, for which its scan is calibrated). Correcting the critical value for the
-    noise of the standard errors instead (a Satterthwaite t with ``nu`` from the
-    block-difference covariance, ``nu`` 15-50) over-covers: joint 0.972 / 0.965 at
-    n = 300 / 1000, single bands up to 0.985, and 0.985 at n = 300 without a break; the
-    bootstrap-t sup critical value gave 0.925 / 0.967. So the default stays the fixed
-    window, and the joint band at n = 1000 stays below its Monte Carlo band (table note).
+    *Other attempts* (issue 13, not adopted). A break-adaptive window
+    (``lrv_window="adaptive"``: the window stops at changes of the long-run variance
+    declared by a studentised left/right scan, :mod:`~stattools.nonstationary.tv_covariance`)
+    removed the SE bias at the break but not the noise (joint 0.925 with either window at
+    n = 1000, 200 data sets; 0.913 against 0.930 at n = 300) and declares spurious changes
+    in 10-21 % of series without a break. A Satterthwaite t critical value over-covered
+    (0.965-0.985); a bootstrap-t sup critical value gave 0.925 / 0.967 at n = 1000 / 300;
+    a 40 % narrower ``tau`` 0.915.
 
     *Calibration* (``benchmarks/VALIDITY.md``, study ``nonstationary_tv``; AR(1) 0.5
     errors whose standard deviation doubles at mid-sample, AR(1) covariate, defaults,
-    B = 199, 1000 replications). 95 % simultaneous bands for ``beta_0 = sin(2 pi u)``,
-    ``beta_1 = 1 + 0.5 cos(2 pi u)``, intercept / slope / joint: 94.9 / 96.3 / 94.6 %
-    at n = 300 (92.7 % joint with the old block ``ceil(2 n^{1/3})``), 93.8 / 94.6 /
-    92.0 % at n = 1000 (92.3 % joint with the old block): the joint band at n = 1000 is
-    still 0.6 points below its Monte Carlo band (see the table's note). Without a variance
-    break (same design, constant sd / sd rising linearly from 1 to 2): 94.8 / 95.2 /
-    94.1 % and 94.0 / 95.9 / 94.0 % at n = 300, 94.6 / 95.2 / 95.1 % and 94.6 / 93.7 /
-    93.6 % at n = 1000, all inside their Monte Carlo bands.
-    Constancy tests at 5 %, slope / all coefficients: 4.9 / 6.4 % at n = 300,
-    4.9 / 5.9 % at n = 1000 (inside their Monte Carlo bands; 6.0 / 6.8 and 4.7 / 6.5 %
-    with the old block). Power against a slope change of 0.5,
-    smooth (``sin(pi u)``) / abrupt (at mid-sample), slope test: 15 / 31 % at n = 300,
-    39 / 74 % at n = 1000 (1000 replications).
+    B = 199, 1000 replications, two-scale LRV). 95 % simultaneous bands for
+    ``beta_0 = sin(2 pi u)``, ``beta_1 = 1 + 0.5 cos(2 pi u)``, intercept / slope /
+    joint: 95.5 / 95.9 / 94.0 % at n = 300, 94.9 / 94.8 / 93.5 % at n = 1000 (one-window
+    LRV: 94.9 / 96.3 / 94.6 and 93.8 / 94.6 / 92.0 %, the last below its Monte Carlo
+    band [92.6, 97.1]). Without a variance break (constant sd / sd rising linearly from 1
+    to 2): 95.0 / 95.5 / 93.5 % and 94.3 / 95.6 / 94.2 % at n = 300, 95.4 / 96.3 / 95.7 %
+    and 94.7 / 94.6 / 94.7 % at n = 1000. All inside their Monte Carlo bands.
+    Constancy tests at 5 %, slope / all coefficients: 5.4 / 6.4 % at n = 300, 4.9 /
+    5.4 % at n = 1000 (inside their Monte Carlo bands). Power against a slope change of
+    0.5, smooth (``sin(pi u)``) / abrupt (at mid-sample), slope test: 15 / 31 % at
+    n = 300, 42 / 77 % at n = 1000 (one-window LRV 39 / 74 %).
 
     **Not confirmed from the source.** Zhou and Wu (2010) was not available in full;
     the procedure above (jackknife local-linear estimate, difference-based local
@@ -626,7 +640,7 @@ def tv_regression(
         formula, data, example="y ~ x", level=level, n_resamples=n_resamples, n_jobs=n_jobs
     )
     kernel = check_option(kernel, "kernel", tuple(KERNELS))
-    lrv_window = check_option(lrv_window, "lrv_window", ("adaptive", "fixed"))
+    lrv_window = check_option(lrv_window, "lrv_window", ("two_scale", "fixed", "adaptive"))
     s = prepare(formula, data, time=time, na_action=na_action, sort=sort)
     n, p = s.X.shape
     terms = list(s.design.X.columns)
@@ -703,9 +717,14 @@ def tv_regression(
     if np.isnan(pilot).any():
         pilot = fit_obs
     scores = s.X * (y - np.sum(s.X * pilot, axis=1))[:, None]
-    lam, a_mat, changes = adaptive_local_lrv(
-        scores, s.u, m, tau, prewhiten=prewhiten, adaptive=lrv_window == "adaptive"
-    )
+    if lrv_window == "two_scale":
+        # local scale at the estimate's own half-width h, dependence over 2 tau (see Notes)
+        lam, a_mat = two_scale_local_lrv(scores, s.u, m, h, min(1.0, 2.0 * tau), prewhiten)
+        changes = np.empty(0)
+    else:
+        lam, a_mat, changes = adaptive_local_lrv(
+            scores, s.u, m, tau, prewhiten=prewhiten, adaptive=lrv_window == "adaptive"
+        )
     floor = 1e-10 * np.maximum(np.var(scores, axis=0).max(), 1e-300) * np.ones(p)
     root, lam, clipped = _psd_sqrt(lam, floor)
     if clipped:

@@ -16,13 +16,13 @@ from tests._helpers import assert_in_band, binomial_band, n_reps
 TOL = {
     # coverage: two-sided exact binomial bands, no allowance (the 0.03 allowance for the
     # intercept and joint bands and the one-sided check were dropped when the bands' LRV
-    # block became ceil(n^(1/3)), issue 13). With these seeds, block ceil(n^(1/3)):
-    # intercept / slope / joint 371 / 378 / 367 of 400 (band [364, 393]) and 74 / 78 / 74
-    # of 80 (band [68, 80]); with the old block ceil(2 n^(1/3)) the intercept had 363/400.
+    # block became ceil(n^(1/3)), issue 13). With these seeds and the two-scale default LRV
+    # (issue 13): intercept / slope / joint 74 / 79 / 74 of 80 (band [68, 80]); with the
+    # one-window LRV 74 / 78 / 74 of 80 and 371 / 378 / 367 of 400 (band [364, 393]).
     # power floors at n = 300, delta = 1 (the tables use delta = 0.5, where power is low,
-    # see VALIDITY.md); with these seeds and the block ceil(n^(1/3)): smooth 13/40
-    # (81/200), abrupt 29/40 (142/200); the floors leave margins of 5 and 11 replications
-    # at 40 (41 and 52 at 200)
+    # see VALIDITY.md); with these seeds and the two-scale LRV: smooth 17/40, abrupt 30/40
+    # (one-window LRV: 13/40 and 81/200, 29/40 and 142/200); the floors leave margins of 9
+    # and 12 replications at 40
     "power_smooth_min": 0.2,
     "power_abrupt_min": 0.45,
 }
@@ -53,7 +53,8 @@ def test_band_coverage_without_break():
     reps = n_reps(400, 40)
     design = {"n": 300, "phi": 0.5, "shape": "smooth", "profile": "smooth"}
     c = _run(design, v.analyse_coverage, reps, seed=1404, simulate=v.simulate_tv_nobreak)
-    # measured: intercept / slope / joint 378 / 384 / 380 of 400, 38 / 38 / 37 of 40
+    # measured (two-scale LRV): intercept / slope / joint 39 / 38 / 38 of 40 (one-window
+    # LRV: 378 / 384 / 380 of 400, 38 / 38 / 37 of 40)
     for k in ("cover_intercept", "cover_x", "cover_joint"):
         assert_in_band(c[k], reps, 0.95)
 
@@ -62,7 +63,8 @@ def test_band_coverage_without_break():
 def test_constancy_size_variance_break():
     reps = n_reps(400, 80)
     c = _run({"n": 300, "phi": 0.5, "shape": "const"}, v.analyse_constancy, reps, seed=1402)
-    # measured (block ceil(n^(1/3))): slope / all 17 / 25 of 400 (band [7, 36]), 1 / 1 of 80
+    # measured: slope / all 4 / 3 of 80 (two-scale LRV; band [0, 12]); one-window LRV
+    # 17 / 25 of 400 (band [7, 36]), 1 / 1 of 80
     assert_in_band(c["reject_x"], reps, 0.05)
     assert_in_band(c["reject_all"], reps, 0.05)
 
