@@ -16,8 +16,13 @@ Scale constants (so that the mean is one):
   Gamma(1/sigma2 - 1/kappa))``.
 * Generalised F (kappa, eta, gamma), q-Weibull (a, q) and the q-Weibull/exponential
   mixture (p, a, q, lambda): ACDm 1.1.0's parametrisations and unit-mean scales (its
-  ``getLL.c``), given in the class docstrings. Their shape gradients are numerical
-  (central differences, as for Burr and the generalised gamma); ``score_eps`` is analytic.
+  ``getLL.c``), given in the class docstrings.
+
+Every law with shapes evaluates its log density, ``score_eps`` and the shape derivatives
+``d log f / d shape`` in closed form in one compiled pass (:meth:`Innovation.loglik_parts`,
+kernels in :mod:`.laws_fused`); the shape-only constants (the log scale and its
+derivatives, with the digamma function) come from ``_consts``. A shape outside the
+parameter space gives NaN values (hence an infinite objective), never an exception.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import numpy as np
 from scipy import special
 
 from ..core.exceptions import DataError
+from .laws_fused import _qweibull_logscale, _qweibull_parts, _qweibull_scale, law_arrays
 
 __all__ = [
     "Innovation",
@@ -59,6 +65,7 @@ class Innovation(ABC):
     bounds: tuple[tuple[float, float], ...] = ()
     start: tuple[float, ...] = ()
     needs_positive: bool = True
+    _code: int = 0  # kernel code in :mod:`.laws_fused` (0: no compiled kernel)
 
     def __init__(self, *shape: float) -> None:
         self.params: tuple[float, ...] = tuple(float(s) for s in shape) if shape else self.start
@@ -109,17 +116,66 @@ class Innovation(ABC):
     def ppf(self, p: np.ndarray, shape: Sequence[float] | None = None) -> np.ndarray:
         """Quantile function."""
 
+    def _consts(self, shape: tuple[float, ...]) -> np.ndarray:
+        """Shape-only constants of the compiled kernel (laws with ``_code > 0``)."""
+        raise NotImplementedError  # pragma: no cover - every law with a kernel overrides
+
+    def loglik_parts(
+        self, e: np.ndarray, shape: Sequence[float] | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(log f(e), e d log f / d e, d log f / d shape)`` in one pass (the last n x n_shape).
+
+        Analytic and compiled for every law with shapes; a shape outside the parameter
+        space (:meth:`valid`) gives NaN arrays (an infinite objective in a fit).
+        """
+        s = self._shape(shape)
+        e = np.asarray(e, dtype=float)
+        if not self._code:
+            return self.logpdf(e, s), self.score_eps(e, s), self.dlogpdf_shape(e, s)
+        flat = np.ascontiguousarray(e.reshape(-1))
+        c = self.kernel_consts(s)
+        if c is None:
+            nan = np.full(flat.shape[0], np.nan)
+            return (
+                nan.reshape(e.shape),
+                nan.reshape(e.shape),
+                np.full((flat.shape[0], len(s)), np.nan),
+            )
+        with np.errstate(all="ignore"):
+            lf, sc, D = law_arrays(self._code, c, flat, len(s))
+        return lf.reshape(e.shape), sc.reshape(e.shape), D
+
+    def kernel_consts(self, shape: Sequence[float]) -> np.ndarray | None:
+        """The kernel's constants at ``shape``, or ``None`` where ``shape`` is outside the
+        parameter space or they are not finite (an infinite objective, never an error)."""
+        s = tuple(float(v) for v in shape)
+        if not self._code or not self.valid(s):
+            return None
+        try:
+            c = self._consts(s)
+        except (ValueError, OverflowError, ZeroDivisionError):
+            return None
+        return c if np.all(np.isfinite(c)) else None
+
     def dlogpdf_shape(self, e: np.ndarray, shape: Sequence[float] | None = None) -> np.ndarray:
-        """``d log f(e) / d shape`` (n x n_shape); central differences unless overridden."""
+        """``d log f(e) / d shape`` (n x n_shape): analytic for the laws with a compiled
+        kernel, else central differences (one-sided where a step would leave the space)."""
         s = list(self._shape(shape))
         e = np.asarray(e, dtype=float)
+        if self._code:
+            return self.loglik_parts(e, s)[2]
         out = np.empty((e.shape[0], len(s)))
         for j in range(len(s)):
             h = 1e-6 * max(abs(s[j]), 1e-2)
             up, dn = list(s), list(s)
             up[j] += h
             dn[j] -= h
-            out[:, j] = (self.logpdf(e, up) - self.logpdf(e, dn)) / (2 * h)
+            if self.valid(up) and self.valid(dn):
+                out[:, j] = (self.logpdf(e, up) - self.logpdf(e, dn)) / (2 * h)
+            elif self.valid(up):
+                out[:, j] = (self.logpdf(e, up) - self.logpdf(e, s)) / h
+            else:
+                out[:, j] = (self.logpdf(e, s) - self.logpdf(e, dn)) / h
         return out
 
     def pdf(self, e: np.ndarray, shape: Sequence[float] | None = None) -> np.ndarray:
@@ -193,6 +249,12 @@ class Weibull(Innovation):
     names = ("k",)
     bounds = ((0.05, 50.0),)
     start = (1.0,)
+    _code = 1
+
+    def _consts(self, shape):
+        (k,) = shape
+        g1, p1 = special.gammaln(1.0 + 1.0 / k), special.digamma(1.0 + 1.0 / k)
+        return np.array([k, -g1, p1 / (k * k)])
 
     @staticmethod
     def _lam(k: float) -> float:
@@ -205,16 +267,6 @@ class Weibull(Innovation):
         with np.errstate(divide="ignore"):
             lz = np.log(e / lam)
         return math.log(k / lam) + (k - 1.0) * lz - np.exp(k * lz)
-
-    def dlogpdf_shape(self, e, shape=None):
-        """Analytic: with ``u = log(e / lam)``, ``d log lam / dk = psi(1 + 1/k) / k^2``,
-        ``d log f / dk = 1/k + u - k g - e^(k u) (u - k g)`` (``g = d log lam / dk``)."""
-        (k,) = self._shape(shape)
-        lam = self._lam(k)
-        g = float(special.digamma(1.0 + 1.0 / k)) / (k * k)
-        with np.errstate(divide="ignore"):
-            u = np.log(np.asarray(e, dtype=float) / lam)
-        return (1.0 / k + u - k * g - np.exp(k * u) * (u - k * g))[:, None]
 
     def score_eps(self, e, shape=None):
         (k,) = self._shape(shape)
@@ -251,6 +303,16 @@ class GeneralizedGamma(Innovation):
     names = ("k", "nu")
     bounds = ((0.05, 50.0), (0.05, 100.0))
     start = (1.0, 1.0)
+    _code = 2
+
+    def _consts(self, shape):
+        k, nu = shape
+        L = float(special.gammaln(nu) - special.gammaln(nu + 1.0 / k))
+        pk = float(special.digamma(nu + 1.0 / k))
+        pn = float(special.digamma(nu))
+        return np.array(
+            [k, nu, L, pk / (k * k), pn - pk, math.log(k) - L - float(special.gammaln(nu)), pn]
+        )
 
     @staticmethod
     def _lam(k: float, nu: float) -> float:
@@ -300,21 +362,30 @@ class Burr(Innovation):
     names = ("kappa", "sigma2")
     bounds = ((0.05, 50.0), (1e-6, 50.0))
     start = (1.2, 0.3)
+    _code = 3
+
+    def _consts(self, shape):
+        kap, s2 = shape
+        a, ik = 1.0 / s2, 1.0 / kap
+        L = self._loglam(kap, s2)
+        d1, d2, d3 = (float(v) for v in special.digamma([1.0 + ik, a - ik, a + 1.0]))
+        Lk = (-math.log(s2) + d1 - d2) * ik * ik
+        Ls = (1.0 + ik) * a + (d2 - d3) * a * a
+        return np.array([kap, s2, L, Lk, Ls])
 
     def valid(self, shape=None):
         kappa, s2 = self._shape(shape)
         return super().valid(shape) and kappa > s2 * (1.0 + 1e-6)
 
     @staticmethod
-    def _lam(kappa: float, s2: float) -> float:
-        a = 1.0 / s2
-        log_mean_unit = (
-            -(1.0 + 1.0 / kappa) * math.log(s2)
-            + special.gammaln(1.0 + 1.0 / kappa)
-            + special.gammaln(a - 1.0 / kappa)
-            - special.gammaln(a + 1.0)
-        )
-        return math.exp(-log_mean_unit)
+    def _loglam(kappa: float, s2: float) -> float:
+        a, ik = 1.0 / s2, 1.0 / kappa
+        lg = special.gammaln([1.0 + ik, a - ik, a + 1.0])
+        return float((1.0 + ik) * math.log(s2) - lg[0] - lg[1] + lg[2])
+
+    @classmethod
+    def _lam(cls, kappa: float, s2: float) -> float:
+        return math.exp(cls._loglam(kappa, s2))
 
     def logpdf(self, e, shape=None):
         kappa, s2 = self._shape(shape)
@@ -367,6 +438,11 @@ class LogNormal(Innovation):
     names = ("sigma",)
     bounds = ((1e-3, 20.0),)
     start = (1.0,)
+    _code = 4
+
+    def _consts(self, shape):
+        (sig,) = shape
+        return np.array([sig, -math.log(sig) - 0.5 * math.log(2 * math.pi)])
 
     def _z(self, e, shape):
         (sig,) = self._shape(shape)
@@ -382,11 +458,6 @@ class LogNormal(Innovation):
         z, _, sig = self._z(e, shape)
         return -1.0 - z / sig
 
-    def dlogpdf_shape(self, e, shape=None):
-        """Analytic: ``d log f / d sigma = -1/sigma + z (z / sigma - 1)``."""
-        z, _, sig = self._z(e, shape)
-        return (-1.0 / sig + z * (z / sig - 1.0))[:, None]
-
     def cdf(self, e, shape=None):
         return special.ndtr(self._z(e, shape)[0])
 
@@ -396,23 +467,6 @@ class LogNormal(Innovation):
     def ppf(self, p, shape=None):
         (sig,) = self._shape(shape)
         return np.exp(-0.5 * sig * sig + sig * special.ndtri(np.asarray(p, dtype=float)))
-
-
-def _qweibull_scale(a: float, q: float) -> float:
-    """ACDm's unit-mean q-Weibull scale ``b`` (``.returnFixedMeanPara``, distCode 6)."""
-    m = 1.0 / (q - 1.0)
-    lb = special.gammaln(m) - special.gammaln(1.0 / a) - special.gammaln(m - 1.0 / a - 1.0)
-    return math.exp(lb + math.log(a) + (1.0 + a) / a * math.log(q - 1.0) - math.log(2.0 - q))
-
-
-def _qweibull_parts(e: np.ndarray, a: float, q: float, b: float) -> tuple[np.ndarray, np.ndarray]:
-    """``log f`` of the q-Weibull with scale ``b`` and ``w = (q - 1) (e/b)^a``."""
-    e = np.asarray(e, dtype=float)
-    with np.errstate(divide="ignore"):
-        le = np.log(e)
-    w = (q - 1.0) * np.exp(a * (le - math.log(b)))
-    lf = math.log(a * (2.0 - q)) - a * math.log(b) + (a - 1.0) * le - np.log1p(w) / (q - 1.0)
-    return lf, w
 
 
 class QWeibull(Innovation):
@@ -438,6 +492,14 @@ class QWeibull(Innovation):
     names = ("a", "q")
     bounds = ((0.05, 50.0), (1.0 + 1e-6, 2.0 - 1e-6))
     start = (0.8, 1.2)
+    _code = 5
+
+    def _consts(self, shape):
+        a, q = shape
+        lb, la, lq = _qweibull_logscale(a, q)
+        return np.array(
+            [a, q, lb, la, lq, math.log(a) + math.log(2.0 - q) - a * lb, 1.0 / (q - 1.0)]
+        )
 
     def valid(self, shape=None):
         a, q = self._shape(shape)
@@ -493,20 +555,41 @@ class GeneralizedF(Innovation):
     names = ("kappa", "eta", "gamma")
     bounds = ((0.01, 1e4), (0.01, 1e5), (0.01, 50.0))
     start = (0.4, 0.7, 2.5)
+    _code = 6
+
+    def _consts(self, shape):
+        k, eta, g = shape
+        L = self._loglam(k, eta, g)
+        pk, pe, pkg, peg, pke = (
+            float(v) for v in special.digamma([k, eta, k + 1.0 / g, eta - 1.0 / g, k + eta])
+        )
+        return np.array(
+            [
+                k,
+                eta,
+                g,
+                L,
+                pk - pkg,
+                pe - 1.0 / (eta * g) - peg,
+                (math.log(eta) + pkg - peg) / (g * g),
+                math.log(g) - k * math.log(eta) - float(special.betaln(k, eta)),
+                -math.log(eta) - pk + pke,
+                -k / eta - pe + pke,
+            ]
+        )
 
     def valid(self, shape=None):
         k, eta, g = self._shape(shape)
         return super().valid(shape) and eta * g > 1.0 + 1e-6
 
     @staticmethod
-    def _lam(k: float, eta: float, g: float) -> float:
-        return math.exp(
-            special.gammaln(k)
-            + special.gammaln(eta)
-            - math.log(eta) / g
-            - special.gammaln(k + 1.0 / g)
-            - special.gammaln(eta - 1.0 / g)
-        )
+    def _loglam(k: float, eta: float, g: float) -> float:
+        lg = special.gammaln([k, eta, k + 1.0 / g, eta - 1.0 / g])
+        return float(lg[0] + lg[1] - math.log(eta) / g - lg[2] - lg[3])
+
+    @classmethod
+    def _lam(cls, k: float, eta: float, g: float) -> float:
+        return math.exp(cls._loglam(k, eta, g))
 
     def _y(self, e, shape) -> tuple[np.ndarray, float, float, float]:
         k, eta, g = self._shape(shape)
@@ -565,6 +648,16 @@ class MixQWeibullExponential(Innovation):
     names = ("p", "a", "q", "lambda")
     bounds = ((1e-6, 1.0 - 1e-6), (0.05, 50.0), (1.0 + 1e-6, 2.0 - 1e-6), (1e-6, 1e3))
     start = (0.7, 1.3, 1.2, 1.2)
+    _code = 7
+
+    def _consts(self, shape):
+        p, a, q, lam = shape
+        lb0, la, lq = _qweibull_logscale(a, q)
+        mfac = 1.0 - (1.0 - p) * lam
+        LB = lb0 + math.log(mfac) - math.log(p)
+        head = [p, a, q, lam, LB, la, lq, lam / mfac - 1.0 / p, -(1.0 - p) / mfac]
+        tail = [math.log(a) + math.log(2.0 - q) - a * LB, 1.0 / (q - 1.0), math.log(p)]
+        return np.array(head + tail + [math.log(1.0 - p) - math.log(lam)])
 
     def valid(self, shape=None):
         p, a, q, lam = self._shape(shape)

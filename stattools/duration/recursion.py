@@ -35,6 +35,7 @@ from scipy.signal import lfilter, lfiltic
 
 from . import models as _gm
 from .distributions import Innovation
+from .laws_fused import acd_law_fg
 
 __all__ = ["Spec", "filter_state", "psi_loop", "negloglik", "obs_scores", "state_jacobian"]
 
@@ -327,8 +328,9 @@ def negloglik(
     kernel (forward recursion plus adjoint pass); ``fused=False`` forces the
     ``lfilter`` path (the two agree to rounding, see the tests).
 
-    The recursion block of the gradient is analytic (adjoint filter); the shape block
-    uses central differences of the density (no filter pass needed). A non-positive or
+    The recursion block of the gradient is analytic (adjoint filter); the shape block is
+    analytic too (the law's ``loglik_parts``). A linear ACD without regressors under a law
+    with shapes runs in one fused pass (``laws_fused.acd_law_fg``). A non-positive or
     non-finite state, or a non-finite value, gives ``(inf, nan)``: overflow at trial
     points far from the optimum is expected, so floating-point warnings are silenced
     here and the result is checked instead.
@@ -379,16 +381,37 @@ def _negloglik(
             omega, np.ascontiguousarray(alpha), np.ascontiguousarray(beta), x, float(b)
         )
         return (float(f), g) if np.isfinite(f) else (np.inf, np.full(kk, np.nan))
-    s = filter_state(theta, x, spec, b, Z)
-    if not _state_ok(s, spec) or not dist.valid(shape):
+    if not dist.valid(shape):
         return np.inf, np.full(kk, np.nan)
-    terms, eps, psi = _neg_terms(s, x, spec, dist, shape)
-    f = float(terms.sum() / n)
+    if fused and grad and shape and dist._code and not (spec.acdm or spec.log or spec.exog):
+        # shaped law: recursion, analytic law derivatives and adjoint in one compiled pass
+        consts = dist.kernel_consts(shape)
+        if consts is None:
+            return np.inf, np.full(kk, np.nan)
+        omega, alpha, beta, _ = spec.split(np.asarray(theta, dtype=float))
+        f, g = acd_law_fg(
+            omega,
+            np.ascontiguousarray(alpha),
+            np.ascontiguousarray(beta),
+            x,
+            float(b),
+            dist._code,
+            consts,
+            len(shape),
+        )
+        return (float(f), g) if np.isfinite(f) else (np.inf, np.full(kk, np.nan))
+    s = filter_state(theta, x, spec, b, Z)
+    if not _state_ok(s, spec):
+        return np.inf, np.full(kk, np.nan)
+    psi = np.exp(s) if spec.log else s
+    eps = x / psi
+    lf, sc, dsh = dist.loglik_parts(eps, shape)
+    f = float(((s if spec.log else np.log(psi)) - lf).sum() / n)
     if not np.isfinite(f):
         return np.inf, np.full(kk, np.nan)
     if not grad:
         return f, np.empty(0)
-    g = 1.0 + dist.score_eps(eps, shape)
+    g = 1.0 + sc
     if not spec.log:
         g = g / psi
     c = spec.ar(theta)
@@ -402,7 +425,7 @@ def _negloglik(
     for k in range(spec.k):
         out[k] = _zcol_dot(k, lam, theta, x, s, spec, b, Z) / n
     if shape:
-        out[spec.k :] = -dist.dlogpdf_shape(eps, shape).sum(axis=0) / n
+        out[spec.k :] = -dsh.sum(axis=0) / n
     return f, out
 
 
@@ -469,14 +492,15 @@ def obs_scores(
     ``sj``: that state and Jacobian when already computed.
     """
     s, jac = state_jacobian(theta, x, spec, b, Z) if sj is None else sj
-    _, eps, psi = _neg_terms(s, x, spec, dist, shape)
-    g = 1.0 + dist.score_eps(eps, shape)
+    psi = np.exp(s) if spec.log else s
+    _, sc, dsh = dist.loglik_parts(x / psi, shape)
+    g = 1.0 + sc
     if not spec.log:
         g = g / psi
     out = np.empty((x.shape[0], spec.k + len(shape)))
     out[:, : spec.k] = g[:, None] * jac
     if shape:
-        out[:, spec.k :] = -dist.dlogpdf_shape(eps, shape)
+        out[:, spec.k :] = -dsh
     return (out, s, jac) if full else out
 
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as hst
 from scipy import integrate
 
 import stattools as st
-from stattools.core.exceptions import BoundaryWarning, ConvergenceWarning, HessianWarning
+from stattools.core.exceptions import BoundaryWarning
 from stattools.duration import ACD
 from stattools.duration.distributions import (
     GeneralizedF,
@@ -155,14 +155,13 @@ def test_fit_matches_acdm_ibm(key):
 @pytest.mark.needs_data
 def test_genf_ibm_runs_to_the_generalized_gamma_limit():
     """On IBM the generalised F likelihood increases as eta -> inf (ACDm stops at eta ~ 2.4e4
-    with nlminb convergence code 1); we reach the bound, flag it, and match ACDm's llf."""
+    with nlminb convergence code 1); we reach the bound, flag it, and match ACDm's llf.
+    (With the analytic shape gradient the optimiser reaches the bound cleanly: the
+    convergence and Hessian warnings of the central-difference gradient are gone, the
+    boundary warning and ``converged=False`` remain.)"""
     ref = REF["fits"]["genf"]
     assert ref["convergence"] == 1
-    with (
-        pytest.warns(ConvergenceWarning),
-        pytest.warns(HessianWarning),
-        pytest.warns(BoundaryWarning, match="eta"),
-    ):
+    with pytest.warns(BoundaryWarning, match="eta"):
         res = ACD(_ibm(), order=(1, 1), dist="genf", backcast="acdm").fit()
     assert not res.converged
     assert res.params["eta"] == pytest.approx(GeneralizedF.bounds[1][1])
