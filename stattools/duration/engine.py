@@ -21,12 +21,15 @@ from ..core.validation import check_option
 from .distributions import Innovation
 from .models import hessian_jacobian_exp, smooth_tangent, tangent_exp
 from .recursion import Spec, negloglik_groups, obs_scores, obs_scores_groups
+from .starts import two_step_start
 from .tangent_fit import fit_tangent_long
 
 __all__ = ["FitOutput", "fit_engine", "covariances", "sandwich", "backcast_value"]
 
 _BIG = 1e10
 _SUB = 20_000  # subsample used to choose among starting values of the ACD variants
+_N_EXP = 2 * _SUB  # spells of the exponential fit of the two-step start on a long series
+_TWO_STEP = True  # whether shaped laws get the two-step start (False: the fixed starts only)
 
 
 @dataclass(frozen=True)
@@ -304,19 +307,26 @@ class _Problem:
 
 
 def _polish(
-    prob: _Problem, phi: np.ndarray, max_iter: int = 25, gtol: float = 1e-9, fg0=None
+    prob: _Problem,
+    phi: np.ndarray,
+    max_iter: int = 25,
+    gtol: float = 1e-9,
+    fg0=None,
+    cheap: bool | None = None,
 ) -> tuple[np.ndarray, float, np.ndarray, int]:
     """Newton steps (numerical Hessian of the analytic gradient; BHHH if not PD).
 
     A step is accepted when it lowers the objective or, where the objective is flat to
     rounding, the largest free score component; iteration stops at ``gtol``. ``fg0``: the
-    objective and gradient at ``phi`` when known.
+    objective and gradient at ``phi`` when known. ``cheap``: one-sided Hessians reused while
+    the steps succeed (default: for the ACD variants).
     """
     f, g = prob.fg(phi) if fg0 is None else fg0
     it = 0
     # the ACD variants reuse the Hessian while the steps succeed and the free set is
     # unchanged (each Hessian costs 2k gradients; near the optimum it hardly changes)
-    reuse = prob.spec.kind not in ("acd", "lacd1")
+    reuse = prob.spec.kind not in ("acd", "lacd1") if cheap is None else cheap
+    one_sided = reuse
     H_full: np.ndarray | None = None
     last_free: np.ndarray | None = None
     while it < max_iter:
@@ -326,7 +336,7 @@ def _polish(
         if gmax < gtol:
             break
         if not (reuse and H_full is not None and np.array_equal(free, last_free)):
-            H_full = prob.hessian(phi, one_sided=prob.spec.kind not in ("acd", "lacd1"))
+            H_full = prob.hessian(phi, one_sided=one_sided)
         last_free = free
         H = H_full[np.ix_(free, free)]
         try:
@@ -483,7 +493,23 @@ def _fit_engine(x, Z, spec, dist, b, restricted, start, maxiter, segments) -> Fi
 
 
 def _fit_smooth(x, Z, spec, dist, b, restricted, start, maxiter, segments) -> FitOutput:
-    """The gradient engine (L-BFGS-B / quasi-Newton on subsamples, Newton polish)."""
+    """The gradient engine (L-BFGS-B / quasi-Newton on subsamples, Newton polish).
+
+    A shaped law gets the two-step start (:mod:`.starts`) beside the fixed ones; where that
+    fit stalls (not converged, nothing at a bound), the fit from the fixed starts only is
+    also run and kept unless its log-likelihood is lower by more than 1e-9 relative (a flat
+    profile towards a limit of the family, where the fixed starts reach and flag the limit).
+    """
+    out = _fit_one(x, Z, spec, dist, b, restricted, start, maxiter, segments, _TWO_STEP)
+    if out.message.startswith("two-step") and not out.converged and not out.at_bound:
+        old = _fit_one(x, Z, spec, dist, b, restricted, start, maxiter, segments, False)
+        if old.llf >= out.llf - 1e-9 * abs(out.llf):
+            return old
+    return out
+
+
+def _fit_one(x, Z, spec, dist, b, restricted, start, maxiter, segments, two_step) -> FitOutput:
+    """One run of :func:`_fit_smooth` (``two_step``: with the two-step start)."""
     xbar = _xbar(x, spec)
     xs, bs = x / xbar, b / xbar
     n_shape = len(dist.names)
@@ -498,14 +524,35 @@ def _fit_smooth(x, Z, spec, dist, b, restricted, start, maxiter, segments) -> Fi
                 th0[0] *= float(x.mean())
     long = spec.kind not in ("acd", "lacd1") and segments is None and xs.shape[0] > 3 * _SUB
     long = long or (prob.tangent_ok() and xs.shape[0] > 3 * _SUB)  # LACD1 (mean backcast)
+    th2 = None
+    if (
+        two_step
+        and start is None
+        and not restricted
+        and spec.kind in ("acd", "lacd1")
+        and dist.names
+    ):
+        # two-step start (duration.starts): exponential QML fit, shapes on its residuals
+        def fit_exp(xx, ZZ, sp, d, bb, sg):
+            return _fit_smooth(xx, ZZ, sp, d, bb, False, None, maxiter, sg)
+
+        m = xs.shape[0] if xs.shape[0] <= 3 * _SUB else _N_EXP
+        seg = segments if m == xs.shape[0] else None
+        if seg is not None or segments is None:
+            th2 = two_step_start(xs[:m], None if Z is None else Z[:m], spec, dist, bs, seg,
+                                 fit_exp)  # fmt: skip
+        if th2 is not None:
+            starts = [*starts, th2]
+    # a long linear/log ACD under a shaped law: the subsample path of the variants below
+    law_long = th2 is not None and segments is None and xs.shape[0] > 3 * _SUB
     sub = None
-    if long:  # starts screened on the subsample (full-data evaluations are the cost)
+    if long or law_long:  # starts screened on the subsample (full-data evaluations are the cost)
         sub = _Problem(xs[:_SUB], None if Z is None else Z[:_SUB], spec, dist, bs, False,
                        None, log_shapes=True)  # fmt: skip
     cands = []
     for th0 in starts:
         phi0 = prob.clip(prob.phi(th0))
-        f0, _ = (sub if long else prob).fg(phi0)
+        f0, _ = (prob if sub is None else sub).fg(phi0)
         cands.append((f0, phi0))
     opts = {"maxiter": maxiter, "ftol": 1e-13, "gtol": 1e-9, "maxcor": 20}
     done, skip, fg_best = False, False, None
@@ -518,19 +565,21 @@ def _fit_smooth(x, Z, spec, dist, b, restricted, start, maxiter, segments) -> Fi
         msg = "Gauss-Newton / Newton from subsample fits (forward-mode passes)"
         res = optimize.OptimizeResult(x=tl[0], nit=0, message=msg)
         skip, fg_best = True, (tl[1][0], tl[1][1])
-    elif spec.kind in ("acd", "lacd1") or (start is not None and not long):  # (or tl failed)
+    elif (spec.kind in ("acd", "lacd1") and not law_long) or (start is not None and not long):
         phi0 = min(cands, key=lambda t: t[0])[1]
         res = optimize.minimize(
             prob.fg, phi0, jac=True, method="L-BFGS-B", bounds=prob.free_bounds, options=opts
         )
-    elif long and sub is not None:
+    elif (long or law_long) and sub is not None:
         # long series: choose among the starts by fitting the first _SUB observations from
-        # each, then start the full fit at the best of those estimates
+        # each (a shaped law: from the best start only), then start the full fit at the best
+        # of those estimates
+        pool = [min(cands, key=lambda t: t[0])] if law_long else cands
         runs = [
             optimize.minimize(
                 sub.fg, p0, jac=True, method="L-BFGS-B", bounds=prob.free_bounds, options=opts
             )
-            for f0, p0 in cands
+            for f0, p0 in pool
             if f0 < _BIG
         ]
         best = min(runs, key=lambda r: r.fun).x if runs else cands[0][1]
@@ -561,6 +610,7 @@ def _fit_smooth(x, Z, spec, dist, b, restricted, start, maxiter, segments) -> Fi
         # the polish below finishes it; L-BFGS-B would only spend line searches (also for a
         # smoothed fit of a kinked model still short of the tolerance: Newton steps finish it)
         skip = done or (spec.tau > 0 and fg_best is not None and fg_best[0] < _BIG)
+        skip = skip or (law_long and fg_best is not None and fg_best[0] < _BIG)  # Newton below
         if skip:
             res = optimize.OptimizeResult(x=best, nit=0, message="Newton from a subsample fit")
         else:
@@ -588,8 +638,8 @@ def _fit_smooth(x, Z, spec, dist, b, restricted, start, maxiter, segments) -> Fi
     # (also the smoothed fits of a long kinked series: they only start its compass search)
     loose = spec.kind not in ("acd", "lacd1") and (spec.tau == 0.0 or long)
     fg0 = fg_best if skip else None  # the objective at the Newton result: no recomputation
-    if loose:
-        phi, f, g, n_pol = _polish(prob, res.x, gtol=1e-7, fg0=fg0)
+    if loose or law_long:  # (a long series under a shaped law: as the variants)
+        phi, f, g, n_pol = _polish(prob, res.x, gtol=1e-7, fg0=fg0, cheap=True)
     elif fg0 is None:
         phi, f, g, n_pol = _polish(prob, res.x)
     else:  # LACD1 from fit_tangent_long, at the polish tolerance already
@@ -607,6 +657,8 @@ def _fit_smooth(x, Z, spec, dist, b, restricted, start, maxiter, segments) -> Fi
     at_b = tuple(names[keep[j]] for j in np.flatnonzero(fb))
     llf = -float(f) * x.shape[0] - x.shape[0] * math.log(xbar)
     msg = str(res.message)
+    if th2 is not None:
+        msg = "two-step start; " + msg
     if not f < _BIG:  # no admissible point reached: report no log-likelihood, not -1e10 N
         llf, msg = math.nan, msg + "; psi leaves its domain (psi <= 0) at the returned point"
     entry = []  # replaced in one assignment (a fit in another thread reads whole entries)
@@ -668,7 +720,10 @@ def covariances(
         H = fused[0]
         S, s, jac = obs_scores(th_s, (), x / xbar, spec, dist, b / xbar, None, True, fused[1:])
     else:
-        H = prob.hessian(th_s, one_sided=spec.kind not in ("acd", "lacd1"))
+        # forward differences (k + 1 passes) for the variants and for a long series under a
+        # shaped law (relative error about 1e-5, far below the standard errors' own)
+        long_law = bool(dist.names) and x.shape[0] > 3 * _SUB
+        H = prob.hessian(th_s, one_sided=spec.kind not in ("acd", "lacd1") or long_law)
         S, s, jac = obs_scores_groups(
             th_s[: spec.k], tuple(th_s[spec.k :]), x / xbar, spec, dist, b / xbar, Z, segments
         )

@@ -39,14 +39,16 @@ against central differences of ``logpdf`` and the fused objective against the un
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
+from collections.abc import Iterator
 
 import numba
 import numpy as np
 from scipy import special
 
-__all__ = ["law_arrays", "acd_law_fg", "h_stable"]
+__all__ = ["law_arrays", "acd_law_fg", "h_stable", "work_buffers"]
 
 WEIBULL, GENGAMMA, BURR, LOGNORMAL, QWEIBULL, GENF, MIXQWE = 1, 2, 3, 4, 5, 6, 7
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -345,11 +347,40 @@ _EXP_TERM = {
 }
 
 
+@contextlib.contextmanager
+def work_buffers() -> Iterator[None]:
+    """Reuse the work arrays of :func:`_buffers` inside the block (one fit), free them after.
+
+    ``ACD.fit`` runs inside it; outside, every call allocates fresh arrays, so no memory is
+    held between fits (at n = 10^6 the nine arrays take 72 MB per series length).
+
+    Examples
+    --------
+    >>> with work_buffers():
+    ...     a = _buffers(10)
+    ...     a is _buffers(10)
+    True
+    >>> _buffers(10) is _buffers(10)
+    False
+    """
+    depth = getattr(_WORK, "depth", 0)
+    _WORK.depth = depth + 1
+    try:
+        yield
+    finally:
+        _WORK.depth = depth
+        if depth == 0:
+            _WORK.cache = {}
+
+
 def _buffers(n: int) -> list[np.ndarray]:
-    """Nine reusable work arrays of length ``n`` (per thread; the two latest lengths).
+    """Nine work arrays of length ``n``: reused (per thread, the two latest lengths) inside
+    :func:`work_buffers`, fresh outside it.
 
     Fresh 8 MB temporaries cost page faults on every objective evaluation (np.exp of a
     new temporary ran 4x slower than into a reused buffer at n = 10^6)."""
+    if not getattr(_WORK, "depth", 0):
+        return [np.empty(n) for _ in range(9)]
     cache = getattr(_WORK, "cache", None)
     if cache is None:
         cache = _WORK.cache = {}

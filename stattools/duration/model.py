@@ -28,6 +28,7 @@ from ..core.resampling import check_n_jobs, single_thread_blas
 from ..core.validation import as_float_array, check_option, describe_positions
 from .distributions import Innovation, get_distribution
 from .engine import FitOutput, backcast_value, covariances, fit_engine, sandwich
+from .laws_fused import work_buffers
 from .models import MODELS, canonical_model
 from .recursion import Spec, segments_from_labels
 from .results import ACDResult
@@ -326,6 +327,10 @@ class ACD:
         maxiter: int = 500,
     ):
         """Maximum (quasi-)likelihood fit; returns an :class:`ACDResult`."""
+        with work_buffers():  # the shaped laws' work arrays live for this fit only
+            return self._fit(cov_type=cov_type, start=start, maxiter=maxiter)
+
+    def _fit(self, *, cov_type: str, start: Sequence[float] | None, maxiter: int):
         cov_type = check_option(cov_type, "cov_type", ("robust", "classic", "expected"))
         qmle = type(self.dist).__name__ == "Exponential"
         if cov_type == "expected" and not qmle:

@@ -218,3 +218,14 @@ def test_extreme_valid_shapes_never_raise(law, shape):
         assert f == np.inf or (np.isfinite(f) and np.all(np.isfinite(g)))
     c = law.kernel_consts(shape)
     assert c is None or np.all(np.isfinite(c))
+
+
+def test_fit_frees_the_work_arrays_of_the_shaped_laws():
+    """The fused kernels reuse work arrays during one fit and hold none after it."""
+    from stattools.duration import laws_fused
+
+    x = st.simulate_acd(2000, omega=0.05, alpha=0.1, beta=0.85, dist=D.Weibull(0.8), rng=3)
+    fit = ACD(x["duration"].to_numpy(), dist="weibull").fit()
+    assert fit.converged
+    assert not getattr(laws_fused._WORK, "cache", {})
+    assert getattr(laws_fused._WORK, "depth", 0) == 0
