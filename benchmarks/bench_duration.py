@@ -248,8 +248,6 @@ def variant_pairs(models: list[str], pairs: int = 3, n: int = 1_000_000) -> list
     variant at ``TRUTH`` (rng 7); CPU seconds (``time.process_time``), one row per pair.
     Run as ``python -m benchmarks.bench_duration bacd,lacd1 3`` (after one warm-up fit each).
     """
-    import os
-    import time
 
     import stattools as st
     from stattools.duration import ACD
@@ -263,16 +261,26 @@ def variant_pairs(models: list[str], pairs: int = 3, n: int = 1_000_000) -> list
     ACD(x[:5000]).fit()  # compile / load the numba caches outside the timings
     for m in models:
         ACD(series[m][0][:100_000], model=m, order=series[m][1]).fit()
+    fits = {m: (lambda m=m: ACD(series[m][0], model=m, order=series[m][1]).fit()) for m in models}
+    return _timed_pairs(x, fits, {m: np.asarray(TRUTH[m]) for m in models}, pairs)
+
+
+def _timed_pairs(x: np.ndarray, fits: dict, truth: dict, pairs: int) -> list[dict]:
+    """Alternate the exponential ACD(1,1) fit of ``x`` and each ``fits[name]()``; CPU s rows."""
+    import os
+    import time
+
+    from stattools.duration import ACD
+
     rows = []
-    for m in models:
-        xm, order = series[m]
+    for m, fit in fits.items():
         for p in range(pairs):
             t0 = time.process_time()
             ACD(x).fit()
             t1 = time.process_time()
-            r = ACD(xm, model=m, order=order).fit()
+            r = fit()
             t2 = time.process_time()
-            err = float(np.max(np.abs(r.params.to_numpy() - np.asarray(TRUTH[m]))))
+            err = float(np.max(np.abs(r.params.to_numpy() - truth[m])))
             rows.append(
                 {"model": m, "pair": p, "acd_cpu": t1 - t0, "cpu": t2 - t1,
                  "ratio": (t2 - t1) / (t1 - t0), "converged": bool(r.converged),
@@ -298,8 +306,6 @@ def law_pairs(laws: list[str], pairs: int = 3, n: int = 1_000_000) -> list[dict]
     ACD(1,1) fit with ``dist=law`` on ``n`` spells simulated from that law at ``LAW_TRUTH``
     (omega 0.05, alpha 0.1, beta 0.85, rng 7). Run as
     ``python -m benchmarks.bench_duration weibull,burr 3``."""
-    import os
-    import time
 
     import stattools as st
     from stattools.duration import ACD
@@ -315,21 +321,8 @@ def law_pairs(laws: list[str], pairs: int = 3, n: int = 1_000_000) -> list[dict]
     for m in laws:
         ACD(series[m][:20_000], dist=m).fit()
     truth = {m: np.r_[0.05, 0.1, 0.85, LAW_TRUTH[m]] for m in laws}
-    rows = []
-    for m in laws:
-        for p in range(pairs):
-            t0 = time.process_time()
-            ACD(x).fit()
-            t1 = time.process_time()
-            r = ACD(series[m], dist=m).fit()
-            t2 = time.process_time()
-            err = float(np.max(np.abs(r.params.to_numpy() - truth[m])))
-            rows.append(
-                {"model": m, "pair": p, "acd_cpu": t1 - t0, "cpu": t2 - t1,
-                 "ratio": (t2 - t1) / (t1 - t0), "converged": bool(r.converged),
-                 "llf": float(r.llf), "max_err": err, "load": os.getloadavg()[0]}
-            )  # fmt: skip
-    return rows
+    fits = {m: (lambda m=m: ACD(series[m], dist=m).fit()) for m in laws}
+    return _timed_pairs(x, fits, truth, pairs)
 
 
 if __name__ == "__main__":
