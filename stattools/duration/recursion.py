@@ -35,7 +35,7 @@ from scipy.signal import lfilter, lfiltic
 
 from . import models as _gm
 from .distributions import Innovation
-from .laws_fused import acd_law_fg
+from .laws_fused import acd_law_fg, law_scores
 
 __all__ = ["Spec", "filter_state", "psi_loop", "negloglik", "obs_scores", "state_jacobian"]
 
@@ -493,6 +493,10 @@ def obs_scores(
     """
     s, jac = state_jacobian(theta, x, spec, b, Z) if sj is None else sj
     psi = np.exp(s) if spec.log else s
+    c = dist.kernel_consts(shape) if len(shape) and dist._code else None
+    if c is not None:  # the law's compiled kernel, into the work buffers
+        out = law_scores(dist._code, c, x, psi, jac, spec.log, len(shape))
+        return (out, s, jac) if full else out
     _, sc, dsh = dist.loglik_parts(x / psi, shape)
     g = 1.0 + sc
     if not spec.log:

@@ -229,3 +229,62 @@ def test_fit_frees_the_work_arrays_of_the_shaped_laws():
     assert fit.converged
     assert not getattr(laws_fused._WORK, "cache", {})
     assert getattr(laws_fused._WORK, "depth", 0) == 0
+
+
+@pytest.mark.parametrize("log", [False, True])
+@pytest.mark.parametrize(
+    "law",
+    [
+        D.Weibull(0.8),
+        D.Burr(1.2, 0.3),
+        D.LogNormal(0.8),
+        D.QWeibull(1.2, 1.1),
+        D.GeneralizedF(1.5, 6.0, 0.9),
+        D.MixQWeibullExponential(0.6, 1.2, 1.1, 0.8),
+    ],
+    ids=lambda d: type(d).__name__,
+)
+def test_obs_scores_from_the_work_buffers_match_the_unfused_formula(law, log):
+    """``obs_scores`` of a law with a kernel (``laws_fused.law_scores``, inside and outside
+    ``work_buffers``) equals ``(1 + score) ds/dtheta [/ psi]`` and ``-d log f / d shape``
+    from ``loglik_parts``, to rounding (the same operations); an invalid shape gives NaN."""
+    from stattools.duration.laws_fused import work_buffers
+    from stattools.duration.recursion import obs_scores, state_jacobian
+
+    x = st.simulate_acd(3000, omega=0.05, alpha=0.1, beta=0.85, dist=law, rng=11)
+    x = x["duration"].to_numpy()
+    spec, b = Spec(1, 1, log=log), float(x.mean())
+    th = np.array([-0.02, 0.08, 0.9]) if log else np.array([0.06, 0.12, 0.8])
+    sh = tuple(v * 1.05 for v in law.params)
+    s, jac = state_jacobian(th, x, spec, b)
+    psi = np.exp(s) if log else s
+    _, sc, dsh = law.loglik_parts(x / psi, sh)
+    g = (1.0 + sc) if log else (1.0 + sc) / psi
+    want = np.column_stack([g[:, None] * jac, -dsh])
+    np.testing.assert_allclose(obs_scores(th, sh, x, spec, law, b), want, rtol=1e-10, atol=0)
+    with work_buffers():
+        got, s2, jac2 = obs_scores(th, sh, x, spec, law, b, full=True)
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=0)
+    np.testing.assert_array_equal(s2, s)
+    bad = obs_scores(th, tuple(-abs(v) for v in sh), x, spec, law, b)
+    assert np.isnan(bad[:, 3:]).all()
+
+
+def test_acd11_register_loops_equal_the_general_recursion():
+    """The ACD(1,1) branches of ``_acd_psi`` / ``_acd_adjoint`` (lags in registers) equal the
+    general ACD(p, q) loops run with zero second lags (the same sums in the same order)."""
+    from stattools.duration.laws_fused import _acd_adjoint, _acd_psi
+
+    rng = np.random.default_rng(5)
+    x, gs = rng.exponential(size=500), rng.normal(size=500)
+    a1, b1, a2, b2 = np.array([0.1]), np.array([0.85]), np.array([0.1, 0.0]), np.array([0.85, 0.0])
+    p1, e1, p2, e2 = (np.empty(500) for _ in range(4))
+    s1 = _acd_psi(0.05, a1, b1, x, 1.3, p1, e1)
+    s2 = _acd_psi(0.05, a2, b2, x, 1.3, p2, e2)
+    assert s1 == pytest.approx(s2, rel=1e-13)
+    np.testing.assert_allclose(p1, p2, rtol=1e-13)
+    np.testing.assert_allclose(e1, e2, rtol=1e-13)
+    g1 = _acd_adjoint(gs, p1, x, a1, b1, 1.3, np.empty(500))
+    g2 = _acd_adjoint(gs, p2, x, a2, b2, 1.3, np.empty(500))
+    np.testing.assert_allclose(g1, g2[[0, 1, 3]], rtol=1e-12)
+    assert math.isnan(_acd_psi(-5.0, a1, b1, x, 1.3, p1, e1))  # psi <= 0
