@@ -127,7 +127,23 @@ def two_step_start(
     """Start ``(recursion parameters, shapes)`` from the exponential QML fit of ``x``
     (``fit_exp(x, Z, spec, Exponential(), b, segments)`` -> ``FitOutput``) and the shape ML on
     its first ``20,000`` residuals; ``None`` where a step fails (the engine then uses its
-    fixed starts)."""
+    fixed starts).
+
+    Examples
+    --------
+    >>> import stattools as st
+    >>> from stattools.duration.distributions import Weibull
+    >>> from stattools.duration.engine import fit_engine
+    >>> from stattools.duration.recursion import Spec
+    >>> sim = st.simulate_acd(3000, omega=0.05, alpha=0.1, beta=0.85, dist=Weibull(0.7),
+    ...                       rng=1)
+    >>> x = sim["duration"].to_numpy()
+    >>> def fit_exp(x, Z, spec, dist, b, segments):
+    ...     return fit_engine(x, Z, spec, dist, b, segments=segments)
+    >>> th = two_step_start(x, None, Spec(), Weibull(), float(x.mean()), None, fit_exp)
+    >>> bool(abs(th[-1] - 0.7) < 0.05)  # the Weibull shape from the residuals
+    True
+    """
     if not dist.names:
         return None
     out = fit_exp(x, Z, spec, Exponential(), b, segments)
